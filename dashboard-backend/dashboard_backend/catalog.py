@@ -84,7 +84,7 @@ class CatalogStore:
             argv.extend((doc.id, doc.to_json()))
         if not argv:
             return 0
-        n: int = await self.redis.eval(_HSET_IF_EXISTS, 1, keys.CATALOG, *argv)  # type: ignore[misc]
+        n: int = await self.redis.eval(_HSET_IF_EXISTS, 1, keys.CATALOG, *argv)
         return n
 
     async def write_books(self, books: Iterable[OrderBook], depth: int = 20) -> None:

@@ -8,6 +8,7 @@ alive for the whole product.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 from pathlib import Path
@@ -63,10 +64,9 @@ class EmbeddedRedis:
     def close(self) -> None:
         """Stop the server if this object started it."""
         if self._server is not None:
-            try:
-                self._server.shutdown(save=True, now=True)  # type: ignore[no-untyped-call]
-            except Exception:  # noqa: BLE001 - the server may already be gone
-                pass
+            # The server may already be gone (its process exited first).
+            with contextlib.suppress(Exception):
+                self._server.shutdown(save=True, now=True)
             self._server = None
 
     def __enter__(self) -> EmbeddedRedis:

@@ -1,13 +1,13 @@
 """Error hierarchy.
 
-    DashboardError                 root of everything raised on purpose
-    ├── ConfigError                a setting is missing or invalid (exit with a message)
-    ├── UpstreamError              a venue or provider answered badly
-    │   ├── RetryableUpstreamError 429 / 5xx / timeout: retried with backoff
-    │   └── PermanentUpstreamError 4xx other than 429, or retries exhausted
-    ├── ParseError                 an upstream payload did not have the expected shape
-    └── ApiError                   raised in the API; carries its HTTP status
-        └── NotFoundError          404
+DashboardError                 root of everything raised on purpose
+├── ConfigError                a setting is missing or invalid (exit with a message)
+├── UpstreamError              a venue or provider answered badly
+│   ├── RetryableUpstreamError 429 / 5xx / timeout: retried with backoff
+│   └── PermanentUpstreamError 4xx other than 429, or retries exhausted
+├── ParseError                 an upstream payload did not have the expected shape
+└── ApiError                   raised in the API; carries its HTTP status
+    └── NotFoundError          404
 """
 
 from __future__ import annotations

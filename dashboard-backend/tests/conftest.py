@@ -38,12 +38,12 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedR
 
 
 @pytest.fixture
-async def redis_url(redis_server: EmbeddedRedis) -> AsyncIterator[str]:
+async def redis_url(redis_server: EmbeddedRedis) -> str:
     """URL of the session Redis, flushed before each test."""
     client = create_redis(redis_server.url)
     await client.flushall()
     await client.aclose()
-    yield redis_server.url
+    return redis_server.url
 
 
 @pytest.fixture
