@@ -81,7 +81,7 @@ class RetryPolicy:
         """Delay before retry number `attempt` (1-based); Retry-After wins when given."""
         if isinstance(error, UpstreamError) and error.retry_after is not None:
             return float(min(error.retry_after, self.max_delay))
-        backoff = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+        backoff = min(self.max_delay, self.base_delay * (2.0 ** (attempt - 1)))
         return backoff * (0.5 + random.random() / 2)
 
 
