@@ -71,6 +71,9 @@ class MarketDocument(Model):
     neg_risk_market_id: str | None = None
     neg_risk_augmented: bool = False
     neg_risk_other: bool = False
+    # Ids of every open market of this negRisk event (this one included), when known; a
+    # buy-all-YES opportunity is only sound when the whole set is in the catalog.
+    event_market_ids: tuple[str, ...] = ()
     liquidity: float = 0.0
     volume: float = 0.0
     volume_24h: float = 0.0

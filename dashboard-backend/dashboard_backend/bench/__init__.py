@@ -1,0 +1,1 @@
+"""Runnable benchmarks: `python -m dashboard_backend.bench NAME|all` (see BENCHMARKS.md)."""
