@@ -1,0 +1,1 @@
+"""Long-running workers, each with a once mode (`python -m dashboard_backend.workers.NAME`)."""
