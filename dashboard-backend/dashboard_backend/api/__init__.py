@@ -1,0 +1,1 @@
+"""HTTP API (FastAPI): opportunities, history, stream, markets, cross-opportunities, web page."""

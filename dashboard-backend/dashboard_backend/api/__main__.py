@@ -1,0 +1,33 @@
+"""`python -m dashboard_backend.api`: serve the API on API_HOST:API_PORT (127.0.0.1:8000)."""
+
+from __future__ import annotations
+
+import sys
+
+import uvicorn
+
+from dashboard_backend.api.main import create_app
+from dashboard_backend.errors import ConfigError
+from dashboard_backend.logs import configure_logging
+from dashboard_backend.settings import load_settings
+
+
+def main() -> int:
+    """Run the API server until interrupted."""
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.api_host,
+        port=settings.api_port,
+        log_level=settings.log_level.lower(),
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,28 @@
+"""GET /v1/market/{id}: a catalog document with its books and current opportunities."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from dashboard_backend.api.deps import CatalogDep, OpsDep
+from dashboard_backend.errors import NotFoundError
+from dashboard_backend.opportunities import opportunity_ids_for
+
+router = APIRouter(tags=["markets"])
+
+
+@router.get("/v1/market/{market_id}")
+async def read_market(market_id: str, catalog: CatalogDep, ops: OpsDep) -> dict[str, Any]:
+    """The market document, the top of each outcome's book and its current opportunities."""
+    doc = await catalog.get(market_id)
+    if doc is None:
+        raise NotFoundError(f"market {market_id!r} is not in the catalog")
+    books = await catalog.read_books(o.token_id for o in doc.outcomes)
+    current = await ops.read_many(opportunity_ids_for([doc]))
+    return {
+        "market": doc.to_dict(),
+        "books": {tid: book.top(10).to_dict() for tid, book in books.items()},
+        "opportunities": [o.to_dict() for o in current.values()],
+    }
