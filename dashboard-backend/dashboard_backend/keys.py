@@ -6,6 +6,8 @@ from __future__ import annotations
 CATALOG = "markets:catalog"
 # Rolling coverage: sorted set marketId -> unix time last seen by a poll.
 CATALOG_LAST_SEEN = "markets:last_seen"
+# Rolling coverage: the Gamma offset the next rolling poll starts from.
+POLLER_ROLLING_OFFSET = "poller:rolling_offset"
 # Top levels of each token's order book: hash tokenId -> OrderBook JSON.
 BOOKS = "markets:books"
 # Embeddings: hash marketId -> MarketEmbedding JSON.

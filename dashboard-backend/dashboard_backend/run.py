@@ -1,0 +1,154 @@
+"""`make run` / `make demo`: start the whole product and keep it running.
+
+`python -m dashboard_backend.run [--demo DIR]` starts, as child processes sharing one Redis:
+the poller (loop), the websocket ingest (when ENABLE_WS_INGEST), the embedding worker (loop), the
+matching worker (loop) and the API. With REDIS_URL unset it first starts the embedded Redis and
+hands its URL to every child. With `--demo DIR` it also starts the replay stand-in over the
+recordings in DIR and points every Polymarket URL at it, so nothing needs the network.
+
+A child that exits is restarted after a growing delay; Ctrl-C stops everything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from dashboard_backend.connections import resolve_redis_url
+from dashboard_backend.errors import ConfigError
+from dashboard_backend.logs import configure_logging
+from dashboard_backend.settings import Settings, load_settings
+
+log = logging.getLogger("dashboard_backend.run")
+
+
+@dataclass(frozen=True)
+class Child:
+    """One supervised process: a name and its `python -m` arguments."""
+
+    name: str
+    args: tuple[str, ...]
+
+
+def plan_children(settings: Settings, demo_dir: Path | None, replay_port: int) -> list[Child]:
+    """The processes to start, in order."""
+    children: list[Child] = []
+    if demo_dir is not None:
+        children.append(
+            Child(
+                "replay",
+                ("dashboard_backend.replay", str(demo_dir), "--port", str(replay_port), "--live"),
+            )
+        )
+    children.append(Child("poller", ("dashboard_backend.workers.poller", "--loop")))
+    if settings.enable_ws_ingest:
+        children.append(Child("ws", ("dashboard_backend.workers.ws_ingest",)))
+    children.append(Child("embedding", ("dashboard_backend.workers.embedding", "--loop")))
+    children.append(Child("matching", ("dashboard_backend.workers.matching", "--loop")))
+    children.append(Child("api", ("dashboard_backend.api",)))
+    return children
+
+
+def child_env(redis_url: str, demo_port: int | None) -> dict[str, str]:
+    """Environment for the children: the shared Redis and, in demo mode, the local stand-in."""
+    env = dict(os.environ)
+    env["REDIS_URL"] = redis_url
+    package_root = str(Path(__file__).resolve().parents[1])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+    if demo_port is not None:
+        base = f"http://127.0.0.1:{demo_port}"
+        env["PM_GAMMA_URL"] = base
+        env["PM_CLOB_URL"] = base
+        env["PM_WS_URL"] = f"ws://127.0.0.1:{demo_port}/ws/market"
+        # The demo should show results within a minute, not after a 15-minute refresh.
+        env.setdefault("PM_POLL_SEC", "20")
+        env.setdefault("EMBEDDING_REFRESH_SEC", "20")
+    return env
+
+
+def wait_for_port(port: int, timeout: float) -> bool:
+    """Whether something listens on 127.0.0.1:port within `timeout` seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.3):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+async def supervise(child: Child, env: dict[str, str], stopping: asyncio.Event) -> None:
+    """Run a child until stopping; restart it with a growing delay when it exits."""
+    delay = 1.0
+    while not stopping.is_set():
+        proc = await asyncio.create_subprocess_exec(sys.executable, "-m", *child.args, env=env)
+        log.info("started %s (pid %d)", child.name, proc.pid)
+        waiter = asyncio.ensure_future(proc.wait())
+        stopper = asyncio.ensure_future(stopping.wait())
+        await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if stopping.is_set():
+            if proc.returncode is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    await asyncio.wait_for(waiter, 10)
+                except TimeoutError:
+                    proc.kill()
+            return
+        stopper.cancel()
+        log.warning("%s exited with %s; restarting in %.0fs", child.name, proc.returncode, delay)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), delay)
+        delay = min(delay * 2, 60.0)
+
+
+async def run_all(children: Sequence[Child], env: dict[str, str]) -> None:
+    """Supervise every child until SIGINT/SIGTERM."""
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+    await asyncio.gather(*(supervise(c, env, stopping) for c in children))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `make run` and `make demo`."""
+    parser = argparse.ArgumentParser(prog="python -m dashboard_backend.run")
+    parser.add_argument(
+        "--demo", type=Path, help="serve recordings from DIR via the replay stand-in"
+    )
+    parser.add_argument("--replay-port", type=int, default=8765, help="replay stand-in port")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    if args.demo is not None and not args.demo.is_dir():
+        print(f"error: demo data directory {args.demo} does not exist", file=sys.stderr)
+        return 2
+    redis_url, embedded = resolve_redis_url(settings)
+    demo_port = args.replay_port if args.demo is not None else None
+    env = child_env(redis_url, demo_port)
+    log.info("Redis: %s%s", redis_url, " (embedded)" if embedded is not None else "")
+    log.info("open http://%s:%d/ once the API is up", settings.api_host, settings.api_port)
+    try:
+        asyncio.run(run_all(plan_children(settings, args.demo, args.replay_port), env))
+    finally:
+        if embedded is not None:
+            embedded.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
