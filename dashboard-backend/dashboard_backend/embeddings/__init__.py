@@ -1,0 +1,1 @@
+"""Market embeddings: providers (OpenAI-compatible HTTP or the offline local model), storage, planning."""

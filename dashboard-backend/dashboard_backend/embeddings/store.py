@@ -1,0 +1,61 @@
+"""Redis I/O for `markets:embeddings` (hash marketId -> MarketEmbedding JSON).
+
+Every write is a single Redis command (one HSET per batch, one HDEL per deletion set), so readers
+see a batch entirely or not at all, and a crash between batches keeps every batch already written.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+
+import redis.asyncio as aioredis
+from pydantic import ValidationError
+
+from dashboard_backend import keys
+from dashboard_backend.models import MarketEmbedding
+
+log = logging.getLogger(__name__)
+
+
+class EmbeddingStore:
+    """Reads and incrementally updates the stored market embeddings."""
+
+    def __init__(self, redis: aioredis.Redis):
+        self.redis = redis
+
+    async def read_all(self) -> dict[str, MarketEmbedding]:
+        """Every stored embedding by market id; an unreadable entry is logged and skipped."""
+        raw: dict[str, str] = await self.redis.hgetall(keys.EMBEDDINGS)
+        out: dict[str, MarketEmbedding] = {}
+        for market_id, value in raw.items():
+            try:
+                out[market_id] = MarketEmbedding.from_json(value)
+            except ValidationError:
+                log.warning("skipping unreadable embedding entry %s", market_id)
+        return out
+
+    async def get(self, market_id: str) -> MarketEmbedding | None:
+        """One stored embedding, or None."""
+        raw = await self.redis.hget(keys.EMBEDDINGS, market_id)
+        return MarketEmbedding.from_json(raw) if raw else None
+
+    async def write_batch(self, embeddings: Sequence[MarketEmbedding]) -> None:
+        """Store a batch with one HSET (all of it becomes visible at once)."""
+        if embeddings:
+            await self.redis.hset(
+                keys.EMBEDDINGS, mapping={e.market_id: e.to_json() for e in embeddings}
+            )
+
+    async def delete(self, market_ids: Iterable[str]) -> int:
+        """Remove these markets' embeddings with one HDEL; returns how many existed."""
+        ids = list(market_ids)
+        if not ids:
+            return 0
+        n: int = await self.redis.hdel(keys.EMBEDDINGS, *ids)
+        return n
+
+    async def size(self) -> int:
+        """Number of stored embeddings."""
+        n: int = await self.redis.hlen(keys.EMBEDDINGS)
+        return n
