@@ -143,7 +143,7 @@ class GammaPoller:
         changes = await self.ops.replace_all(opportunities, now)
         report.opportunities, report.changes = len(opportunities), len(changes)
         report.duration = time.monotonic() - started
-        summary = {
+        summary: dict[str, str | int | float] = {
             "lastPoll": now.isoformat(),
             "lastDuration": round(report.duration, 3),
             "markets": report.markets,
