@@ -224,6 +224,19 @@ class BookSet:
         self.books: dict[str, LiveBook] = {}
         # Tokens awaiting a snapshot -> their deltas since, in arrival order.
         self.pending: dict[str, list[PriceLevelChange]] = {}
+        # When each token's buffer started, on a counter bumped at every start: a REST snapshot
+        # requested before the buffer started may miss deltas the buffer does not hold.
+        self._pending_since: dict[str, int] = {}
+        self._epoch = 0
+
+    def mark(self) -> int:
+        """A point to pass to `apply_snapshot` for snapshots requested from now on."""
+        return self._epoch
+
+    def _start_pending(self, token_id: str, first: PriceLevelChange | None = None) -> None:
+        self._epoch += 1
+        self.pending[token_id] = [first] if first is not None else []
+        self._pending_since[token_id] = self._epoch
 
     def track(self, token_ids: Iterable[str], markets: dict[str, str] | None = None) -> None:
         """Follow these tokens (an empty, untrusted book each until a snapshot arrives)."""
@@ -236,13 +249,14 @@ class BookSet:
         for tid in token_ids:
             self.books.pop(tid, None)
             self.pending.pop(tid, None)
+            self._pending_since.pop(tid, None)
 
     def invalidate(self, token_ids: Iterable[str]) -> set[str]:
         """Distrust these books until a snapshot arrives; returns the ones newly pending."""
         newly: set[str] = set()
         for tid in token_ids:
             if tid in self.books and tid not in self.pending:
-                self.pending[tid] = []
+                self._start_pending(tid)
                 newly.add(tid)
         return newly
 
@@ -268,12 +282,14 @@ class BookSet:
                     buffered = pending.get(tid)
                     if buffered is not None:
                         if len(buffered) >= self.max_buffered:
-                            buffered.clear()  # too far behind: the next snapshot starts afresh
+                            # Too far behind: only a snapshot requested from now on will do.
+                            self._start_pending(tid, ch)
                             out.resync.add(tid)
-                        buffered.append(ch)
+                        else:
+                            buffered.append(ch)
                         continue
                     if not book.has_snapshot:
-                        pending[tid] = [ch]
+                        self._start_pending(tid, ch)
                         out.resync.add(tid)
                         continue
                     book.set_level(ch.side, ch.price, ch.size)
@@ -292,7 +308,8 @@ class BookSet:
                     msg.hash,
                     msg.market,
                 )
-                pending.pop(msg.asset_id, None)
+                if pending.pop(msg.asset_id, None) is not None:
+                    del self._pending_since[msg.asset_id]
                 out.changes += 1
                 self._check(book, None, out)
             elif isinstance(msg, TickSizeChangeMessage):
@@ -320,20 +337,27 @@ class BookSet:
         if consistent:
             out.changed.add(tid)
         else:
-            self.pending.setdefault(tid, [])
+            self._start_pending(tid)
             out.resync.add(tid)
             out.changed.discard(tid)
 
-    def apply_snapshot(self, snapshot: OrderBook, out: ApplyOutcome) -> bool:
+    def apply_snapshot(
+        self, snapshot: OrderBook, out: ApplyOutcome, requested_at: int | None = None
+    ) -> bool:
         """Apply a REST snapshot to a pending token and replay its buffered deltas.
 
-        Ignored (False) when the token is not pending: an in-stream `book` got there first.
+        Ignored (False) when the token is not pending (an in-stream `book` got there first) or,
+        given the `mark()` taken when it was requested, when its buffer started after that.
         """
         tid = snapshot.token_id
-        buffered = self.pending.pop(tid, None)
         book = self.books.get(tid)
-        if buffered is None or book is None:
+        since = self._pending_since.get(tid)
+        if book is None or since is None:
             return False
+        if requested_at is not None and since > requested_at:
+            return False
+        buffered = self.pending.pop(tid)
+        del self._pending_since[tid]
         book.replace(
             ((lv.price, lv.size) for lv in snapshot.bids),
             ((lv.price, lv.size) for lv in snapshot.asks),

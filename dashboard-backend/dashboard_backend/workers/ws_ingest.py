@@ -1,0 +1,525 @@
+"""WsIngest: live order books from the CLOB market channel, opportunities within milliseconds.
+
+`python -m dashboard_backend.workers.ws_ingest [--once]` follows every token of
+`markets:catalog` on PM_WS_URL (`--once`: one connection, exit when it closes). Tasks:
+
+    connection   connect, subscribe in chunks of WS_SUBSCRIBE_CHUNK, queue every frame; PING
+                 every WS_PING_SEC; on a drop reconnect with jittered exponential backoff
+    processor    drain the queue in batches: decode + apply frames (WsPipeline), apply REST
+                 snapshots and catalog changes, recompute each affected market once per batch
+                 and publish on `ops:updates` only what appeared, changed or disappeared
+    resync       fetch pending books from REST `POST /books` (after a reconnect every book is
+                 pending; deltas meanwhile are buffered and replayed, see live_book.py)
+    catalog      re-read the catalog when its market ids change (or every few refreshes) and
+                 subscribe new tokens / unsubscribe removed ones
+    flush        every WS_CATALOG_FLUSH_SEC write changed books and best bid/ask (coalesced)
+    status       every second write `status:ws` for /healthz
+
+Only the processor mutates books and publishes, so scoped diffs never race each other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import signal
+import sys
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import httpx
+import redis.asyncio as aioredis
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import WebSocketException
+
+from dashboard_backend import keys
+from dashboard_backend.catalog import CatalogStore
+from dashboard_backend.connections import create_redis, resolve_redis_url
+from dashboard_backend.errors import ConfigError, DashboardError
+from dashboard_backend.fees import FeeTable
+from dashboard_backend.live_book import ApplyOutcome
+from dashboard_backend.logs import configure_logging
+from dashboard_backend.models import MarketDocument
+from dashboard_backend.ops_store import OpsStore
+from dashboard_backend.settings import Settings, load_settings
+from dashboard_backend.status import utc_now, write_status
+from dashboard_backend.venues.polymarket import BooksResult, create_polymarket_clients
+from dashboard_backend.workers.ws_pipeline import WsPipeline
+
+log = logging.getLogger(__name__)
+
+# Frames taken from the queue per processing batch: bounds the latency one batch adds.
+MAX_BATCH = 2000
+
+
+class BooksFetcher(Protocol):
+    """The REST side used for resyncs (ClobClient)."""
+
+    async def fetch_books(self, token_ids: Sequence[str]) -> BooksResult: ...
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    """Timing and sizes of the ingest."""
+
+    url: str
+    ping_sec: float = 10.0
+    subscribe_chunk: int = 500
+    flush_sec: float = 1.0
+    catalog_refresh_sec: float = 5.0
+    full_catalog_every: int = 12  # full re-read every N refreshes even if the ids are unchanged
+    status_sec: float = 1.0
+    backoff_base_sec: float = 0.5
+    backoff_max_sec: float = 30.0
+    resync_delay_sec: float = 0.2  # let in-stream `book` snapshots land before asking REST
+    resync_retry_sec: float = 5.0  # tokens REST did not return are asked again after this
+    resync_max_tokens: int = 1000  # tokens per resync round (ClobClient batches them)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> IngestConfig:
+        """The configuration given by PM_WS_URL, WS_PING_SEC, WS_SUBSCRIBE_CHUNK, ..."""
+        return cls(
+            url=settings.pm_ws_url,
+            ping_sec=settings.ws_ping_sec,
+            subscribe_chunk=settings.ws_subscribe_chunk,
+            flush_sec=settings.ws_catalog_flush_sec,
+            backoff_base_sec=settings.pm_backoff_base_sec,
+            backoff_max_sec=settings.pm_backoff_max_sec,
+        )
+
+
+@dataclass(frozen=True)
+class _Frame:
+    text: str | bytes
+    received: float  # time.perf_counter()
+
+
+@dataclass(frozen=True)
+class _Snapshots:
+    result: BooksResult
+    requested: tuple[str, ...]
+    mark: int
+
+
+@dataclass(frozen=True)
+class _Catalog:
+    docs: dict[str, MarketDocument]
+
+
+@dataclass(frozen=True)
+class _Reconnected:
+    pass
+
+
+_Item = _Frame | _Snapshots | _Catalog | _Reconnected
+
+
+def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random) -> float:
+    """Jittered exponential backoff: uniform in [d/2, d] with d = min(cap, base * 2^attempt)."""
+    delay = min(cap, base * 2.0 ** min(attempt, 30))
+    return delay * (0.5 + rng.random() / 2)
+
+
+def subscribe_messages(tokens: Sequence[str], chunk: int, initial: bool) -> list[str]:
+    """The subscription messages for these tokens: the first may be the initial one."""
+    out: list[str] = []
+    for start in range(0, len(tokens), chunk):
+        ids = list(tokens[start : start + chunk])
+        if initial and start == 0:
+            body: dict[str, Any] = {
+                "assets_ids": ids,
+                "type": "market",
+                "custom_feature_enabled": True,
+            }
+        else:
+            body = {"assets_ids": ids, "operation": "subscribe"}
+        out.append(json.dumps(body))
+    return out
+
+
+class WsIngest:
+    """The websocket ingest worker (see the module docstring)."""
+
+    def __init__(
+        self,
+        redis: aioredis.Redis,
+        pipeline: WsPipeline,
+        clob: BooksFetcher,
+        config: IngestConfig,
+        rng: random.Random | None = None,
+        on_publish: Callable[[list[Any], float], None] | None = None,
+    ):
+        self.redis = redis
+        self.pipeline = pipeline
+        self.catalog = CatalogStore(redis)
+        self.clob = clob
+        self.config = config
+        self.rng = rng or random.Random()
+        self.on_publish = on_publish
+        self.stats = pipeline.stats
+        self._queue: asyncio.Queue[_Item] = asyncio.Queue()
+        self._ws: ClientConnection | None = None
+        self._catalog_ready = asyncio.Event()
+        self._resync_event = asyncio.Event()
+        self._carry: set[str] = set()  # changed tokens whose publish failed, retried next batch
+        self._status_at = (time.monotonic(), 0)
+        self._last_frame = time.monotonic()
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, redis: aioredis.Redis, clob: BooksFetcher
+    ) -> WsIngest:
+        """An ingest wired to Redis and the CLOB client as the settings say."""
+        pipeline = WsPipeline(
+            OpsStore(redis, settings.history_retention),
+            FeeTable.from_settings(settings),
+            settings.min_profit_usd,
+        )
+        return cls(redis, pipeline, clob, IngestConfig.from_settings(settings))
+
+    # --- top level -----------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event | None = None, connections: int | None = None) -> None:
+        """Run until `stop` is set (or after `connections` connections have ended)."""
+        stop = stop or asyncio.Event()
+        tasks = [
+            asyncio.create_task(self._guard("processor", self._process)),
+            asyncio.create_task(self._guard("resync", self._resync_loop)),
+            asyncio.create_task(self._guard("catalog", self._catalog_loop)),
+            asyncio.create_task(self._every(self.config.flush_sec, self._flush)),
+            asyncio.create_task(self._every(self.config.status_sec, self.write_status)),
+        ]
+        try:
+            await self._connection_loop(stop, connections)
+            await self._queue.join()  # whatever was received is still applied and published
+            await self._flush()
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            self.stats.connected = False
+            with contextlib.suppress(Exception):
+                await self.write_status()
+
+    async def _guard(self, name: str, body: Callable[[], Awaitable[None]]) -> None:
+        """Keep a background task alive: log an unexpected failure and start it again."""
+        while True:
+            try:
+                await body()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("ws ingest: %s task failed; restarting it", name)
+                await asyncio.sleep(1.0)
+
+    async def _every(self, period: float, body: Callable[[], Awaitable[object]]) -> None:
+        while True:
+            await asyncio.sleep(period)
+            try:
+                await body()
+            except (DashboardError, OSError, aioredis.RedisError) as exc:
+                log.warning("ws ingest: periodic %s failed: %s", body.__name__, exc)
+
+    # --- connection ----------------------------------------------------------------------------
+
+    async def _connection_loop(self, stop: asyncio.Event, connections: int | None) -> None:
+        attempt = 0
+        done = 0
+        while not stop.is_set():
+            if not await _wait_either(self._catalog_ready.wait(), stop):
+                return
+            opened_at = time.monotonic()
+            try:
+                await self._connect_once(stop)
+            except (OSError, TimeoutError, WebSocketException) as exc:
+                log.warning("ws: connection to %s failed: %s", self.config.url, exc)
+            finally:
+                self._ws = None
+                self.stats.connected = False
+            done += 1
+            if stop.is_set() or (connections is not None and done >= connections):
+                return
+            # A connection that stayed up a while resets the backoff.
+            attempt = 0 if time.monotonic() - opened_at > 30 else attempt + 1
+            delay = backoff_delay(
+                attempt, self.config.backoff_base_sec, self.config.backoff_max_sec, self.rng
+            )
+            self.stats.reconnects += 1
+            log.info("ws: reconnecting in %.2fs (attempt %d)", delay, attempt)
+            if not await _wait_either(asyncio.sleep(delay), stop):
+                return
+
+    async def _connect_once(self, stop: asyncio.Event) -> None:
+        async with connect(
+            self.config.url, ping_interval=None, max_size=None, open_timeout=10, close_timeout=2
+        ) as ws:
+            self._ws = ws
+            self.stats.connected = True
+            # Queued before the subscription: every book is distrusted before any new frame.
+            self._queue.put_nowait(_Reconnected())
+            tokens = self.pipeline.tokens
+            for message in subscribe_messages(tokens, self.config.subscribe_chunk, True):
+                await ws.send(message)
+            log.info("ws: connected to %s, subscribed %d tokens", self.config.url, len(tokens))
+            pinger = asyncio.create_task(self._ping(ws))
+            stopper = asyncio.create_task(_close_on(stop, ws))
+            try:
+                async for frame in ws:
+                    self._last_frame = time.monotonic()
+                    if frame == "PONG":
+                        continue
+                    self._queue.put_nowait(_Frame(frame, time.perf_counter()))
+            finally:
+                pinger.cancel()
+                stopper.cancel()
+            log.warning("ws: connection closed (%s)", ws.close_reason or ws.close_code)
+
+    async def _ping(self, ws: ClientConnection) -> None:
+        """Send PING; close a connection silent for three intervals (the server went away)."""
+        self._last_frame = time.monotonic()
+        while True:
+            await asyncio.sleep(self.config.ping_sec)
+            if time.monotonic() - self._last_frame > 3 * self.config.ping_sec:
+                log.warning("ws: no frame for %.0fs; reconnecting", 3 * self.config.ping_sec)
+                await ws.close()
+                return
+            with contextlib.suppress(WebSocketException):
+                await ws.send("PING")
+
+    async def _send_subscription(self, tokens: Iterable[str], operation: str) -> None:
+        """Subscribe or unsubscribe tokens on the live connection (none: next connect does)."""
+        ws = self._ws
+        ids = sorted(tokens)
+        if ws is None or not ids:
+            return
+        chunk = self.config.subscribe_chunk
+        for start in range(0, len(ids), chunk):
+            body = {"assets_ids": ids[start : start + chunk], "operation": operation}
+            with contextlib.suppress(WebSocketException):
+                await ws.send(json.dumps(body))
+
+    # --- processing ----------------------------------------------------------------------------
+
+    async def _process(self) -> None:
+        queue = self._queue
+        while True:
+            batch = [await queue.get()]
+            while len(batch) < MAX_BATCH and not queue.empty():
+                batch.append(queue.get_nowait())
+            try:
+                await self._handle(batch)
+            finally:
+                for _ in batch:
+                    queue.task_done()
+
+    async def _handle(self, batch: list[_Item]) -> None:
+        pipeline = self.pipeline
+        out = ApplyOutcome()
+        out.changed |= self._carry
+        self._carry = set()
+        frames: list[str | bytes] = []
+        first_received: float | None = None
+        for item in batch:
+            if isinstance(item, _Frame):
+                frames.append(item.text)
+                if first_received is None:
+                    first_received = item.received
+                continue
+            if frames:
+                pipeline.ingest(frames, out)
+                frames = []
+            if isinstance(item, _Snapshots):
+                snap = pipeline.apply_snapshots(item.result.books.values(), item.mark)
+                out.changed |= snap.changed
+                out.resync |= snap.resync
+                left = [t for t in item.requested if t in pipeline.books.pending]
+                if left:
+                    asyncio.get_running_loop().call_later(
+                        self.config.resync_retry_sec, self._want_resync, left
+                    )
+            elif isinstance(item, _Catalog):
+                await self._apply_catalog(item.docs)
+            elif isinstance(item, _Reconnected):
+                pipeline.invalidate_all()
+        if frames:
+            pipeline.ingest(frames, out)
+        if pipeline.resync_wanted:
+            self._resync_event.set()
+        try:
+            changes = await pipeline.publish(out)
+        except (aioredis.RedisError, OSError) as exc:
+            log.warning("ws: publish failed, retrying with the next batch: %s", exc)
+            self._carry = set(out.changed)
+            return
+        if changes and self.on_publish is not None:
+            self.on_publish(changes, first_received or time.perf_counter())
+
+    async def _apply_catalog(self, docs: dict[str, MarketDocument]) -> None:
+        diff = self.pipeline.set_catalog(docs)
+        if diff.added_tokens:
+            self._want_resync(self.pipeline.invalidate(diff.added_tokens))
+            await self._send_subscription(diff.added_tokens, "subscribe")
+        if diff.removed_tokens:
+            await self._send_subscription(diff.removed_tokens, "unsubscribe")
+        if diff.removed_markets:
+            await self.pipeline.retire(diff.removed_markets)
+        if diff.added_tokens or diff.removed_tokens:
+            log.info(
+                "ws: catalog now %d tokens (+%d, -%d)",
+                len(self.pipeline.token_market),
+                len(diff.added_tokens),
+                len(diff.removed_tokens),
+            )
+        if self.pipeline.token_market:
+            self._catalog_ready.set()
+
+    # --- resync --------------------------------------------------------------------------------
+
+    def _want_resync(self, tokens: Iterable[str]) -> None:
+        self.pipeline.resync_wanted.update(tokens)
+        self._resync_event.set()
+
+    async def _resync_loop(self) -> None:
+        pipeline = self.pipeline
+        attempt = 0
+        while True:
+            await self._resync_event.wait()
+            self._resync_event.clear()
+            await asyncio.sleep(self.config.resync_delay_sec)
+            while True:
+                pending = pipeline.books.pending
+                wanted = sorted(t for t in pipeline.resync_wanted if t in pending)
+                pipeline.resync_wanted.clear()
+                if not wanted:
+                    break
+                for start in range(0, len(wanted), self.config.resync_max_tokens):
+                    batch = wanted[start : start + self.config.resync_max_tokens]
+                    mark = pipeline.books.mark()
+                    try:
+                        result = await self.clob.fetch_books(batch)
+                    except (DashboardError, httpx.HTTPError) as exc:
+                        delay = backoff_delay(
+                            attempt,
+                            self.config.backoff_base_sec,
+                            self.config.backoff_max_sec,
+                            self.rng,
+                        )
+                        attempt += 1
+                        log.warning("ws: resync of %d books failed (%s)", len(batch), exc)
+                        self._want_resync(wanted[start:])
+                        await asyncio.sleep(delay)
+                        break
+                    attempt = 0
+                    self._queue.put_nowait(_Snapshots(result, tuple(batch), mark))
+
+    # --- catalog -------------------------------------------------------------------------------
+
+    async def _catalog_loop(self) -> None:
+        known: set[str] | None = None
+        refreshes = 0
+        while True:
+            try:
+                ids = set(await self.redis.hkeys(keys.CATALOG))
+                if ids != known or refreshes % self.config.full_catalog_every == 0:
+                    docs = await self.catalog.read_all()
+                    self._queue.put_nowait(_Catalog(docs))
+                    known = ids
+            except (aioredis.RedisError, OSError) as exc:
+                log.warning("ws: catalog refresh failed: %s", exc)
+            refreshes += 1
+            await asyncio.sleep(self.config.catalog_refresh_sec)
+
+    # --- writes --------------------------------------------------------------------------------
+
+    async def _flush(self) -> None:
+        await self.pipeline.flush(self.catalog)
+
+    async def write_status(self) -> None:
+        """Write `status:ws` (connected, subscribed tokens, rates, counters)."""
+        stats = self.stats
+        now = time.monotonic()
+        then, messages_then = self._status_at
+        rate = (stats.messages - messages_then) / (now - then) if now > then else 0.0
+        self._status_at = (now, stats.messages)
+        age = "" if stats.last_message_at is None else f"{now - stats.last_message_at:.3f}"
+        await write_status(
+            self.redis,
+            keys.STATUS_WS,
+            connected="true" if stats.connected else "false",
+            subscribedTokens=len(self.pipeline.token_market),
+            messagesPerSec=round(rate, 1),
+            lastMessageAgeSec=age,
+            reconnects=stats.reconnects,
+            resyncs=stats.resyncs,
+            resyncRequests=stats.resync_requests,
+            pendingBooks=len(self.pipeline.books.pending),
+            malformed=stats.malformed,
+            frames=stats.frames,
+            messages=stats.messages,
+            updatedAt=utc_now().isoformat(),
+        )
+
+
+async def _wait_either(work: Coroutine[Any, Any, object], stop: asyncio.Event) -> bool:
+    """Await `work` unless `stop` is set first; True when the work finished."""
+    task = asyncio.ensure_future(work)
+    stopper = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    stopper.cancel()
+    if not task.done():
+        task.cancel()
+        return False
+    return True
+
+
+async def _close_on(stop: asyncio.Event, ws: ClientConnection) -> None:
+    await stop.wait()
+    await ws.close()
+
+
+async def amain(settings: Settings, once: bool) -> None:
+    """Create the clients, run the ingest until SIGINT/SIGTERM, close everything."""
+    url, embedded = resolve_redis_url(settings)
+    redis = create_redis(url)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        async with httpx.AsyncClient(timeout=httpx.Timeout(settings.pm_http_timeout_sec)) as http:
+            _, clob = create_polymarket_clients(settings, http)
+            ingest = WsIngest.from_settings(settings, redis, clob)
+            await ingest.run(stop, connections=1 if once else None)
+    finally:
+        await redis.aclose()
+        if embedded is not None:
+            embedded.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point."""
+    parser = argparse.ArgumentParser(prog="python -m dashboard_backend.workers.ws_ingest")
+    parser.add_argument("--once", action="store_true", help="one connection, exit when it ends")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    if not settings.enable_ws_ingest:
+        log.info("ENABLE_WS_INGEST is false; nothing to do")
+        return 0
+    asyncio.run(amain(settings, args.once))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,245 @@
+"""The websocket ingest's processing half: frames -> books -> opportunities -> Redis.
+
+No websocket here, so the ingest, the tests and the benchmark drive the same code. A batch of
+frames is decoded and applied first, then every affected market (with its negRisk group) is
+recomputed once with the poller's pure functions, and `OpsStore.apply_scoped` publishes only
+what appeared, changed or disappeared. Catalog best bid/ask and stored books are written by
+`flush`, coalesced over whatever changed since the last flush.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from dashboard_backend.catalog import CatalogStore
+from dashboard_backend.changes import OpportunityChange
+from dashboard_backend.fees import FeeTable
+from dashboard_backend.live_book import ApplyOutcome, BookSet
+from dashboard_backend.models import MarketDocument, Opportunity, OrderBook
+from dashboard_backend.opportunities import (
+    NEGRISK_BUY_ALL,
+    CatalogIndex,
+    affected_markets,
+    find_opportunities,
+    negrisk_group_key,
+    opportunity_id,
+    opportunity_ids_for,
+)
+from dashboard_backend.ops_store import OpsStore
+from dashboard_backend.status import utc_now
+from dashboard_backend.venues.polymarket.ws_messages import FrameError, decode_frame
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class WsStats:
+    """Counters behind `status:ws`."""
+
+    connected: bool = False
+    frames: int = 0
+    messages: int = 0
+    malformed: int = 0
+    reconnects: int = 0
+    resyncs: int = 0  # books restored from a REST snapshot
+    resync_requests: int = 0  # tokens that were marked for a resync
+    last_message_at: float | None = None  # time.monotonic() of the last frame
+
+
+@dataclass(frozen=True)
+class CatalogDiff:
+    """What a catalog refresh changed for the ingest."""
+
+    added_tokens: frozenset[str]
+    removed_tokens: frozenset[str]
+    removed_markets: tuple[MarketDocument, ...]
+
+
+class WsPipeline:
+    """Decode and apply frames, recompute affected opportunities, publish and flush."""
+
+    def __init__(
+        self,
+        ops: OpsStore,
+        fees: FeeTable,
+        min_profit: float = 0.0,
+        books: BookSet | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ):
+        self.ops = ops
+        self.fees = fees
+        self.min_profit = min_profit
+        self.books = books or BookSet()
+        self.clock = clock
+        self.stats = WsStats()
+        self.index = CatalogIndex(())
+        self.token_market: dict[str, str] = {}
+        # Tokens needing a REST snapshot, handed to the resync worker.
+        self.resync_wanted: set[str] = set()
+        self._dirty_tokens: set[str] = set()
+        self._stale_markets: set[str] = set()
+
+    # --- catalog -------------------------------------------------------------------------------
+
+    def set_catalog(self, docs: Mapping[str, MarketDocument]) -> CatalogDiff:
+        """Follow exactly the tokens of these markets; new tokens await their first snapshot."""
+        token_market = {o.token_id: doc.id for doc in docs.values() for o in doc.outcomes}
+        old_tokens = set(self.token_market)
+        added = frozenset(token_market.keys() - old_tokens)
+        removed = frozenset(old_tokens - token_market.keys())
+        removed_markets = tuple(doc for mid, doc in self.index.by_id.items() if mid not in docs)
+        self.books.untrack(removed)
+        self.books.track(added, token_market)
+        self.resync_wanted -= removed
+        self._dirty_tokens -= removed
+        self.index = CatalogIndex(docs.values())
+        self.token_market = token_market
+        return CatalogDiff(added, removed, removed_markets)
+
+    @property
+    def tokens(self) -> list[str]:
+        """Every followed token, sorted (subscription order)."""
+        return sorted(self.token_market)
+
+    # --- frames --------------------------------------------------------------------------------
+
+    def ingest(self, frames: Iterable[str | bytes], out: ApplyOutcome) -> None:
+        """Decode and apply frames in order; malformed ones are counted, logged and skipped."""
+        stats = self.stats
+        books = self.books
+        for frame in frames:
+            stats.frames += 1
+            try:
+                messages = decode_frame(frame)
+            except FrameError as exc:
+                stats.malformed += 1
+                log.warning("ws: skipped malformed frame (%s): %.120r", exc, frame)
+                # It may have carried deltas for these tokens: their books can't be trusted now.
+                out.resync.update(self.invalidate(exc.asset_ids))
+                continue
+            stats.messages += len(messages)
+            books.apply(messages, out)
+        stats.last_message_at = time.monotonic()
+        self._note(out)
+
+    def apply_snapshots(self, snapshots: Iterable[OrderBook], requested_at: int) -> ApplyOutcome:
+        """Apply REST snapshots requested at BookSet mark `requested_at`."""
+        out = ApplyOutcome()
+        for snap in snapshots:
+            if self.books.apply_snapshot(snap, out, requested_at):
+                self.stats.resyncs += 1
+        self._note(out)
+        return out
+
+    def invalidate_all(self) -> None:
+        """Distrust every book (after a reconnect) until a snapshot arrives."""
+        self.invalidate(self.token_market)
+
+    def invalidate(self, token_ids: Iterable[str]) -> set[str]:
+        """Distrust these followed books until a snapshot arrives; returns the newly pending."""
+        newly = self.books.invalidate(t for t in token_ids if t in self.token_market)
+        self.resync_wanted |= newly
+        self.stats.resync_requests += len(newly)
+        return newly
+
+    def _note(self, out: ApplyOutcome) -> None:
+        """Remember what the flush must write and which tokens the resync worker must fetch."""
+        if out.resync:
+            self.stats.resync_requests += len(out.resync - self.resync_wanted)
+            self.resync_wanted |= out.resync
+        self._dirty_tokens |= out.dirty
+        token_market = self.token_market
+        for tid in out.dirty:
+            mid = token_market.get(tid)
+            if mid is not None:
+                self._stale_markets.add(mid)
+
+    # --- opportunities -------------------------------------------------------------------------
+
+    def changed_markets(self, out: ApplyOutcome) -> set[str]:
+        """Market ids whose trusted books moved."""
+        token_market = self.token_market
+        return {token_market[t] for t in out.changed if t in token_market}
+
+    def recompute(
+        self, market_ids: Iterable[str]
+    ) -> tuple[set[str], dict[str, Opportunity]] | None:
+        """Scope and fresh opportunities for these markets (None when nothing is judgeable).
+
+        Only ids whose every input book is trusted are in scope: an opportunity of a market
+        awaiting a resync keeps its last published terms instead of flickering away.
+        """
+        affected = affected_markets(market_ids, self.index)
+        if not affected:
+            return None
+        books: dict[str, OrderBook] = {}
+        complete: list[MarketDocument] = []
+        for doc in affected:
+            ok = True
+            for outcome in doc.outcomes:
+                book = self.books.trusted(outcome.token_id)
+                if book is None:
+                    ok = False
+                else:
+                    books[outcome.token_id] = book.to_order_book()
+            if ok:
+                complete.append(doc)
+        scope = opportunity_ids_for(complete)
+        complete_ids = {d.id for d in complete}
+        for doc in affected:
+            key = negrisk_group_key(doc)
+            if doc.id not in complete_ids and key is not None:
+                # A group with any member untrusted cannot be judged.
+                scope.discard(opportunity_id(NEGRISK_BUY_ALL, key))
+        found = find_opportunities(affected, books, self.fees, self.clock(), self.min_profit)
+        return scope, {oid: op for oid, op in found.items() if oid in scope}
+
+    async def publish(self, out: ApplyOutcome) -> list[OpportunityChange]:
+        """Recompute the markets `out` changed and publish what appeared/changed/disappeared."""
+        markets = self.changed_markets(out)
+        if not markets:
+            return []
+        result = self.recompute(markets)
+        if result is None:
+            return []
+        scope, new = result
+        return await self.ops.apply_scoped(scope, new)
+
+    async def retire(self, markets: Iterable[MarketDocument]) -> list[OpportunityChange]:
+        """Withdraw the opportunities of markets that left the catalog."""
+        ids = opportunity_ids_for(markets)
+        return await self.ops.apply_scoped(ids, {}) if ids else []
+
+    # --- coalesced writes ----------------------------------------------------------------------
+
+    async def flush(self, catalog: CatalogStore) -> int:
+        """Write changed books and best bid/ask into the catalog; returns documents written."""
+        tokens, self._dirty_tokens = self._dirty_tokens, set()
+        markets, self._stale_markets = self._stale_markets, set()
+        books = [b.to_order_book() for t in tokens if (b := self.books.trusted(t)) is not None]
+        if books:
+            await catalog.write_books(books)
+        docs = []
+        for mid in markets:
+            doc = self.index.by_id.get(mid)
+            if doc is not None:
+                docs.append(self._with_best_prices(doc))
+        return await catalog.update_existing(docs) if docs else 0
+
+    def _with_best_prices(self, doc: MarketDocument) -> MarketDocument:
+        outcomes = []
+        for outcome in doc.outcomes:
+            book = self.books.trusted(outcome.token_id)
+            if book is None:
+                outcomes.append(outcome)
+            else:
+                outcomes.append(
+                    outcome.model_copy(
+                        update={"best_bid": book.best_bid, "best_ask": book.best_ask}
+                    )
+                )
+        return doc.model_copy(update={"outcomes": tuple(outcomes)})
