@@ -1,0 +1,71 @@
+"""`python -m dashboard_backend.replay DIR [--host H] [--port P] [--seed N] [--limit N]
+[--min-markets N] [--faults SPEC] [--respect-closed] [--arb-rate R]`: serve a recording."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from dashboard_backend.logs import configure_logging
+from dashboard_backend.replay.app import create_app
+from dashboard_backend.replay.faults import FaultPlan
+from dashboard_backend.replay.state import ReplayState
+
+log = logging.getLogger("dashboard_backend.replay")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(
+        prog="python -m dashboard_backend.replay",
+        description="Serve recorded Polymarket Gamma payloads and synthesized CLOB books.",
+    )
+    parser.add_argument("dir", type=Path, help="directory (or file) of recorded payloads")
+    parser.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the synthesized books")
+    parser.add_argument("--limit", type=int, default=None, help="serve at most N markets")
+    parser.add_argument(
+        "--min-markets", type=int, default=0, help="add synthetic copies up to N markets"
+    )
+    parser.add_argument("--faults", default="", help="fault rules, e.g. 429@2,500@3,timeout@4")
+    parser.add_argument(
+        "--respect-closed", action="store_true", help="serve closed recordings as closed"
+    )
+    parser.add_argument(
+        "--arb-rate", type=float, default=0.05, help="share of markets priced as arbitrage"
+    )
+    parser.add_argument("--log-level", default="INFO", help="logging level")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Load the recording and serve it until interrupted."""
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    configure_logging(args.log_level)
+    if not args.dir.exists():
+        raise SystemExit(f"replay: {args.dir} does not exist")
+    try:
+        faults = FaultPlan.parse(args.faults)
+    except ValueError as exc:
+        raise SystemExit(f"replay: --faults: {exc}") from exc
+    state = ReplayState.from_directory(
+        args.dir,
+        seed=args.seed,
+        limit=args.limit,
+        min_markets=args.min_markets,
+        respect_closed=args.respect_closed,
+        faults=faults,
+        arb_rate=args.arb_rate,
+    )
+    base = f"http://{args.host}:{args.port}"
+    log.info("serving on %s  (PM_GAMMA_URL=%s PM_CLOB_URL=%s)", base, base, base)
+    uvicorn.run(create_app(state), host=args.host, port=args.port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()
