@@ -101,9 +101,14 @@ def walk_books(
     if not top_edge > EDGE_EPSILON:
         return None
 
+    # Per leg at its current level: price, size left, fee per share, and the per-share amount
+    # that enters the edge (price plus fee for a buy, price minus fee for a sell).
+    price = [books[i][idx[i]].price for i in range(n)]
     remaining = [books[i][idx[i]].size for i in range(n)]
-    best = [books[i][idx[i]].price for i in range(n)]
-    worst = list(best)
+    fee_ps = [rates[i] * price[i] * (1.0 - price[i]) for i in range(n)]
+    net = [price[i] + fee_ps[i] if buy else price[i] - fee_ps[i] for i in range(n)]
+    best = list(price)
+    worst = list(price)
     notional = [0.0] * n
     fees = [0.0] * n
     size = 0.0
@@ -112,32 +117,32 @@ def walk_books(
         q = min(remaining)
         size += q
         steps += 1
-        done = False
+        exhausted = False
         for i in range(n):
-            level = books[i][idx[i]]
-            p = level.price
+            p = price[i]
             notional[i] += q * p
-            fees[i] += q * rates[i] * p * (1.0 - p)
+            fees[i] += q * fee_ps[i]
             worst[i] = p
             left = remaining[i] - q
             if left > SIZE_EPSILON:
                 remaining[i] = left
                 continue
-            j = _first_level(books[i], idx[i] + 1)
-            if j == len(books[i]):
-                done = True  # this leg's book is used up
+            levels = books[i]
+            j = _first_level(levels, idx[i] + 1)
+            if j == len(levels):
+                exhausted = True  # this leg's book is used up
                 continue
             idx[i] = j
-            remaining[i] = books[i][j].size
-        if done:
+            level = levels[j]
+            p = level.price
+            price[i] = p
+            remaining[i] = level.size
+            f = rates[i] * p * (1.0 - p)
+            fee_ps[i] = f
+            net[i] = p + f if buy else p - f
+        if exhausted:
             break
-        total = 0.0
-        fee = 0.0
-        for i in range(n):
-            p = books[i][idx[i]].price
-            total += p
-            fee += rates[i] * p * (1.0 - p)
-        edge = (1.0 - total - fee) if buy else (total - fee - 1.0)
+        edge = (1.0 - sum(net)) if buy else (sum(net) - 1.0)
         if not edge > EDGE_EPSILON:
             break
 
