@@ -122,7 +122,7 @@ class GammaPoller:
         now_ts = time.time()
         if s.pm_gamma_rolling:
             catalog = await self._merge_rolling(fetched, now_ts)
-            next_offset = 0 if result.exhausted else offset + s.pm_gamma_limit
+            next_offset = 0 if result.exhausted else result.next_offset
             await self.redis.set(keys.POLLER_ROLLING_OFFSET, next_offset)
         else:
             catalog = fetched
