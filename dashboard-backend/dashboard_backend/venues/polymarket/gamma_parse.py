@@ -117,13 +117,17 @@ def is_open_order_book_market(raw: RawDict) -> bool:
 
 
 def open_event_market_ids(raw_event: RawDict) -> tuple[str, ...]:
-    """Ids of the open (active, not closed) markets nested in a raw event, in event order."""
+    """Ids of the event's unresolved (not closed) markets, in event order.
+
+    Tradeability is not required on purpose: a buy-every-YES set is only complete when it
+    includes markets we cannot trade, so those must show up as members missing from the catalog.
+    """
     ids: list[str] = []
     for market, _ in parse_event_markets(raw_event):
         if not isinstance(market, Mapping):
             continue
         mid = _opt_str(market.get("id"))
-        if mid and is_open_order_book_market(market):
+        if mid and not _bool(market.get("closed")):
             ids.append(mid)
     return tuple(ids)
 
