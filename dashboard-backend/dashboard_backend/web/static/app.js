@@ -1,0 +1,487 @@
+// Entry point: holds the page state, wires the filters, tabs, tables, drawer, status bar and the
+// live stream together. The URL query string is the source of truth for filters, view, sort and
+// the open drawer, so every view can be shared and the back button works.
+
+import { ApiHttpError, ApiUnreachable, readCrossOpportunities, readHealth, readOpportunities } from "./api.js";
+import { Drawer } from "./drawer.js";
+import { flattenPairs, pairCategories, renderPairRows, selectPairs } from "./discovery.js";
+import { loadMarketPanel, opportunityDetails, pairDetails } from "./details.js";
+import { h, replaceChildren } from "./dom.js";
+import * as fmt from "./format.js";
+import { OpportunityStore, renderOpportunityRows, selectOpportunities } from "./opportunities.js";
+import { defaultState, effectiveSort, parseQuery, toQuery, VIEWS } from "./state.js";
+import { renderBanner, renderStatus, renderStreamStatus } from "./status.js";
+import { LiveStream } from "./stream.js";
+
+const HEALTH_EVERY_MS = 30000; // status bar refresh while all is well
+const RETRY_EVERY_MS = 5000; // health probe while the API is unreachable
+const FALLBACK_REFRESH_MS = 180000; // data refresh while the stream is down
+const STREAM_BANNER_DELAY_MS = 2500; // a reconnect shorter than this is not worth a banner
+const TYPING_BURST_MS = 1500; // keystrokes closer than this share one history entry
+
+class App {
+  constructor() {
+    this.state = parseQuery(window.location.search);
+    this.ops = new OpportunityStore();
+    this.opsError = null;
+    this.pairs = [];
+    this.pairsLoaded = false;
+    this.pairsError = null;
+    this.pairsToken = 0;
+    this.health = null;
+    this.apiDown = false;
+    this.streamDown = false;
+    this.categories = new Set();
+    this.lastTypingCommit = 0;
+    this.openerKey = null;
+    this.timers = {};
+    this.form = document.getElementById("filters");
+    this.drawer = new Drawer({ onClose: () => this.closeDetail() });
+    this.stream = new LiveStream("/v1/stream", {
+      onEvent: (type, data) => this.onStreamEvent(type, data),
+      onStatus: (status) => this.onStreamStatus(status),
+      onOpen: (reopened) => this.onStreamOpen(reopened),
+    });
+  }
+
+  start() {
+    this.bindControls();
+    this.syncForm();
+    this.render();
+    this.refreshHealth();
+    this.refreshOps();
+    this.refreshPairs();
+    this.stream.start();
+    this.showDetail();
+    setInterval(() => this.render(), 30000); // keeps "x min ago" texts current
+    setInterval(() => {
+      if (!this.stream.live) {
+        this.refreshOps();
+        this.refreshPairs();
+      }
+    }, FALLBACK_REFRESH_MS);
+  }
+
+  // ----- URL state -------------------------------------------------------------------------
+
+  /** Write the state to the URL: a new history entry, or replace the current one. */
+  commit({ replace = false, drawer = false } = {}) {
+    const url = `${window.location.pathname}${toQuery(this.state)}`;
+    if (url === `${window.location.pathname}${window.location.search}`) return;
+    if (replace) window.history.replaceState(window.history.state, "", url);
+    else window.history.pushState({ drawer }, "", url);
+  }
+
+  onPopState() {
+    const before = this.state;
+    this.state = parseQuery(window.location.search);
+    this.syncForm();
+    this.render();
+    if (before.category !== this.state.category || before.minSim !== this.state.minSim) this.refreshPairs();
+    if (JSON.stringify(before.detail) !== JSON.stringify(this.state.detail)) this.showDetail();
+  }
+
+  // ----- controls --------------------------------------------------------------------------
+
+  bindControls() {
+    window.addEventListener("popstate", () => this.onPopState());
+    this.form.addEventListener("submit", (ev) => ev.preventDefault());
+    const q = this.form.elements.namedItem("q");
+    q.addEventListener("input", () => this.debounce("q", 200, () => this.setFilter({ q: q.value.trim() }, { typing: true })));
+    for (const name of ["minSim", "minEdge"]) {
+      const input = this.form.elements.namedItem(name);
+      input.addEventListener("input", () =>
+        this.debounce(name, 350, () => {
+          const raw = input.value.trim();
+          const value = raw === "" || !Number.isFinite(Number(raw)) ? null : Number(raw);
+          this.setFilter({ [name]: value }, { typing: true });
+        }),
+      );
+    }
+    for (const name of ["category", "kind"]) {
+      const select = this.form.elements.namedItem(name);
+      select.addEventListener("change", () => this.setFilter({ [name]: select.value }));
+    }
+    document.getElementById("f-clear").addEventListener("click", () => this.clearFilters());
+    for (const tab of document.querySelectorAll(".tab")) {
+      tab.addEventListener("click", (ev) => {
+        if (ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.button !== 0) return; // let new-tab clicks through
+        ev.preventDefault();
+        this.setView(tab.dataset.view);
+      });
+    }
+    for (const button of document.querySelectorAll("button.sort")) {
+      button.addEventListener("click", () => this.setSort(button.dataset.sort));
+    }
+    document.addEventListener("keydown", (ev) => {
+      const typing = ev.target instanceof HTMLElement && ev.target.closest("input, select, textarea");
+      if (ev.key === "/" && !typing && !this.drawer.isOpen) {
+        ev.preventDefault();
+        q.focus();
+      }
+    });
+  }
+
+  debounce(name, ms, fn) {
+    clearTimeout(this.timers[name]);
+    this.timers[name] = setTimeout(fn, ms);
+  }
+
+  setFilter(patch, { typing = false } = {}) {
+    const before = this.state;
+    this.state = { ...this.state, ...patch };
+    const now = Date.now();
+    // A burst of typing makes one history entry, not one per keystroke.
+    this.commit({ replace: typing && now - this.lastTypingCommit < TYPING_BURST_MS });
+    this.lastTypingCommit = typing ? now : 0;
+    this.render();
+    if (before.category !== this.state.category || before.minSim !== this.state.minSim) this.refreshPairs();
+  }
+
+  clearFilters() {
+    const d = defaultState();
+    this.state = { ...this.state, q: d.q, category: d.category, minSim: d.minSim, minEdge: d.minEdge, kind: d.kind };
+    this.syncForm();
+    this.commit();
+    this.render();
+    this.refreshPairs();
+  }
+
+  setView(view) {
+    if (!VIEWS.includes(view) || view === this.state.view) return;
+    this.state = { ...this.state, view, sort: null, dir: "desc" };
+    this.commit();
+    this.render();
+  }
+
+  setSort(key) {
+    const [current, dir] = effectiveSort(this.state);
+    const nextDir = key === current && dir === "desc" ? "asc" : "desc";
+    this.state = { ...this.state, sort: key, dir: nextDir };
+    this.commit();
+    this.render();
+  }
+
+  /** Put the state's filter values into the form (on load and after back/forward). */
+  syncForm() {
+    const f = this.form.elements;
+    f.namedItem("q").value = this.state.q;
+    f.namedItem("minSim").value = this.state.minSim ?? "";
+    f.namedItem("minEdge").value = this.state.minEdge ?? "";
+    f.namedItem("kind").value = this.state.kind;
+    this.renderCategoryOptions();
+    f.namedItem("category").value = this.state.category;
+  }
+
+  renderCategoryOptions() {
+    const select = this.form.elements.namedItem("category");
+    const names = new Set(this.categories);
+    if (this.state.category) names.add(this.state.category);
+    const sorted = [...names].sort((a, b) => a.localeCompare(b));
+    const existing = [...select.options].slice(1).map((o) => o.value);
+    if (existing.join("\u0000") === sorted.join("\u0000")) return;
+    const value = select.value;
+    replaceChildren(select, h("option", { value: "" }, "All categories"), sorted.map((c) => h("option", { value: c }, c)));
+    select.value = names.has(value) ? value : this.state.category;
+  }
+
+  // ----- data ------------------------------------------------------------------------------
+
+  async refreshHealth() {
+    clearTimeout(this.timers.health);
+    try {
+      this.health = await readHealth();
+      this.setApiDown(false);
+    } catch (err) {
+      if (err instanceof ApiUnreachable) this.setApiDown(true);
+      else this.health = { ok: false, error: err.message };
+    }
+    this.timers.health = setTimeout(() => this.refreshHealth(), this.apiDown ? RETRY_EVERY_MS : HEALTH_EVERY_MS);
+    this.render();
+  }
+
+  setApiDown(down) {
+    const recovered = this.apiDown && !down;
+    this.apiDown = down;
+    if (recovered) {
+      this.refreshOps();
+      this.refreshPairs();
+    }
+  }
+
+  async refreshOps() {
+    const startedAt = performance.now();
+    try {
+      const list = await readOpportunities();
+      this.ops.applySnapshot(Array.isArray(list) ? list : [], startedAt);
+      this.opsError = null;
+      for (const c of this.ops.categories()) this.categories.add(c);
+    } catch (err) {
+      this.opsError = err;
+      if (err instanceof ApiUnreachable) this.onApiUnreachable();
+    }
+    this.render();
+  }
+
+  async refreshPairs() {
+    const token = ++this.pairsToken;
+    try {
+      const groups = await readCrossOpportunities({ category: this.state.category, minSim: this.state.minSim });
+      if (token !== this.pairsToken) return; // a newer request (filters changed) wins
+      this.pairs = flattenPairs(groups);
+      this.pairsLoaded = true;
+      this.pairsError = null;
+      for (const c of pairCategories(this.pairs)) this.categories.add(c);
+    } catch (err) {
+      if (token !== this.pairsToken) return;
+      this.pairsError = err;
+      if (err instanceof ApiUnreachable) this.onApiUnreachable();
+    }
+    this.render();
+  }
+
+  onApiUnreachable() {
+    if (this.apiDown) return;
+    this.apiDown = true;
+    this.refreshHealth(); // confirms, and starts the fast retry loop
+  }
+
+  // ----- stream ----------------------------------------------------------------------------
+
+  onStreamEvent(type, data) {
+    if (type === "opportunity") {
+      if (this.ops.applyEvent(data)) {
+        for (const c of this.ops.categories()) this.categories.add(c);
+        this.debounce("render", 50, () => this.render());
+      }
+    } else if (type === "match") {
+      this.debounce("pairs", 1000, () => this.refreshPairs());
+      this.debounce("health", 1000, () => this.refreshHealth());
+    } else if (type === "poll") {
+      this.debounce("health", 500, () => this.refreshHealth());
+    }
+  }
+
+  onStreamStatus(status) {
+    renderStreamStatus(status);
+    if (status === "live") {
+      clearTimeout(this.timers.streamBanner);
+      this.streamDown = false;
+      this.renderBanner();
+      return;
+    }
+    if (status === "reconnecting") {
+      this.refreshHealth(); // a dropped stream often means the API itself went away
+      if (!this.timers.streamBanner) {
+        this.timers.streamBanner = setTimeout(() => {
+          this.timers.streamBanner = null;
+          if (!this.stream.live) {
+            this.streamDown = true;
+            this.renderBanner();
+          }
+        }, STREAM_BANNER_DELAY_MS);
+      }
+    }
+  }
+
+  onStreamOpen(reopened) {
+    // Events may have been missed before (or while not) connected: resync from the API.
+    this.timers.streamBanner = null;
+    this.refreshOps();
+    if (reopened) {
+      this.refreshPairs();
+      this.refreshHealth();
+    }
+  }
+
+  // ----- drawer ----------------------------------------------------------------------------
+
+  openPair(pair, row) {
+    this.openerKey = { view: "discovery", key: pair.key };
+    this.state = { ...this.state, detail: { type: "pair", ids: [pair.a.id, pair.b.id] } };
+    this.commit({ drawer: true });
+    this.showDetail(row);
+  }
+
+  openOpportunity(op, row) {
+    this.openerKey = { view: "opportunities", key: op.id };
+    this.state = { ...this.state, detail: { type: "op", ids: [op.id] } };
+    this.commit({ drawer: true });
+    this.showDetail(row);
+  }
+
+  /** Open or close the drawer to match `state.detail`. */
+  showDetail(opener = null) {
+    const detail = this.state.detail;
+    if (!detail) {
+      this.drawer.close();
+      this.restoreFocus();
+      return;
+    }
+    if (detail.type === "pair") {
+      const pair = this.pairs.find((p) => (p.a.id === detail.ids[0] && p.b.id === detail.ids[1]) || (p.a.id === detail.ids[1] && p.b.id === detail.ids[0]));
+      const ids = pair ? [pair.a.id, pair.b.id] : detail.ids;
+      this.drawer.open("Compare markets", () => pairDetails(ids, pair ?? null), { opener, wide: true });
+    } else if (detail.type === "op") {
+      const op = this.ops.byId.get(detail.ids[0]);
+      this.drawer.open(op ? op.title : "Opportunity", () => opportunityDetails(op ?? null), { opener, wide: (op?.marketIds?.length ?? 0) > 1 });
+    } else {
+      this.drawer.open("Market", () => loadMarketPanel(detail.ids[0]), { opener });
+    }
+  }
+
+  closeDetail() {
+    if (!this.state.detail) return this.drawer.close();
+    if (window.history.state && window.history.state.drawer) {
+      window.history.back(); // popstate closes the drawer and restores the URL before it opened
+      return;
+    }
+    this.state = { ...this.state, detail: null };
+    this.commit({ replace: true });
+    this.showDetail();
+  }
+
+  /** Rows are rebuilt on updates: if the opener row was replaced, focus its successor. */
+  restoreFocus() {
+    const key = this.openerKey;
+    this.openerKey = null;
+    if (!key || (document.activeElement && document.activeElement !== document.body)) return;
+    const selector = key.view === "discovery" ? `tr[data-key="${CSS.escape(key.key)}"]` : `tr[data-id="${CSS.escape(key.key)}"]`;
+    document.querySelector(`#view-${key.view} ${selector}`)?.focus();
+  }
+
+  // ----- rendering -------------------------------------------------------------------------
+
+  render() {
+    this.renderCategoryOptions();
+    this.renderTabs();
+    this.renderDiscovery();
+    this.renderOpportunities();
+    renderStatus(this.apiDown ? null : this.health);
+    this.renderBanner();
+    document.body.dataset.view = this.state.view;
+  }
+
+  renderBanner() {
+    renderBanner({
+      apiDown: this.apiDown,
+      redisError: !this.apiDown && this.health && this.health.ok === false ? this.health.error ?? "Redis is unavailable." : null,
+      streamDown: this.streamDown,
+      retrySec: RETRY_EVERY_MS / 1000,
+    });
+  }
+
+  renderTabs() {
+    for (const view of VIEWS) {
+      const tab = document.getElementById(`tab-${view}`);
+      const active = view === this.state.view;
+      if (active) tab.setAttribute("aria-current", "page");
+      else tab.removeAttribute("aria-current");
+      tab.setAttribute("href", toQuery({ ...this.state, view, sort: null, detail: null }) || "?");
+      document.getElementById(`view-${view}`).hidden = !active;
+    }
+    for (const label of this.form.querySelectorAll("[data-for]")) label.hidden = label.dataset.for !== this.state.view;
+  }
+
+  /** Focus survives a re-render: remember the focused row's key and focus its replacement. */
+  withFocusKept(tbody, attr, renderFn) {
+    const active = document.activeElement;
+    const key = active && tbody.contains(active) && active.matches("tr") ? active.getAttribute(attr) : null;
+    renderFn();
+    if (key !== null) {
+      const row = tbody.querySelector(`tr[${attr}="${CSS.escape(key)}"]`);
+      if (row) {
+        row.focus({ preventScroll: true });
+        this.drawer.retarget(row);
+      }
+    }
+  }
+
+  renderSortHeaders(table, [key, dir]) {
+    for (const button of table.querySelectorAll("button.sort")) {
+      const th = button.closest("th");
+      const active = button.dataset.sort === key;
+      if (active) th.setAttribute("aria-sort", dir === "asc" ? "ascending" : "descending");
+      else th.removeAttribute("aria-sort");
+      button.dataset.dir = active ? dir : "";
+    }
+  }
+
+  filtersActive() {
+    return Boolean(this.state.q || this.state.category || this.state.minSim !== null || (this.state.view === "opportunities" && (this.state.minEdge !== null || this.state.kind)));
+  }
+
+  renderDiscovery() {
+    const table = document.getElementById("table-discovery");
+    const tbody = table.querySelector("tbody");
+    const sort = effectiveSort({ ...this.state, view: "discovery" });
+    const rows = selectPairs(this.pairs, this.state, sort);
+    this.renderSortHeaders(table, sort);
+    this.withFocusKept(tbody, "data-key", () => renderPairRows(tbody, rows, (pair, row) => this.openPair(pair, row)));
+    document.getElementById("count-discovery").textContent = this.pairsLoaded ? fmt.count(rows.length) : "";
+    const summary = this.pairsLoaded ? `${fmt.count(rows.length)} pair${rows.length === 1 ? "" : "s"}${rows.length !== this.pairs.length ? ` (of ${fmt.count(this.pairs.length)} loaded)` : ""}` : "";
+    document.getElementById("summary-discovery").textContent = summary;
+    this.renderEmpty("discovery", table, rows.length, this.discoveryEmpty());
+  }
+
+  discoveryEmpty() {
+    if (!this.pairsLoaded) {
+      if (this.pairsError instanceof ApiUnreachable || this.apiDown) return ["unreachable", "Cannot reach the API", "The candidate pairs could not be loaded. The page retries by itself."];
+      if (this.pairsError) return ["error", "Could not load the candidate pairs", this.pairsError.message];
+      return ["loading", "Loading candidate pairs…", null];
+    }
+    const anyMatches = this.pairs.length > 0 || (this.health && this.health.marketsWithMatches > 0);
+    if (this.filtersActive() && anyMatches) return ["filtered", "No pairs match these filters", "Loosen the filters, or clear them to see every pair."];
+    if (this.health && this.health.lastMatchingRun) {
+      return ["no-matches", "No candidate pairs yet", `The last matching run (${fmt.relative(this.health.lastMatchingRun)}) found no pair of markets above the similarity threshold.`];
+    }
+    return ["no-matches", "No matches yet — the workers have not run yet", "Pairs appear here once the poller has filled the catalog, the embedding worker has embedded it and the matching worker has compared the markets."];
+  }
+
+  renderOpportunities() {
+    const table = document.getElementById("table-opportunities");
+    const tbody = table.querySelector("tbody");
+    const sort = effectiveSort({ ...this.state, view: "opportunities" });
+    const rows = selectOpportunities(this.ops.byId.values(), this.state, sort);
+    this.renderSortHeaders(table, sort);
+    this.withFocusKept(tbody, "data-id", () => renderOpportunityRows(tbody, rows, this.ops, (op, row) => this.openOpportunity(op, row)));
+    document.getElementById("count-opportunities").textContent = this.ops.loaded ? fmt.count(rows.length) : "";
+    const total = this.ops.byId.size;
+    const profit = rows.reduce((s, o) => s + (Number.isFinite(o.expectedProfit) ? o.expectedProfit : 0), 0);
+    document.getElementById("summary-opportunities").textContent = this.ops.loaded
+      ? `${fmt.count(rows.length)} opportunit${rows.length === 1 ? "y" : "ies"}${rows.length !== total ? ` (of ${fmt.count(total)})` : ""} · ${fmt.dollars(profit)} expected profit in total`
+      : "";
+    this.renderEmpty("opportunities", table, rows.length, this.opportunitiesEmpty());
+  }
+
+  opportunitiesEmpty() {
+    if (!this.ops.loaded) {
+      if (this.opsError instanceof ApiUnreachable || this.apiDown) return ["unreachable", "Cannot reach the API", "The opportunities could not be loaded. The page retries by itself."];
+      if (this.opsError) return ["error", "Could not load the opportunities", this.opsError.message];
+      return ["loading", "Loading opportunities…", null];
+    }
+    if (this.filtersActive() && this.ops.byId.size > 0) return ["filtered", "No opportunities match these filters", "Loosen the filters, or clear them to see every opportunity."];
+    if (this.health && this.health.lastPoll) return ["none", "No opportunities right now", `The last poll (${fmt.relative(this.health.lastPoll)}) found no mispriced market. New ones appear here live.`];
+    return ["none", "No opportunities yet — the poller has not run yet", "Opportunities appear here live once the poller has read the markets and their order books."];
+  }
+
+  renderEmpty(view, table, rowCount, [state, title, text]) {
+    const box = document.getElementById(`empty-${view}`);
+    const empty = rowCount === 0;
+    table.hidden = empty;
+    box.hidden = !empty;
+    if (!empty) return;
+    if (box.dataset.state === state && box.dataset.title === title && box.dataset.text === (text ?? "")) return;
+    box.dataset.state = state;
+    box.dataset.title = title;
+    box.dataset.text = text ?? "";
+    replaceChildren(
+      box,
+      h("h2", {}, title),
+      text ? h("p", {}, text) : null,
+      state === "filtered" ? h("button", { type: "button", class: "button", on: { click: () => this.clearFilters() } }, "Clear filters") : null,
+    );
+  }
+}
+
+new App().start();

@@ -1,0 +1,142 @@
+// The discovery view: candidate pairs of markets asking the same question, from
+// /v1/cross-opportunities, flattened into one row per unordered pair.
+
+import { externalLink, h, replaceChildren } from "./dom.js";
+import * as fmt from "./format.js";
+import { matchesSearch, searchWords } from "./state.js";
+
+function num(x) {
+  return typeof x === "number" && Number.isFinite(x) ? x : null;
+}
+
+/**
+ * One row per unordered pair. The API lists each base market with its matches, so a pair can
+ * appear twice (A→B and B→A); the first occurrence is kept, oriented with A = the base market.
+ */
+export function flattenPairs(groups) {
+  const pairs = new Map();
+  if (!Array.isArray(groups)) return [];
+  for (const group of groups) {
+    const base = group && group.market;
+    if (!base || typeof base.id !== "string" || !Array.isArray(group.matches)) continue;
+    for (const m of group.matches) {
+      if (!m || typeof m.marketId !== "string" || m.marketId === base.id) continue;
+      const key = [base.id, m.marketId].sort().join("\u0000");
+      if (pairs.has(key)) continue;
+      pairs.set(key, {
+        key,
+        a: {
+          id: base.id,
+          question: base.question ?? "",
+          closeTime: m.baseCloseTime ?? base.closeTime ?? null,
+          url: m.baseUrl || base.url || "",
+          liquidity: num(m.baseLiquidity) ?? num(base.liquidity),
+          venue: base.venue ?? "polymarket",
+        },
+        b: {
+          id: m.marketId,
+          question: m.question ?? "",
+          closeTime: m.closeTime ?? null,
+          url: m.url || "",
+          liquidity: num(m.liquidity),
+          venue: m.venue ?? "polymarket",
+        },
+        similarity: num(m.similarity) ?? 0,
+        category: m.category ?? base.category ?? null,
+        yesAskDiff: num(m.yesAskDiff),
+        yesMidDiff: num(m.yesMidDiff),
+      });
+    }
+  }
+  return [...pairs.values()];
+}
+
+/** The YES price difference shown for a pair: the ask difference, else the mid difference. */
+export function yesDiff(pair) {
+  return pair.yesAskDiff ?? pair.yesMidDiff;
+}
+
+const SORT_VALUE = {
+  similarity: (p) => p.similarity,
+  yesDiff: (p) => (yesDiff(p) === null ? -1 : Math.abs(yesDiff(p))),
+  liquidity: (p) => Math.min(p.a.liquidity ?? 0, p.b.liquidity ?? 0),
+};
+
+/** Pairs passing the filters, sorted (ties broken by key so the order is stable). */
+export function selectPairs(pairs, state, [sortKey, dir]) {
+  const words = searchWords(state.q);
+  const category = state.category.toLowerCase();
+  const rows = pairs.filter(
+    (p) =>
+      (!category || (p.category ?? "").toLowerCase() === category) &&
+      (state.minSim === null || p.similarity >= state.minSim - 1e-12) &&
+      matchesSearch(words, p.a.question, p.b.question),
+  );
+  const value = SORT_VALUE[sortKey] ?? SORT_VALUE.similarity;
+  const sign = dir === "asc" ? 1 : -1;
+  rows.sort((x, y) => sign * (value(x) - value(y)) || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+  return rows;
+}
+
+function marketCell(m) {
+  return h(
+    "td",
+    { class: "q" },
+    h("div", { class: "question" }, m.question),
+    h("div", { class: "sub" }, externalLink(m.url, m.venue === "polymarket" ? "Polymarket" : m.venue, { class: "out" })),
+  );
+}
+
+/** Render the pair rows; `onOpen(pair, row)` opens the drawer. */
+export function renderPairRows(tbody, rows, onOpen) {
+  const now = Date.now();
+  const trs = rows.map((p) => {
+    const diff = yesDiff(p);
+    const open = (ev) => onOpen(p, ev.currentTarget);
+    return h(
+      "tr",
+      {
+        class: "row",
+        tabindex: "0",
+        dataset: { key: p.key },
+        "aria-label": `${p.a.question} / ${p.b.question} — similarity ${fmt.similarity(p.similarity)}`,
+        on: {
+          click: (ev) => {
+            if (ev.target.closest("a")) return;
+            open(ev);
+          },
+          keydown: (ev) => {
+            if ((ev.key === "Enter" || ev.key === " ") && ev.target === ev.currentTarget) {
+              ev.preventDefault();
+              open(ev);
+            }
+          },
+        },
+      },
+      marketCell(p.a),
+      marketCell(p.b),
+      h("td", { class: "num strong" }, h("span", { class: "sim", style: `--sim:${Math.max(0, Math.min(1, p.similarity))}` }, fmt.similarity(p.similarity))),
+      h("td", {}, p.category ? h("span", { class: "chip" }, p.category) : h("span", { class: "muted" }, "—")),
+      h(
+        "td",
+        { class: "nowrap" },
+        h("div", {}, h("time", { datetime: fmt.isoOrNull(p.a.closeTime), title: fmt.relative(p.a.closeTime, now) }, fmt.date(p.a.closeTime))),
+        h("div", {}, h("time", { datetime: fmt.isoOrNull(p.b.closeTime), title: fmt.relative(p.b.closeTime, now) }, fmt.date(p.b.closeTime))),
+      ),
+      h(
+        "td",
+        { class: `num strong ${diff === null ? "" : diff > 0 ? "up" : diff < 0 ? "down" : ""}`, title: p.yesAskDiff === null && p.yesMidDiff !== null ? "difference of mid prices (no ask on one side)" : "difference of YES best asks" },
+        fmt.signedCents(diff),
+      ),
+      h("td", { class: "num nowrap" }, h("div", {}, fmt.dollarsCompact(p.a.liquidity)), h("div", {}, fmt.dollarsCompact(p.b.liquidity))),
+    );
+  });
+  replaceChildren(tbody, trs);
+}
+
+/** Every distinct category among the pairs. */
+export function pairCategories(pairs) {
+  const out = new Set();
+  for (const p of pairs) if (p.category) out.add(p.category);
+  return out;
+}

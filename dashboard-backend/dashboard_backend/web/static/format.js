@@ -1,0 +1,107 @@
+// Number and time formatting. Prices are USD per share in [0, 1]; shown in cents.
+
+const nf0 = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+const nf2 = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const usd = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD" });
+const usd0 = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 0 });
+const usdCompact = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", notation: "compact", maximumFractionDigits: 1 });
+
+const DASH = "—";
+
+function isNum(x) {
+  return typeof x === "number" && Number.isFinite(x);
+}
+
+/** 0.534 -> "53.4¢"; below one cent two decimals are kept ("0.25¢"). */
+export function cents(price) {
+  if (!isNum(price)) return DASH;
+  const c = price * 100;
+  return `${Math.abs(c) > 0 && Math.abs(c) < 1 ? c.toFixed(2) : c.toFixed(1)}¢`;
+}
+
+/** A signed price difference in cents: "+3.0¢", "−1.25¢". */
+export function signedCents(diff) {
+  if (!isNum(diff)) return DASH;
+  const text = cents(Math.abs(diff));
+  if (diff > 0) return `+${text}`;
+  if (diff < 0) return `−${text}`;
+  return text;
+}
+
+/** Dollars with cents: "$1,234.56". */
+export function dollars(x) {
+  return isNum(x) ? usd.format(x) : DASH;
+}
+
+/** Dollars, compact: "$12.4K", "$721". */
+export function dollarsCompact(x) {
+  if (!isNum(x)) return DASH;
+  return Math.abs(x) < 1000 ? usd0.format(x) : usdCompact.format(x);
+}
+
+/** Share counts: "1,234". */
+export function shares(x) {
+  return isNum(x) ? nf0.format(x) : DASH;
+}
+
+/** A similarity in [0, 1] with two decimals... three when close to 1, where it matters. */
+export function similarity(x) {
+  if (!isNum(x)) return DASH;
+  return x >= 0.9 ? x.toFixed(3) : nf2.format(x);
+}
+
+/** Integer count with separators. */
+export function count(x) {
+  return isNum(x) ? nf0.format(x) : DASH;
+}
+
+function toDate(value) {
+  if (value === null || value === undefined || value === "") return null;
+  const d = value instanceof Date ? value : new Date(value);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+/** "12 Mar 2026" (local time). */
+export function date(value) {
+  const d = toDate(value);
+  if (!d) return DASH;
+  return d.toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric" });
+}
+
+/** "12 Mar 2026, 14:05" (local time). */
+export function dateTime(value) {
+  const d = toDate(value);
+  if (!d) return DASH;
+  return d.toLocaleString("en-GB", { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" });
+}
+
+/** ISO string for a <time datetime> attribute, or null. */
+export function isoOrNull(value) {
+  const d = toDate(value);
+  return d ? d.toISOString() : null;
+}
+
+/** "just now", "5 min ago", "3 h ago", "in 2 days". */
+export function relative(value, now = Date.now()) {
+  const d = toDate(value);
+  if (!d) return DASH;
+  const sec = Math.round((d.getTime() - now) / 1000);
+  const abs = Math.abs(sec);
+  let text;
+  if (abs < 45) return "just now";
+  if (abs < 3600) text = `${Math.round(abs / 60)} min`;
+  else if (abs < 86400) text = `${Math.round(abs / 3600)} h`;
+  else text = `${Math.round(abs / 86400)} days`;
+  return sec < 0 ? `${text} ago` : `in ${text}`;
+}
+
+const KIND_LABELS = {
+  binary_buy_both: "Buy YES + NO",
+  binary_split_sell: "Split & sell",
+  negrisk_buy_all: "Buy all YES",
+};
+
+/** Human label of an opportunity kind. */
+export function kindLabel(kind) {
+  return KIND_LABELS[kind] ?? String(kind ?? DASH);
+}

@@ -1,0 +1,67 @@
+// The status bar (from /healthz) and the banner for API / stream trouble.
+
+import { h, replaceChildren } from "./dom.js";
+import * as fmt from "./format.js";
+
+function setItem(id, label, value, title = null, tone = "") {
+  const el = document.getElementById(id);
+  el.className = `item ${tone}`.trim();
+  if (title) el.title = title;
+  else el.removeAttribute("title");
+  replaceChildren(el, h("span", { class: "label" }, `${label}: `), h("span", { class: "value" }, value));
+}
+
+/** Fill the status bar from a /healthz body (or `null` when the API is unreachable). */
+export function renderStatus(health, now = Date.now()) {
+  if (!health) {
+    setItem("st-api", "API", "unreachable", null, "bad");
+    return;
+  }
+  setItem("st-api", "API", health.ok ? "ok" : "Redis down", health.error ?? null, health.ok ? "good" : "bad");
+  if (!health.ok) return;
+  setItem("st-poll", "Last poll", health.lastPoll ? fmt.relative(health.lastPoll, now) : "never", health.lastPoll ? fmt.dateTime(health.lastPoll) : "the poller has not run yet", health.lastPoll ? "" : "warn");
+  setItem("st-catalog", "Catalog", `${fmt.count(health.catalogSize)} markets`);
+  const model = [health.embeddingProvider, health.embeddingModel].filter(Boolean).join(" / ");
+  setItem("st-embeddings", "Embeddings", fmt.count(health.embeddings), model || null);
+  const duration = typeof health.lastMatchingDurationSec === "number" ? ` (${health.lastMatchingDurationSec.toFixed(1)} s)` : "";
+  setItem("st-matching", "Last matching run", health.lastMatchingRun ? `${fmt.relative(health.lastMatchingRun, now)}${duration}` : "never", health.lastMatchingRun ? fmt.dateTime(health.lastMatchingRun) : "the matching worker has not run yet", health.lastMatchingRun ? "" : "warn");
+  setItem("st-pairs", "Pairs", fmt.count(health.pairs ?? null), `${fmt.count(health.marketsWithMatches)} markets have matches`);
+}
+
+const STREAM_LABELS = {
+  connecting: "Connecting…",
+  live: "Live",
+  reconnecting: "Reconnecting…",
+};
+
+/** The live-updates pill in the header. */
+export function renderStreamStatus(status) {
+  const el = document.getElementById("stream-status");
+  el.dataset.state = status;
+  el.querySelector(".label").textContent = STREAM_LABELS[status] ?? status;
+  el.title = status === "live" ? "Receiving live updates" : "Live updates are not flowing; the page reconnects by itself";
+}
+
+/**
+ * The banner: the most serious of API unreachable > Redis down > stream dropped, or hidden.
+ * `problems`: {apiDown: bool, redisError: string|null, streamDown: bool, retrySec: number}.
+ */
+export function renderBanner(problems) {
+  const el = document.getElementById("banner");
+  let tone = null;
+  let text = null;
+  if (problems.apiDown) {
+    tone = "bad";
+    text = [h("strong", {}, "Cannot reach the API. "), `Showing the last data received. Retrying every ${problems.retrySec} s — check that the server (make run) is still running.`];
+  } else if (problems.redisError !== null) {
+    tone = "bad";
+    text = [h("strong", {}, "The API cannot reach Redis. "), problems.redisError];
+  } else if (problems.streamDown) {
+    tone = "warn";
+    text = [h("strong", {}, "Live updates disconnected. "), "Reconnecting automatically; meanwhile the views refresh every few minutes."];
+  }
+  el.hidden = tone === null;
+  el.dataset.tone = tone ?? "";
+  el.dataset.problem = problems.apiDown ? "api" : problems.redisError !== null ? "redis" : problems.streamDown ? "stream" : "";
+  replaceChildren(el, text);
+}
