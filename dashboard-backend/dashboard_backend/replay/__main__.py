@@ -64,7 +64,13 @@ def main(argv: list[str] | None = None) -> None:
     )
     base = f"http://{args.host}:{args.port}"
     log.info("serving on %s  (PM_GAMMA_URL=%s PM_CLOB_URL=%s)", base, base, base)
-    uvicorn.run(create_app(state), host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(
+        create_app(state),
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        ws="websockets-sansio",  # the legacy websockets protocol is deprecated
+    )
 
 
 if __name__ == "__main__":
