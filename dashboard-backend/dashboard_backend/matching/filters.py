@@ -1,0 +1,150 @@
+"""Structural match filters: the settings that decide which pairs may match, and the per-pair rule.
+
+A pair (i, j) may match when every switched-on filter passes:
+
+- same outcome count;
+- not the same condition (and never the same market: a market never matches itself);
+- same category, where a missing category is its own bucket, ``"unknown"`` (compared
+  case-insensitively);
+- close times within the window. Missing close times: a pair passes when both are unknown
+  (open-ended markets are alike) and fails when only one is known, because a trader cannot tell
+  whether the two settle together;
+- when the markets carry sides (the offline two-file mode), only pairs across sides.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from dashboard_backend.settings import Settings
+
+UNKNOWN_CATEGORY = "unknown"
+_DAY_SEC = 86_400.0
+
+
+def category_key(category: str | None) -> str:
+    """The bucket a category falls in: trimmed, lower-case, `unknown` when missing."""
+    if category is None or not category.strip():
+        return UNKNOWN_CATEGORY
+    return category.strip().lower()
+
+
+@dataclass(frozen=True)
+class MatchFilters:
+    """Threshold, top-K and the structural filters (a None window switches that filter off)."""
+
+    threshold: float = 0.75
+    top_k: int = 10
+    same_outcome_count: bool = True
+    exclude_same_condition: bool = True
+    same_category: bool = True
+    close_window_days: float | None = 7.0
+
+    def __post_init__(self) -> None:
+        if self.top_k < 1:
+            raise ValueError("top_k must be at least 1")
+        if not -1.0 <= self.threshold <= 1.0:
+            raise ValueError("threshold must be within [-1, 1]")
+        if self.close_window_days is not None and not self.close_window_days >= 0:
+            raise ValueError("close_window_days must be >= 0")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> MatchFilters:
+        """The filters the settings switch on."""
+        return cls(
+            threshold=settings.similarity_threshold,
+            top_k=settings.max_matches_per_market,
+            same_outcome_count=settings.match_require_same_outcome_count,
+            exclude_same_condition=settings.match_exclude_same_condition,
+            same_category=settings.match_require_same_category,
+            close_window_days=(
+                settings.match_close_window_days if settings.match_require_close_window else None
+            ),
+        )
+
+    @property
+    def window_sec(self) -> float | None:
+        """The close-time window in seconds, None when that filter is off."""
+        return None if self.close_window_days is None else self.close_window_days * _DAY_SEC
+
+
+def _codes(values: Sequence[str]) -> npt.NDArray[np.int64]:
+    """Dense integer codes, equal where the values are equal."""
+    table: dict[str, int] = {}
+    return np.fromiter((table.setdefault(v, len(table)) for v in values), np.int64, len(values))
+
+
+@dataclass(frozen=True)
+class MarketFeatures:
+    """What the filters look at, one array entry per market (row of the vector matrix)."""
+
+    ids: tuple[str, ...]
+    outcome_counts: npt.NDArray[np.int64]
+    categories: npt.NDArray[np.int64]  # codes of category_key
+    close_times: npt.NDArray[np.float64]  # unix seconds, NaN when unknown
+    conditions: npt.NDArray[np.int64]  # codes of the condition id
+    id_codes: npt.NDArray[np.int64]  # codes of the market id (equal ids = same market)
+    sides: npt.NDArray[np.int64] | None = None  # only pairs across sides when given
+
+    @classmethod
+    def build(
+        cls,
+        ids: Sequence[str],
+        outcome_counts: Sequence[int],
+        categories: Sequence[str | None],
+        close_times: Sequence[float | None],
+        conditions: Sequence[str],
+        sides: Sequence[int] | None = None,
+    ) -> MarketFeatures:
+        """Encode plain per-market values; all sequences have one entry per market."""
+        n = len(ids)
+        lengths = {len(outcome_counts), len(categories), len(close_times), len(conditions)}
+        if lengths != {n} or (sides is not None and len(sides) != n):
+            raise ValueError("every feature needs one entry per market")
+        times = np.array([math.nan if t is None else float(t) for t in close_times], np.float64)
+        return cls(
+            ids=tuple(ids),
+            outcome_counts=np.asarray(outcome_counts, dtype=np.int64).reshape(n),
+            categories=_codes([category_key(c) for c in categories]),
+            close_times=times.reshape(n),
+            conditions=_codes(list(conditions)),
+            id_codes=_codes(list(ids)),
+            sides=None if sides is None else np.asarray(sides, dtype=np.int64).reshape(n),
+        )
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def allowed_pairs(
+    features: MarketFeatures,
+    rows: npt.NDArray[np.int64],
+    cols: npt.NDArray[np.int64],
+    filters: MatchFilters,
+) -> npt.NDArray[np.bool_]:
+    """For index pairs (rows[k], cols[k]): whether every switched-on filter lets them match."""
+    ok: npt.NDArray[np.bool_] = (rows != cols) & (
+        features.id_codes[rows] != features.id_codes[cols]
+    )
+    if filters.same_outcome_count:
+        ok &= features.outcome_counts[rows] == features.outcome_counts[cols]
+    if filters.exclude_same_condition:
+        ok &= features.conditions[rows] != features.conditions[cols]
+    if filters.same_category:
+        ok &= features.categories[rows] == features.categories[cols]
+    window = filters.window_sec
+    if window is not None:
+        a, b = features.close_times[rows], features.close_times[cols]
+        known_a, known_b = ~np.isnan(a), ~np.isnan(b)
+        both_known = known_a & known_b
+        close = np.zeros(len(rows), dtype=np.bool_)
+        close[both_known] = np.abs(a[both_known] - b[both_known]) <= window
+        ok &= close | (~known_a & ~known_b)
+    if features.sides is not None:
+        ok &= features.sides[rows] != features.sides[cols]
+    return ok

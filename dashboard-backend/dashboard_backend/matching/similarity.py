@@ -1,0 +1,281 @@
+"""Exact, pruned top-K cosine search over market vectors under the structural filters.
+
+The result is exactly what brute force gives: every pair passing `filters.allowed_pairs` whose
+similarity is >= the threshold, the best `top_k` per market, ordered by similarity descending then
+market id. Pruning only skips pairs that provably cannot qualify:
+
+1. Markets are bucketed by outcome count and category (when those filters are on) and by whether
+   the close time is known (when the window filter is on); pairs across buckets are never compared.
+2. Inside a bucket, markets are sorted by close time; a block of rows is compared only with the
+   later columns whose close time lies within the window of the block's latest row, and each
+   unordered pair is computed once (upper triangle). No N×N matrix: blocks are bounded.
+3. Each block product (float32 BLAS) is thresholded first (`np.flatnonzero`), so top-K selection
+   only ever sees candidates; per-row candidates are pruned to the top K as they accumulate.
+
+Float32 rounding: a float32 product can differ from the true dot product by up to
+`d·2⁻²⁴·|u||v|`, and the rounding depends on how BLAS blocks the product, so two runs with
+different block shapes may disagree in the last bit near the threshold or between near-ties.
+Every decision is therefore made on one canonical score, `pair_scores`: the float64 sum of the
+exact float64 products of the two float32 unit vectors, computed per pair, independent of
+batching. The float32 blocks only pre-select, with a slack that bounds their error (`score_slack`):
+candidates within the slack below the threshold or below a row's K-th value are kept and
+re-scored. A brute-force reference that applies `pair_scores` to every allowed pair of the same
+float32 unit vectors returns identical pairs, order and similarities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from dashboard_backend.matching.filters import MarketFeatures, MatchFilters, allowed_pairs
+
+FloatArray = npt.NDArray[np.float32]
+IndexArray = npt.NDArray[np.int64]
+
+_SCORE_CHUNK = 32_768  # pairs re-scored per float64 batch
+
+
+@dataclass(frozen=True)
+class Blocks:
+    """Block shapes of the search; they change speed and memory, never the result."""
+
+    rows: int = 2048  # most rows of one block product
+    min_rows: int = 256  # fewest rows, so BLAS stays efficient when close times are dense
+    cols: int = 4096  # most columns of one block product (at most 32 MiB of float32 by default)
+    span_fraction: float = 0.25  # a row block spans at most this fraction of the window
+    buffer: int = 2_000_000  # candidates held before pruning each row to its top K
+
+
+def normalize(vectors: npt.ArrayLike) -> FloatArray:
+    """Rows scaled to unit length as float32 (all-zero rows stay zero); rejects non-finite values."""
+    array = np.asarray(vectors, dtype=np.float32)
+    if array.ndim != 2:
+        raise ValueError(f"expected a 2-D matrix, got shape {array.shape}")
+    if not np.isfinite(array).all():
+        raise ValueError("vectors hold non-finite values")
+    norms = np.sqrt(np.einsum("ij,ij->i", array, array, dtype=np.float64))
+    norms[norms == 0.0] = 1.0
+    unit: FloatArray = array / norms[:, None].astype(np.float32)
+    return unit
+
+
+def pair_scores(unit: FloatArray, rows: IndexArray, cols: IndexArray) -> npt.NDArray[np.float64]:
+    """The canonical similarity of each pair (rows[k], cols[k]) of float32 unit vectors.
+
+    The float64 products of float32 values are exact, and each row is summed on its own (numpy's
+    pairwise sum along the contiguous axis), so a pair's score does not depend on the batch.
+    """
+    out = np.empty(len(rows), dtype=np.float64)
+    for start in range(0, len(rows), _SCORE_CHUNK):
+        stop = start + _SCORE_CHUNK
+        a = unit[rows[start:stop]].astype(np.float64)
+        np.multiply(a, unit[cols[start:stop]], out=a)
+        out[start:stop] = a.sum(axis=1)
+    return out
+
+
+def score_slack(unit: FloatArray) -> float:
+    """An upper bound on |float32 block product - pair_scores| for any pair of these vectors."""
+    if unit.size == 0:
+        return 0.0
+    d = unit.shape[1]
+    max_sq = float(np.max(np.einsum("ij,ij->i", unit, unit, dtype=np.float64)))
+    # Dot-product error bound gamma_d = d*u/(1-d*u) times |u||v|, for float32 and float64 sums;
+    # doubled for margin (a larger slack only re-scores a few more candidates).
+    gamma32 = d * 2.0**-24 / (1 - d * 2.0**-24)
+    gamma64 = d * 2.0**-53 / (1 - d * 2.0**-53)
+    return float(2.0 * (gamma32 + gamma64) * max(max_sq, 1.0) + 1e-12)
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    """Matches per market in CSR form: row i's matches are indices/scores[indptr[i]:indptr[i+1]]."""
+
+    indptr: IndexArray
+    indices: IndexArray
+    scores: npt.NDArray[np.float64]
+    compared: int  # pair similarities computed by the block products
+    candidates: int  # of those, pairs that passed the threshold pre-selection and the filters
+
+    @property
+    def pairs(self) -> int:
+        """Number of (market, match) entries."""
+        return len(self.indices)
+
+    def row(self, i: int) -> list[tuple[int, float]]:
+        """Matches of market i as (index, similarity), best first."""
+        lo, hi = int(self.indptr[i]), int(self.indptr[i + 1])
+        return [
+            (int(j), float(s)) for j, s in zip(self.indices[lo:hi], self.scores[lo:hi], strict=True)
+        ]
+
+
+def id_ranks(ids: tuple[str, ...]) -> IndexArray:
+    """Each market's position when sorted by (id, index): the tie-break after similarity."""
+    ranks = np.empty(len(ids), dtype=np.int64)
+    if ids:
+        order = np.argsort(np.array(ids, dtype=str), kind="stable")
+        ranks[order] = np.arange(len(ids), dtype=np.int64)
+    return ranks
+
+
+def _bucket_keys(features: MarketFeatures, filters: MatchFilters) -> npt.NDArray[np.int64]:
+    """One integer per market: markets in different buckets can never match."""
+    keys = np.zeros(len(features), dtype=np.int64)
+    parts: list[npt.NDArray[np.int64]] = []
+    if filters.same_outcome_count:
+        parts.append(features.outcome_counts)
+    if filters.same_category:
+        parts.append(features.categories)
+    if filters.window_sec is not None:
+        parts.append(np.isnan(features.close_times).astype(np.int64))
+    for part in parts:  # mixed-radix code of the dense codes of each part
+        values, codes = np.unique(part, return_inverse=True)
+        keys = keys * len(values) + codes.reshape(-1)
+        keys = np.unique(keys, return_inverse=True)[1].reshape(-1)  # stay small
+    return keys
+
+
+class _Candidates:
+    """Directed candidate pairs (row, col, float32 score), pruned per row as they accumulate."""
+
+    def __init__(self, n: int, top_k: int, slack: float, buffer: int):
+        self.top_k = top_k
+        self.slack = slack
+        self.limit = max(buffer, 4 * n * (top_k + 1))
+        self.parts: list[tuple[IndexArray, IndexArray, FloatArray]] = []
+        self.size = 0
+
+    def add(self, rows: IndexArray, cols: IndexArray, scores: FloatArray) -> None:
+        """Add pairs in both directions (a similarity is symmetric)."""
+        self.parts.append((rows, cols, scores))
+        self.parts.append((cols, rows, scores))
+        self.size += 2 * len(rows)
+        if self.size > self.limit:
+            self.parts = [self.pruned()]
+            self.size = len(self.parts[0][0])
+            if self.size > self.limit // 2:  # many near-ties: prune less often
+                self.limit *= 2
+
+    def pruned(self) -> tuple[IndexArray, IndexArray, FloatArray]:
+        """Per row, the candidates that could still be in its exact top K.
+
+        A candidate more than twice the slack below the row's K-th float32 score is beaten, in
+        canonical scores, by at least K others, so dropping it cannot change the result.
+        """
+        if not self.parts:
+            empty = np.empty(0, dtype=np.int64)
+            return empty, empty, np.empty(0, dtype=np.float32)
+        rows = np.concatenate([p[0] for p in self.parts])
+        cols = np.concatenate([p[1] for p in self.parts])
+        scores = np.concatenate([p[2] for p in self.parts])
+        order = np.lexsort((-scores, rows))
+        rows, cols, scores = rows[order], cols[order], scores[order]
+        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+        sizes = np.diff(np.r_[starts, len(rows)])
+        kth = np.full(len(starts), -np.inf, dtype=np.float64)
+        full = sizes >= self.top_k
+        kth[full] = scores[starts[full] + self.top_k - 1]
+        keep = scores >= np.repeat(kth, sizes) - 2.0 * self.slack
+        return rows[keep], cols[keep], scores[keep]
+
+
+def _float32_floor(value: float) -> np.float32:
+    """The largest float32 <= value."""
+    f = np.float32(value)
+    return np.nextafter(f, np.float32(-np.inf)) if float(f) > value else f
+
+
+def top_matches(
+    unit: FloatArray,
+    features: MarketFeatures,
+    filters: MatchFilters,
+    blocks: Blocks | None = None,
+) -> Neighbours:
+    """Every market's top-K allowed matches with similarity >= threshold (see module docstring)."""
+    n = len(features)
+    if unit.shape[0] != n:
+        raise ValueError(f"{unit.shape[0]} vectors for {n} markets")
+    slack = score_slack(unit)
+    floor = _float32_floor(filters.threshold - slack)
+    window = filters.window_sec
+    blocks = blocks or Blocks()
+    buffer = _Candidates(n, filters.top_k, slack, blocks.buffer)
+    compared = candidates = 0
+    keys = _bucket_keys(features, filters)
+    by_key = np.argsort(keys, kind="stable")
+    bounds = np.flatnonzero(np.diff(keys[by_key])) + 1
+    for members in np.split(by_key, bounds):
+        if len(members) < 2:
+            continue
+        times = features.close_times[members]
+        windowed = window is not None and not np.isnan(times[0])
+        if windowed:
+            order = np.argsort(times, kind="stable")
+            members, times = members[order], times[order]
+        vectors = unit[members]  # the bucket's vectors, contiguous in block order
+        m = len(members)
+        r0 = 0
+        while r0 < m:
+            r1 = min(r0 + blocks.rows, m)
+            c_end = m
+            if windowed and window is not None:
+                span_end = int(
+                    np.searchsorted(times, times[r0] + blocks.span_fraction * window, "right")
+                )
+                r1 = min(r1, max(r0 + blocks.min_rows, span_end))
+                # One second of margin: the exact window test is done on the candidates.
+                c_end = int(np.searchsorted(times, times[r1 - 1] + window + 1.0, "right"))
+            block_rows = vectors[r0:r1]
+            for a in range(r0, c_end, blocks.cols):
+                b = min(a + blocks.cols, c_end)
+                sims = block_rows @ vectors[a:b].T
+                compared += sims.size
+                flat = np.flatnonzero(sims >= floor)
+                if not len(flat):
+                    continue
+                local_r, local_c = np.divmod(flat, b - a)
+                pos_r, pos_c = local_r + r0, local_c + a
+                upper = pos_c > pos_r  # each unordered pair once
+                rows, cols = members[pos_r[upper]], members[pos_c[upper]]
+                scores = sims.ravel()[flat[upper]]
+                ok = allowed_pairs(features, rows, cols, filters)
+                if ok.any():
+                    candidates += int(ok.sum())
+                    buffer.add(rows[ok], cols[ok], scores[ok])
+            r0 = r1
+    return _finalize(unit, features, filters, buffer.pruned(), compared, candidates)
+
+
+def _finalize(
+    unit: FloatArray,
+    features: MarketFeatures,
+    filters: MatchFilters,
+    pre: tuple[IndexArray, IndexArray, FloatArray],
+    compared: int,
+    candidates: int,
+) -> Neighbours:
+    """Re-score the pre-selected candidates canonically, apply the threshold, keep the top K."""
+    n = len(features)
+    rows, cols, _ = pre
+    exact = pair_scores(unit, rows, cols)
+    keep = exact >= filters.threshold
+    rows, cols, exact = rows[keep], cols[keep], exact[keep]
+    order = np.lexsort((id_ranks(features.ids)[cols], -exact, rows))
+    rows, cols, exact = rows[order], cols[order], exact[order]
+    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]]) if len(rows) else rows
+    rank_in_row = np.arange(len(rows)) - np.repeat(starts, np.diff(np.r_[starts, len(rows)]))
+    top = rank_in_row < filters.top_k
+    rows, cols, exact = rows[top], cols[top], exact[top]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    return Neighbours(
+        indptr=indptr,
+        indices=cols.astype(np.int64),
+        scores=exact,
+        compared=compared,
+        candidates=candidates,
+    )

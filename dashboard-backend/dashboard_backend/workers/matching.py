@@ -1,0 +1,119 @@
+"""Matching worker: catalog + embeddings -> `markets:cross_matches`, changes on `matches:updates`.
+
+`python -m dashboard_backend.workers.matching [--loop]`: once mode runs one pass and exits; loop
+mode runs a pass every EMBEDDING_REFRESH_SEC (it follows the embedding worker), logging and
+surviving a failed pass.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import time
+from datetime import datetime
+
+import redis.asyncio as aioredis
+
+from dashboard_backend.catalog import CatalogStore
+from dashboard_backend.connections import create_redis, resolve_redis_url
+from dashboard_backend.embeddings.store import EmbeddingStore
+from dashboard_backend.errors import ConfigError
+from dashboard_backend.logs import configure_logging
+from dashboard_backend.matching.filters import MatchFilters
+from dashboard_backend.matching.pipeline import match_documents, select_embedded
+from dashboard_backend.matching.store import MatchRunStatus, MatchStore
+from dashboard_backend.settings import Settings, load_settings
+from dashboard_backend.status import utc_now
+
+log = logging.getLogger(__name__)
+
+
+async def match_once(
+    redis: aioredis.Redis, settings: Settings, now: datetime | None = None
+) -> MatchRunStatus:
+    """One matching pass over the current catalog and embeddings."""
+    started = time.perf_counter()
+    now = now or utc_now()
+    catalog = await CatalogStore(redis).read_all()
+    embedded = select_embedded(catalog, await EmbeddingStore(redis).read_all())
+    filters = MatchFilters.from_settings(settings)
+    # The search is CPU-bound numpy (it releases the GIL in BLAS); keep the loop responsive.
+    result = await asyncio.to_thread(match_documents, embedded.docs, embedded.vectors, filters, now)
+    store = MatchStore(redis)
+    changes = await store.replace(result.matches, now)
+    status = MatchRunStatus(
+        last_run=now,
+        duration_sec=time.perf_counter() - started,
+        markets=len(embedded.docs),
+        markets_with_matches=len(result.matches),
+        pairs=result.neighbours.pairs,
+        candidates_compared=result.neighbours.compared,
+    )
+    await store.write_status(status)
+    actions = {a: sum(c.action == a for c in changes) for a in ("new", "dropped", "repriced")}
+    log.info(
+        "matched %d markets (model %s; skipped %d without embedding, %d stale, %d other model, "
+        "%d unreadable): %d with matches, %d pairs, %d similarities computed, changes %s, %.2fs",
+        len(embedded.docs),
+        embedded.model,
+        embedded.missing,
+        embedded.stale,
+        embedded.other_model,
+        embedded.unreadable,
+        status.markets_with_matches,
+        status.pairs,
+        status.candidates_compared,
+        actions,
+        status.duration_sec,
+    )
+    return status
+
+
+async def run(redis: aioredis.Redis, settings: Settings, loop: bool) -> None:
+    """One pass, or a pass every EMBEDDING_REFRESH_SEC forever (failures logged, not fatal)."""
+    while True:
+        try:
+            await match_once(redis, settings)
+        except Exception:
+            if not loop:
+                raise
+            log.exception("matching pass failed; previous matches left in place")
+        if not loop:
+            return
+        await asyncio.sleep(settings.embedding_refresh_sec)
+
+
+async def amain(loop: bool, settings: Settings) -> None:
+    """Create the Redis client, run, close everything."""
+    url, embedded = resolve_redis_url(settings)
+    redis = create_redis(url)
+    try:
+        await run(redis, settings, loop)
+    finally:
+        await redis.aclose()
+        if embedded is not None:
+            embedded.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point."""
+    parser = argparse.ArgumentParser(prog="python -m dashboard_backend.workers.matching")
+    parser.add_argument("--loop", action="store_true", help="match every EMBEDDING_REFRESH_SEC")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    try:
+        asyncio.run(amain(args.loop, settings))
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
