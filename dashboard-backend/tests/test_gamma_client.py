@@ -158,11 +158,32 @@ def recorded(shared_data: Path) -> list[dict[str, Any]]:
 
 
 # The fields parse_market reads: lean copies keep big listings quick to serve.
-PARSED_KEYS = (
-    "id question conditionId slug outcomes outcomePrices clobTokenIds endDate active closed "
-    "enableOrderBook negRisk negRiskMarketID negRiskOther liquidity volume volume24hr bestBid "
-    "bestAsk orderPriceMinTickSize orderMinSize feesEnabled acceptingOrders groupItemTitle"
-).split()
+PARSED_KEYS = [
+    "id",
+    "question",
+    "conditionId",
+    "slug",
+    "outcomes",
+    "outcomePrices",
+    "clobTokenIds",
+    "endDate",
+    "active",
+    "closed",
+    "enableOrderBook",
+    "negRisk",
+    "negRiskMarketID",
+    "negRiskOther",
+    "liquidity",
+    "volume",
+    "volume24hr",
+    "bestBid",
+    "bestAsk",
+    "orderPriceMinTickSize",
+    "orderMinSize",
+    "feesEnabled",
+    "acceptingOrders",
+    "groupItemTitle",
+]
 
 
 def synthetic(base: list[dict[str, Any]], n: int, lean: bool = False) -> list[dict[str, Any]]:
