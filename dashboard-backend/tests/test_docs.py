@@ -24,7 +24,7 @@ def test_every_setting_is_documented_with_its_default() -> None:
 
 def test_documented_modules_exist() -> None:
     text = README.read_text()
-    modules = set(re.findall(r"python -m (dashboard_backend[.\w]*)", text))
+    modules = set(re.findall(r"python -m (dashboard_backend(?:\.\w+)*)", text))
     assert "dashboard_backend.workers.poller" in modules
     for module in sorted(modules):
         assert importlib.util.find_spec(module) is not None, f"README names missing {module}"
