@@ -144,4 +144,6 @@ def test_copies_and_limit(shared_data: Path) -> None:
     }
     top = load_dataset(path, limit=10)
     volumes = sorted((float(m.get("volume24hr") or 0) for m in dataset.markets[:100]), reverse=True)
-    assert sorted((float(m.get("volume24hr") or 0) for m in top.markets), reverse=True) == volumes[:10]
+    assert (
+        sorted((float(m.get("volume24hr") or 0) for m in top.markets), reverse=True) == volumes[:10]
+    )

@@ -85,7 +85,8 @@ def test_keyset_pagination_walks_everything(http: httpx.Client, state: ReplaySta
     ids = [m["id"] for m in markets]
     assert len(ids) == len(set(ids)) == len(state.dataset.markets)
     events = http.get("/events/keyset", params={"limit": "500"}).json()
-    assert len(events["events"]) == 500 and events["next_cursor"]
+    assert len(events["events"]) == 500
+    assert events["next_cursor"]
     assert http.get("/markets/keyset", params={"offset": "0"}).status_code == 422
     assert http.get("/markets/keyset", params={"limit": "101"}).status_code == 422
     assert http.get("/markets/keyset", params={"after_cursor": "garbage"}).status_code == 400
@@ -103,9 +104,11 @@ def test_events_lookups_and_tags(http: httpx.Client, state: ReplayState) -> None
     assert http.get("/markets/999999999999").status_code == 404
     crypto = http.get("/tags/slug/crypto").json()
     tagged = http.get("/events", params={"tag_slug": "crypto", "limit": "50"}).json()
-    assert tagged and all(crypto["id"] in {t["id"] for t in e["tags"]} for e in tagged)
+    assert tagged
+    assert all(crypto["id"] in {t["id"] for t in e["tags"]} for e in tagged)
     by_tag = http.get("/markets", params={"tag_id": crypto["id"], "limit": "500"}).json()
-    assert by_tag and len(by_tag) <= 500
+    assert by_tag
+    assert len(by_tag) <= 500
 
 
 def test_book_has_the_venue_shape_and_sort_order(http: httpx.Client, state: ReplayState) -> None:
@@ -125,13 +128,16 @@ def test_book_has_the_venue_shape_and_sort_order(http: httpx.Client, state: Repl
     }
     assert book["market"] == market["conditionId"]
     levels = book["bids"] + book["asks"]
-    assert len(book["bids"]) >= 3 and len(book["asks"]) >= 3
+    assert len(book["bids"]) >= 3
+    assert len(book["asks"]) >= 3
     assert all(isinstance(v, str) for level in levels for v in level.values())
     bids = [float(b["price"]) for b in book["bids"]]
     asks = [float(a["price"]) for a in book["asks"]]
-    assert bids == sorted(bids) and asks == sorted(asks, reverse=True)  # best = LAST entry
+    assert bids == sorted(bids)
+    assert asks == sorted(asks, reverse=True)
     missing = http.get("/book", params={"token_id": "123"})
-    assert missing.status_code == 404 and "error" in missing.json()
+    assert missing.status_code == 404
+    assert "error" in missing.json()
     assert http.get("/book").status_code == 400
 
 
@@ -186,9 +192,13 @@ def test_planted_arbitrage_is_real_after_sorting(http: httpx.Client, state: Repl
         events += page["events"]
         cursor = page.get("next_cursor")
     books = all_books(http, [t for m in markets for t in market_tokens(m)])
-    top200 = {m["id"] for m in sorted(markets, key=lambda m: -float(m.get("volume24hr") or 0))[:200]}
+    top200 = {
+        m["id"] for m in sorted(markets, key=lambda m: -float(m.get("volume24hr") or 0))[:200]
+    }
 
-    buy_both, split_sell, naive_buy_both = set(), set(), set()
+    buy_both: set[str] = set()
+    split_sell: set[str] = set()
+    naive_buy_both: set[str] = set()
     for m in markets:
         tokens = market_tokens(m)
         if len(tokens) != 2 or not all(t in books for t in tokens):
@@ -196,21 +206,25 @@ def test_planted_arbitrage_is_real_after_sorting(http: httpx.Client, state: Repl
         yes, no = books[tokens[0]], books[tokens[1]]
         asks = [best(yes["asks"], False), best(no["asks"], False)]
         bids = [best(yes["bids"], True), best(no["bids"], True)]
-        if None not in asks and sum(a + fee(a) for a in asks if a is not None) < 1:
+        if all(a is not None for a in asks) and sum(a + fee(a) for a in asks if a) < 1:
             buy_both.add(m["id"])
-        if None not in bids and sum(b - fee(b) for b in bids if b is not None) > 1:
+        if all(b is not None for b in bids) and sum(b - fee(b) for b in bids if b) > 1:
             split_sell.add(m["id"])
         if yes["asks"] and no["asks"]:
             first = float(yes["asks"][0]["price"]) + float(no["asks"][0]["price"])
             if first < 1:
                 naive_buy_both.add(m["id"])
-    assert len(buy_both) >= 3 and len(split_sell) >= 3
+    assert len(buy_both) >= 3
+    assert len(split_sell) >= 3
     # Exactly the planted ones: mirrored books elsewhere leave no accidental arbitrage.
-    assert buy_both == state.plan.buy_both and split_sell == state.plan.split_sell
-    assert buy_both & top200 and split_sell & top200
+    assert buy_both == state.plan.buy_both
+    assert split_sell == state.plan.split_sell
+    assert buy_both & top200
+    assert split_sell & top200
     assert buy_both - naive_buy_both  # reading asks[0] (the worst ask) misses some of them
 
-    neg_arb, decoys = [], []
+    neg_arb: list[dict[str, Any]] = []
+    decoys: list[dict[str, Any]] = []
     for e in events:
         members = e["markets"]
         if len(members) < 2 or not all(m.get("negRisk") for m in members):
@@ -218,10 +232,11 @@ def test_planted_arbitrage_is_real_after_sorting(http: httpx.Client, state: Repl
         yes_books = [books.get(market_tokens(m)[yes_index(m)]) for m in members]
         if any(b is None or not b["asks"] for b in yes_books):
             continue
-        asks = [best(b["asks"], False) or 0.0 for b in yes_books if b is not None]
-        if sum(a + fee(a) for a in asks) < 1:
+        yes_asks = [best(b["asks"], False) or 0.0 for b in yes_books if b is not None]
+        if sum(a + fee(a) for a in yes_asks) < 1:
             (decoys if e.get("negRiskAugmented") else neg_arb).append(e)
-    assert neg_arb and decoys
+    assert neg_arb
+    assert decoys
     assert any({m["id"] for m in e["markets"]} <= top200 for e in neg_arb)
 
 

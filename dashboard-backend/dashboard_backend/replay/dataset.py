@@ -162,6 +162,11 @@ def _copy_market(market: Raw, k: int) -> Raw:
     return out
 
 
+def _id_key(record: Raw) -> tuple[int, str]:
+    text = str(record["id"])
+    return (int(text), "") if text.isdigit() else (1 << 62, text)
+
+
 def _volume(market: Raw) -> float:
     return to_float(market.get("volume24hr")) or 0.0
 
@@ -204,6 +209,8 @@ def build_events(
                     partial.add(eid)
         if not event.get("tags"):
             event["tags"] = derive_tags(event_texts(event, members))
+        # Nested markets in id order, whatever order the recordings held them in.
+        members = sorted(members, key=_id_key)
         event["markets"] = [{k: v for k, v in m.items() if k != "events"} for m in members]
         events.append(event)
     return events
