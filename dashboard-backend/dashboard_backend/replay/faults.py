@@ -169,6 +169,21 @@ def corrupt_body(body: bytes, every: int) -> tuple[bytes, int]:
     return json.dumps(data).encode(), count
 
 
+async def _buffer_request(receive: Receive) -> Receive:
+    """Drain the request body now; the returned `receive` replays it, then defers."""
+    messages: list[Message] = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            break
+
+    async def replay() -> Message:
+        return messages.pop(0) if messages else await receive()
+
+    return replay
+
+
 class FaultMiddleware:
     """ASGI middleware applying a FaultPlan to HTTP requests."""
 
@@ -187,8 +202,10 @@ class FaultMiddleware:
             return
         if rule.kind == "timeout":
             self.plan.applied.append(AppliedFault("timeout", path))
+            # Read the request first: the client is usually gone when the sleep ends.
+            replay = await _buffer_request(receive)
             await asyncio.sleep(rule.arg if rule.arg is not None else 30.0)
-            await self.app(scope, receive, send)
+            await self.app(scope, replay, send)
         elif rule.kind == "malformed":
             await self._malformed(scope, receive, send, path, int(rule.arg or 3))
         else:
