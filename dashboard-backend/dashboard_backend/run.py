@@ -46,7 +46,7 @@ def plan_children(settings: Settings, demo_dir: Path | None, replay_port: int) -
         children.append(
             Child(
                 "replay",
-                ("dashboard_backend.replay", str(demo_dir), "--port", str(replay_port), "--live"),
+                ("dashboard_backend.replay", str(demo_dir), "--port", str(replay_port)),
             )
         )
     children.append(Child("poller", ("dashboard_backend.workers.poller", "--loop")))
