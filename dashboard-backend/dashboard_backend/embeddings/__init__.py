@@ -1,1 +1,1 @@
-"""Market embeddings: providers (OpenAI-compatible HTTP or the offline local model), storage, planning."""
+"""Market embeddings: providers (OpenAI-compatible HTTP, offline local model), storage, plan."""

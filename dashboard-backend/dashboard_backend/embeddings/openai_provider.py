@@ -11,11 +11,12 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from dashboard_backend.embeddings.cost import estimate_tokens
-from dashboard_backend.errors import ParseError, PermanentUpstreamError
+from dashboard_backend.errors import ConfigError, ParseError, PermanentUpstreamError
 from dashboard_backend.retry import RetryPolicy, raise_for_status, with_retries
 
 # One request may carry up to 2,048 texts; a large batch can take tens of seconds upstream.
 REQUEST_TIMEOUT_SEC = 60.0
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 class _Wire(BaseModel):
@@ -59,10 +60,11 @@ def parse_embeddings(content: bytes, expected: int) -> tuple[npt.NDArray[np.floa
     dims = {len(item.embedding) for item in items}
     if expected and (len(dims) != 1 or 0 in dims):
         raise ParseError(f"embeddings response has inconsistent dimensions {sorted(dims)}")
-    matrix = np.asarray([item.embedding for item in items], dtype=np.float32)
-    if not np.isfinite(matrix).all():
+    # Checked in float64 first: a value beyond float32's range would silently become inf.
+    wide = np.asarray([item.embedding for item in items], dtype=np.float64)
+    if not np.isfinite(wide).all() or (wide.size and np.abs(wide).max() > _FLOAT32_MAX):
         raise ParseError("embeddings response holds non-finite values")
-    return matrix, (body.usage.prompt_tokens if body.usage else None)
+    return wide.astype(np.float32), (body.usage.prompt_tokens if body.usage else None)
 
 
 def _error_message(response: httpx.Response) -> str:
@@ -70,6 +72,16 @@ def _error_message(response: httpx.Response) -> str:
         return _ErrorBody.model_validate_json(response.content).error.message
     except ValidationError:
         return response.text[:200]
+
+
+def _embeddings_url(base_url: str) -> str:
+    try:
+        parsed = httpx.URL(base_url)
+    except httpx.InvalidURL as exc:
+        raise ConfigError(f"OPENAI_BASE_URL {base_url!r} is not a URL: {exc}") from exc
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise ConfigError(f"OPENAI_BASE_URL {base_url!r} is not an http(s) URL")
+    return base_url.rstrip("/") + "/embeddings"
 
 
 class OpenAIProvider:
@@ -89,7 +101,7 @@ class OpenAIProvider:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ):
         self.model = model
-        self.url = base_url.rstrip("/") + "/embeddings"
+        self.url = _embeddings_url(base_url)
         self.tokens_used = (
             0  # billed prompt tokens over the provider's life (estimated if unreported)
         )

@@ -1,4 +1,4 @@
-"""The embedding provider interface and the predicate that tells fatal failures from transient ones."""
+"""The embedding provider interface, and the predicate telling fatal failures from transient."""
 
 from __future__ import annotations
 

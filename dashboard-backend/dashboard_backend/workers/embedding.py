@@ -39,7 +39,8 @@ from dashboard_backend.models import MarketDocument, MarketEmbedding, embedding_
 from dashboard_backend.settings import Settings, load_settings
 from dashboard_backend.status import utc_now, write_status
 
-log = logging.getLogger(__name__)
+# Named explicitly: under `python -m` __name__ would be "__main__".
+log = logging.getLogger("dashboard_backend.workers.embedding")
 
 EXIT_OK, EXIT_FAILED, EXIT_FATAL = 0, 1, 2
 
@@ -216,7 +217,7 @@ async def _write_status(redis: aioredis.Redis, run: EmbeddingRun, started_iso: s
 
 
 def _log_run(run: EmbeddingRun) -> None:
-    cost = "" if run.cost_usd is None else f", {run.tokens} tokens ≈ ${run.cost_usd:.6f}"
+    cost = "" if run.cost_usd is None else f", {run.tokens} tokens ≈ ${run.cost_usd:.3g}"
     log.log(
         logging.INFO if run.ok else logging.WARNING,
         "embedding run: %d pending, %d embedded, %d skipped (unchanged), %d deleted, "
