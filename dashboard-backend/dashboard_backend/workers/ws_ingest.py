@@ -216,6 +216,7 @@ class WsIngest:
             except asyncio.CancelledError:
                 raise
             except Exception:
+                _reraise_if_cancelling()
                 log.exception("ws ingest: %s task failed; restarting it", name)
                 await asyncio.sleep(1.0)
 
@@ -225,6 +226,7 @@ class WsIngest:
             try:
                 await body()
             except (DashboardError, OSError, aioredis.RedisError) as exc:
+                _reraise_if_cancelling()
                 log.warning("ws ingest: periodic %s failed: %s", body.__name__, exc)
 
     # --- connection ----------------------------------------------------------------------------
@@ -355,6 +357,7 @@ class WsIngest:
         try:
             changes = await pipeline.publish(out)
         except (aioredis.RedisError, OSError) as exc:
+            _reraise_if_cancelling()
             log.warning("ws: publish failed, retrying with the next batch: %s", exc)
             self._carry = set(out.changed)
             return
@@ -432,6 +435,7 @@ class WsIngest:
                     self._queue.put_nowait(_Catalog(docs))
                     known = ids
             except (aioredis.RedisError, OSError) as exc:
+                _reraise_if_cancelling()
                 log.warning("ws: catalog refresh failed: %s", exc)
             refreshes += 1
             await asyncio.sleep(self.config.catalog_refresh_sec)
@@ -465,6 +469,13 @@ class WsIngest:
             messages=stats.messages,
             updatedAt=utc_now().isoformat(),
         )
+
+
+def _reraise_if_cancelling() -> None:
+    """redis-py can turn a cancellation mid-command into a ConnectionError: stop anyway."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 async def _wait_either(work: Coroutine[Any, Any, object], stop: asyncio.Event) -> bool:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from dashboard_backend import keys
 from dashboard_backend.catalog import CatalogStore
 from dashboard_backend.changes import OpportunityChange
 from dashboard_backend.fees import FeeTable
@@ -69,6 +70,7 @@ class WsPipeline:
         min_profit: float = 0.0,
         books: BookSet | None = None,
         clock: Callable[[], datetime] = utc_now,
+        present_ttl_sec: float = 5.0,
     ):
         self.ops = ops
         self.fees = fees
@@ -82,6 +84,13 @@ class WsPipeline:
         self.resync_wanted: set[str] = set()
         self._dirty_tokens: set[str] = set()
         self._stale_markets: set[str] = set()
+        # Ids in `ops:snapshot` as last seen: when a recompute finds nothing and none of its
+        # scope is stored, there is nothing to diff, so the common quiet case skips Redis.
+        # Re-read every `present_ttl_sec` (the poller writes the snapshot too), serialised with
+        # our own writes because only the processor calls `publish`.
+        self.present_ttl_sec = present_ttl_sec
+        self._present: set[str] = set()
+        self._present_at = float("-inf")
 
     # --- catalog -------------------------------------------------------------------------------
 
@@ -207,12 +216,34 @@ class WsPipeline:
         if result is None:
             return []
         scope, new = result
-        return await self.ops.apply_scoped(scope, new)
+        if time.monotonic() - self._present_at > self.present_ttl_sec:
+            self._present = set(await self.ops.redis.hkeys(keys.OPS_SNAPSHOT))
+            self._present_at = time.monotonic()
+        if not new and self._present.isdisjoint(scope):
+            return []
+        return await self._apply(scope, new)
+
+    async def _apply(
+        self, scope: set[str], new: Mapping[str, Opportunity]
+    ) -> list[OpportunityChange]:
+        changes = await self.ops.apply_scoped(scope, new)
+        for ch in changes:
+            if ch.action == "disappeared":
+                self._present.discard(ch.id)
+            else:
+                self._present.add(ch.id)
+        return changes
+
+    async def process(self, frames: Iterable[str | bytes]) -> list[OpportunityChange]:
+        """Ingest frames and publish what they changed (one recompute per affected market)."""
+        out = ApplyOutcome()
+        self.ingest(frames, out)
+        return await self.publish(out)
 
     async def retire(self, markets: Iterable[MarketDocument]) -> list[OpportunityChange]:
         """Withdraw the opportunities of markets that left the catalog."""
         ids = opportunity_ids_for(markets)
-        return await self.ops.apply_scoped(ids, {}) if ids else []
+        return await self._apply(ids, {}) if ids else []
 
     # --- coalesced writes ----------------------------------------------------------------------
 
