@@ -1,7 +1,8 @@
 """A local OpenAI-compatible `/v1/embeddings` server (real HTTP on loopback) for embedding tests.
 
 Vectors are a deterministic hashed bag of words, so texts sharing words are close. The server
-counts requests and can be told to answer 429 (with Retry-After), 401, or 500 from some request on.
+counts requests and can be told to answer 429 (with Retry-After), 500 from some request on, or a
+malformed body; a wrong key gets 401 and an unknown model 404, as from OpenAI.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class OpenAIStub:
     rate_limits: int = 0  # answer this many next requests with 429
     retry_after: str = "1"
     fail_after: int | None = None  # after this many 200s, answer every request with 500
+    garble_attempt: int | None = None  # answer this attempt (1-based) with one vector missing
 
     @property
     def texts(self) -> list[str]:
@@ -89,12 +91,15 @@ class OpenAIStub:
             message = f"The model `{model}` does not exist or you do not have access to it."
             return 404, _error(message, "invalid_request_error", "model_not_found"), {}
         texts = request["input"] if isinstance(request["input"], list) else [request["input"]]
-        self.requests.append(request)
+        if self.attempts != self.garble_attempt:
+            self.requests.append(request)
         data = [
             {"object": "embedding", "index": i, "embedding": bag_of_words(t, model, MODELS[model])}
             for i, t in enumerate(texts)
         ]
         tokens = sum(len(re.findall(r"\w+", t)) for t in texts)
+        if self.attempts == self.garble_attempt:
+            data = data[1:]
         # Answer out of order: clients must sort by `index`.
         return (
             200,

@@ -271,6 +271,26 @@ async def test_failure_in_a_middle_batch_keeps_earlier_batches(
     assert await hlen(redis_client, keys.EMBEDDINGS) == n
 
 
+async def test_malformed_answer_skips_that_batch_only(
+    redis_client: aioredis.Redis, stub: OpenAIStub, catalog_docs: dict[str, MarketDocument]
+) -> None:
+    await CatalogStore(redis_client).replace(catalog_docs)
+    stub.garble_attempt = 2  # the second batch comes back one vector short
+    n = len(catalog_docs)
+
+    result = await run(redis_client, settings_for(stub))
+
+    assert stub.attempts == math.ceil(n / BATCH)  # not retried, and later batches still ran
+    assert (result.embedded, result.failures) == (n - BATCH, BATCH)
+    assert "indices" in (result.error or "")
+    assert await hlen(redis_client, keys.EMBEDDINGS) == n - BATCH
+
+    retry = await run(redis_client, settings_for(stub))
+
+    assert (retry.embedded, retry.failures) == (BATCH, 0)
+    assert await hlen(redis_client, keys.EMBEDDINGS) == n
+
+
 def _ids_for(body: dict[str, Any], docs: dict[str, MarketDocument]) -> set[str]:
     texts = set(body["input"])
     return {market_id for market_id, d in docs.items() if embedding_text(d) in texts}
@@ -282,8 +302,20 @@ async def test_model_change_reembeds_everything(
     await CatalogStore(redis_client).replace(catalog_docs)
     await run(redis_client, settings_for(stub))
     seen = len(stub.requests)
+    stub.fail_after = seen + 2  # the switch stops after two batches: the hash mixes both models
+    large = settings_for(stub, embedding_model="text-embedding-3-large")
+    assert not (await run(redis_client, large)).ok
+    store = EmbeddingStore(redis_client)
+    assert len(await store.read_all(model="text-embedding-3-large")) == 2 * BATCH
+    assert (
+        len(await store.read_all(model="text-embedding-3-small")) == len(catalog_docs) - 2 * BATCH
+    )
+    stub.fail_after = None
+    await redis_client.delete(keys.EMBEDDINGS)
+    await run(redis_client, settings_for(stub))
+    seen = len(stub.requests)
 
-    result = await run(redis_client, settings_for(stub, embedding_model="text-embedding-3-large"))
+    result = await run(redis_client, large)
 
     n = len(catalog_docs)
     assert len(stub.requests) - seen == math.ceil(n / BATCH)

@@ -110,7 +110,7 @@ def _free_port() -> int:
 def main(argv: list[str]) -> None:
     """Run the benchmark and print figures with the conditions."""
     parser = argparse.ArgumentParser(prog="bench embedding")
-    parser.add_argument("--sentences", type=int, default=2000, help="sentences per batch size")
+    parser.add_argument("--sentences", type=int, default=1000, help="sentences per batch size")
     parser.add_argument("--catalog", type=Path, default=DEFAULT_CATALOG)
     parser.add_argument("--skip-catalog", action="store_true", help="skip the worker run")
     args = parser.parse_args(argv)
@@ -169,4 +169,7 @@ def main(argv: list[str]) -> None:
         f"({count / first_sec:.0f}/s, x{first_sec / raw_sec:.2f} the bare encode at batch 32; "
         f"EMBEDDING_BATCH_SIZE={Settings.model_fields['embedding_batch_size'].default}); "
         f"no-op re-run {again_sec:.2f}s; peak RSS {peak_rss_mb():.0f} MB"
+    )
+    print(
+        f"load average at the end: {os.getloadavg()[0]:.2f} (other work on the machine slows torch)"
     )

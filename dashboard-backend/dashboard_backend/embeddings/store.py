@@ -24,15 +24,22 @@ class EmbeddingStore:
     def __init__(self, redis: aioredis.Redis):
         self.redis = redis
 
-    async def read_all(self) -> dict[str, MarketEmbedding]:
-        """Every stored embedding by market id; an unreadable entry is logged and skipped."""
+    async def read_all(self, model: str | None = None) -> dict[str, MarketEmbedding]:
+        """Every stored embedding by market id (only `model`'s when given); unreadable ones skipped.
+
+        While the worker switches models the hash holds vectors of both: readers that compare
+        vectors should pass the model they embed queries with.
+        """
         raw: dict[str, str] = await self.redis.hgetall(keys.EMBEDDINGS)
         out: dict[str, MarketEmbedding] = {}
         for market_id, value in raw.items():
             try:
-                out[market_id] = MarketEmbedding.from_json(value)
+                embedding = MarketEmbedding.from_json(value)
             except ValidationError:
                 log.warning("skipping unreadable embedding entry %s", market_id)
+                continue
+            if model is None or embedding.model == model:
+                out[market_id] = embedding
         return out
 
     async def get(self, market_id: str) -> MarketEmbedding | None:
