@@ -75,6 +75,8 @@ class OrderBook:
 
     def to_wire(self) -> dict[str, object]:
         """The exact `/book` JSON: strings for numbers, bids ascending, asks descending."""
+        if not self.hash:
+            self.rehash()  # computed lazily: most books are never asked for
         return {
             "market": self.market,
             "asset_id": self.asset_id,
@@ -170,8 +172,6 @@ class BookStore:
         """Insert or replace a whole book object (used at start-up)."""
         if book.timestamp == 0:
             book.timestamp = now_ms()
-        if not book.hash:
-            book.rehash()
         self._books[book.asset_id] = book
 
     def replace_book(self, token_id: str, bids: Levels, asks: Levels) -> OrderBook:
@@ -213,7 +213,7 @@ class BookStore:
 
     def _touched(self, book: OrderBook) -> OrderBook:
         book.timestamp = max(now_ms(), book.timestamp + 1)
-        book.rehash()
+        book.hash = ""  # recomputed on the next read
         for listener in self._listeners:
             listener(book.asset_id)
         return book

@@ -14,6 +14,7 @@ unlisted "Other".
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -36,12 +37,22 @@ COPY_ID_STRIDE = 100_000_000
 def parse_str_list(value: object) -> list[str] | None:
     """Gamma's JSON-in-a-string lists (`"[\\"Yes\\", \\"No\\"]"`), or real lists; None if bad."""
     if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return None
+        parsed = _parse_list_text(value)
+        return list(parsed) if parsed is not None else None
     if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
         return [str(v) for v in value]
+    return None
+
+
+@functools.lru_cache(maxsize=65536)
+def _parse_list_text(text: str) -> tuple[str, ...] | None:
+    # Cached: the same strings (outcomes, prices, copies' fields) are parsed many times.
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+        return tuple(str(v) for v in value)
     return None
 
 

@@ -26,6 +26,9 @@ DEFAULT_LIMIT = 20
 MAX_LIMIT = 500
 KEYSET_MAX = {"markets": 100, "events": 500}
 
+Encoder = Callable[[str], bytes | None]  # id -> the record's JSON bytes
+Selector = Callable[[Request], list[Raw]]  # request -> the listing it pages through
+
 
 class QueryError(Exception):
     """A bad query parameter; answered with its status and a message naming it."""
@@ -89,18 +92,19 @@ def _sort(records: list[Raw], request: Request) -> list[Raw]:
     return records
 
 
-def _flags(record: Raw, request: Request) -> bool:
-    for name in ("active", "closed", "archived"):
-        wanted = _bool(request, name)
-        if wanted is not None and bool(record.get(name)) != wanted:
-            return False
-    return True
+def _flags(request: Request) -> Callable[[Raw], bool]:
+    """A predicate for the `active`/`closed`/`archived` filters of this request."""
+    wanted = [
+        (n, v) for n in ("active", "closed", "archived") if (v := _bool(request, n)) is not None
+    ]
+    return lambda record: all(bool(record.get(n)) == v for n, v in wanted)
 
 
 def _select_markets(state: ReplayState, request: Request) -> list[Raw]:
     ids, slugs = _multi(request, "id"), _multi(request, "slug")
     tag_ids = _multi(request, "tag_id")
     conditions, tokens = _multi(request, "condition_ids"), _multi(request, "clob_token_ids")
+    flags = _flags(request)
     out = []
     for m in state.dataset.markets:
         mid = str(m["id"])
@@ -110,7 +114,7 @@ def _select_markets(state: ReplayState, request: Request) -> list[Raw]:
             or (tag_ids and not tag_ids & state.dataset.market_tag_ids.get(mid, frozenset()))
             or (conditions and m.get("conditionId") not in conditions)
             or (tokens and not tokens & set(market_tokens(m)))
-            or not _flags(m, request)
+            or not flags(m)
         ):
             continue
         out.append(m)
@@ -120,6 +124,7 @@ def _select_markets(state: ReplayState, request: Request) -> list[Raw]:
 def _select_events(state: ReplayState, request: Request) -> list[Raw]:
     ids, slugs = _multi(request, "id"), _multi(request, "slug")
     tag_ids, tag_slug = _multi(request, "tag_id"), request.query_params.get("tag_slug")
+    flags = _flags(request)
     out = []
     for e in state.dataset.events:
         tags = [t for t in e.get("tags") or [] if isinstance(t, dict)]
@@ -128,7 +133,7 @@ def _select_events(state: ReplayState, request: Request) -> list[Raw]:
             or (slugs and e.get("slug") not in slugs)
             or (tag_ids and not tag_ids & {str(t.get("id")) for t in tags})
             or (tag_slug and tag_slug not in {t.get("slug") for t in tags})
-            or not _flags(e, request)
+            or not flags(e)
         ):
             continue
         out.append(e)
@@ -146,7 +151,9 @@ def _json(body: bytes, status: int = 200) -> Response:
 def _query_key(request: Request) -> str:
     """What a cursor is bound to: the query minus paging parameters."""
     items = sorted(
-        (k, v) for k, v in request.query_params.multi_items() if k not in ("limit", "after_cursor")
+        (k, v)
+        for k, v in request.query_params.multi_items()
+        if k not in ("limit", "offset", "after_cursor")
     )
     return hashlib.sha1(repr(items).encode(), usedforsecurity=False).hexdigest()[:12]
 
@@ -180,16 +187,16 @@ def gamma_routes(state: ReplayState) -> list[BaseRoute]:
 
         return endpoint
 
-    def offset_page(items: list[Raw], blobs: dict[str, bytes], request: Request) -> Response:
+    def offset_page(items: list[Raw], blobs: Encoder, request: Request) -> Response:
         limit = _int(request, "limit", DEFAULT_LIMIT, MAX_LIMIT)
         offset = _int(request, "offset", 0)
         if offset >= MAX_OFFSET:
             raise QueryError(f"offset: must be less than {MAX_OFFSET}; use keyset pagination")
-        return _json(_array([blobs[str(r["id"])] for r in items[offset : offset + limit]]))
+        return _json(
+            _array([blobs(str(r["id"])) or b"null" for r in items[offset : offset + limit]])
+        )
 
-    def keyset_page(
-        items: list[Raw], blobs: dict[str, bytes], kind: str, request: Request
-    ) -> Response:
+    def keyset_page(items: list[Raw], blobs: Encoder, kind: str, request: Request) -> Response:
         if "offset" in request.query_params:
             raise QueryError("offset: not supported by keyset pagination; use after_cursor")
         limit = _int(request, "limit", DEFAULT_LIMIT)
@@ -198,19 +205,22 @@ def gamma_routes(state: ReplayState) -> list[BaseRoute]:
         cursor = request.query_params.get("after_cursor")
         start = _decode_cursor(cursor, request) if cursor else 0
         page = items[start : start + limit]
-        body = b'{"' + kind.encode() + b'":' + _array([blobs[str(r["id"])] for r in page])
+        body = (
+            b'{"' + kind.encode() + b'":' + _array([blobs(str(r["id"])) or b"null" for r in page])
+        )
         if start + limit < len(items):
             body += b',"next_cursor":' + json.dumps(_encode_cursor(start + limit, request)).encode()
         return _json(body + b"}")
 
-    def one(blobs: dict[str, bytes], key: str | None) -> Response:
-        if key is None or key not in blobs:
+    def one(blobs: Encoder, key: str | None) -> Response:
+        blob = blobs(key) if key is not None else None
+        if blob is None:
             return JSONResponse(
                 {"type": "not found error", "error": "id not found"}, status_code=404
             )
-        return _json(blobs[key])
+        return _json(blob)
 
-    def by_slug(records: list[Raw], blobs: dict[str, bytes], slug: str) -> Response:
+    def by_slug(records: list[Raw], blobs: Encoder, slug: str) -> Response:
         found = next((str(r["id"]) for r in records if r.get("slug") == slug), None)
         return one(blobs, found)
 
@@ -235,21 +245,37 @@ def gamma_routes(state: ReplayState) -> list[BaseRoute]:
         return JSONResponse(tag)
 
     ds, mj, ej = state.dataset, state.market_json, state.event_json
+    selections: dict[tuple[str, str], list[Raw]] = {}
+
+    def cached(kind: str, select: Callable[[ReplayState, Request], list[Raw]]) -> Selector:
+        # The catalogue never changes while serving, so a listing's filtered, sorted order is
+        # computed once per query and each further page is a slice of it.
+        def run(request: Request) -> list[Raw]:
+            key = (kind, _query_key(request))
+            if key not in selections:
+                if len(selections) >= 256:
+                    selections.clear()
+                selections[key] = select(state, request)
+            return selections[key]
+
+        return run
+
+    markets, events = cached("markets", _select_markets), cached("events", _select_events)
     return [
-        Route("/markets", guarded(lambda r: offset_page(_select_markets(state, r), mj, r))),
+        Route("/markets", guarded(lambda r: offset_page(markets(r), mj, r))),
         Route(
             "/markets/keyset",
-            guarded(lambda r: keyset_page(_select_markets(state, r), mj, "markets", r)),
+            guarded(lambda r: keyset_page(markets(r), mj, "markets", r)),
         ),
         Route(
             "/markets/slug/{slug}",
             guarded(lambda r: by_slug(ds.markets, mj, r.path_params["slug"])),
         ),
         Route("/markets/{id}", guarded(lambda r: one(mj, r.path_params["id"]))),
-        Route("/events", guarded(lambda r: offset_page(_select_events(state, r), ej, r))),
+        Route("/events", guarded(lambda r: offset_page(events(r), ej, r))),
         Route(
             "/events/keyset",
-            guarded(lambda r: keyset_page(_select_events(state, r), ej, "events", r)),
+            guarded(lambda r: keyset_page(events(r), ej, "events", r)),
         ),
         Route(
             "/events/slug/{slug}", guarded(lambda r: by_slug(ds.events, ej, r.path_params["slug"]))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dashboard_backend.replay.books import BookStore, book_from_wire
-from dashboard_backend.replay.dataset import Dataset, load_dataset, market_tokens
+from dashboard_backend.replay.dataset import Dataset, Raw, load_dataset, market_tokens
 from dashboard_backend.replay.faults import FaultPlan
 from dashboard_backend.replay.synth import (
     ArbPlan,
@@ -38,17 +38,22 @@ class ReplayState:
     plan: ArbPlan
     faults: FaultPlan = field(default_factory=FaultPlan)
     seed: int = 0
-    market_json: dict[str, bytes] = field(default_factory=dict)
-    event_json: dict[str, bytes] = field(default_factory=dict)
+    _market_json: dict[str, bytes] = field(default_factory=dict)
+    _event_json: dict[str, bytes] = field(default_factory=dict)
     token_market: dict[str, str] = field(default_factory=dict)  # token id -> market id
 
     def __post_init__(self) -> None:
-        # Gamma payloads never change while serving: encode each record once.
-        self.market_json = {str(m["id"]): dumps(m) for m in self.dataset.markets}
-        self.event_json = {str(e["id"]): dumps(e) for e in self.dataset.events}
         for market in self.dataset.markets:
             for token in market_tokens(market):
                 self.token_market[token] = str(market["id"])
+
+    def market_json(self, market_id: str) -> bytes | None:
+        """A market's JSON, encoded once on first use (Gamma payloads never change)."""
+        return _encoded(self._market_json, self.dataset.market_by_id, market_id)
+
+    def event_json(self, event_id: str) -> bytes | None:
+        """An event's JSON with its nested markets, encoded once on first use."""
+        return _encoded(self._event_json, self.dataset.event_by_id, event_id)
 
     @classmethod
     def build(
@@ -102,6 +107,16 @@ class ReplayState:
             root, respect_closed=respect_closed, limit=limit, min_markets=min_markets
         )
         return cls.build(dataset, seed=seed, faults=faults, arb_rate=arb_rate)
+
+
+def _encoded(cache: dict[str, bytes], records: dict[str, Raw], key: str) -> bytes | None:
+    blob = cache.get(key)
+    if blob is None:
+        record = records.get(key)
+        if record is None:
+            return None
+        blob = cache[key] = dumps(record)
+    return blob
 
 
 def _latest_books(raws: list[dict[str, object]]) -> list[dict[str, object]]:

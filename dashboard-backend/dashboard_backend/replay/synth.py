@@ -127,12 +127,13 @@ def _ladder(
     if best is None:
         return levels
     price = best
-    for i in range(rng.randint(3, 7)):
+    # rng.random() only: randint/choice cost several times more, and start-up builds 10k books.
+    for i in range(3 + int(rng.random() * 5)):
         if not tick <= price <= ONE - tick:
             break
-        size = Decimal(rng.choice(SIZES)) * (1 + Decimal(i) / 2) + Decimal(rng.randint(0, 99)) / 100
-        levels[price] = max(size, min_size)
-        price += step_sign * tick * rng.randint(1, 3)
+        base = SIZES[int(rng.random() * len(SIZES))] * (2 + i) * 50 + int(rng.random() * 100)
+        levels[price] = max(Decimal(base) / 100, min_size)
+        price += step_sign * tick * (1 + int(rng.random() * 3))
     return levels
 
 
@@ -151,7 +152,6 @@ def _book(market: Raw, token: str, quote: Quote, seed: int) -> OrderBook:
         neg_risk=market.get("negRisk") is True,
         last_trade_price=wire_number(to_decimal(last)) if last is not None else "",
     )
-    book.rehash()
     return book
 
 
