@@ -162,7 +162,10 @@ class BookStore:
 
     def get(self, token_id: str) -> OrderBook | None:
         """The current book of a token, None when unknown."""
-        return self._books.get(token_id)
+        book = self._books.get(token_id)
+        if book is not None and not book.hash:
+            book.rehash()  # synthesized books get their hash on first read
+        return book
 
     def add_listener(self, listener: Listener) -> None:
         """Call `listener(token_id)` after every change (e.g. to push websocket updates)."""
@@ -213,7 +216,7 @@ class BookStore:
 
     def _touched(self, book: OrderBook) -> OrderBook:
         book.timestamp = max(now_ms(), book.timestamp + 1)
-        book.hash = ""  # recomputed on the next read
+        book.rehash()
         for listener in self._listeners:
             listener(book.asset_id)
         return book
