@@ -1,5 +1,8 @@
 """`python -m dashboard_backend.replay DIR [--host H] [--port P] [--seed N] [--limit N]
-[--min-markets N] [--faults SPEC] [--respect-closed] [--arb-rate R]`: serve a recording."""
+[--min-markets N] [--faults SPEC] [--respect-closed] [--arb-rate R] [--no-ws]`: serve a recording.
+
+Gamma and CLOB REST share one port with the CLOB market channel at `/ws/market`.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from dashboard_backend.logs import configure_logging
 from dashboard_backend.replay.app import create_app
 from dashboard_backend.replay.faults import FaultPlan
 from dashboard_backend.replay.state import ReplayState
+from dashboard_backend.replay.ws import MarketChannel, live_config
 
 log = logging.getLogger("dashboard_backend.replay")
 
@@ -39,6 +43,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--arb-rate", type=float, default=0.05, help="share of markets priced as arbitrage"
     )
+    parser.add_argument("--no-ws", action="store_true", help="do not serve the /ws/market channel")
     parser.add_argument("--log-level", default="INFO", help="logging level")
     return parser.parse_args(argv)
 
@@ -63,9 +68,16 @@ def main(argv: list[str] | None = None) -> None:
         arb_rate=args.arb_rate,
     )
     base = f"http://{args.host}:{args.port}"
-    log.info("serving on %s  (PM_GAMMA_URL=%s PM_CLOB_URL=%s)", base, base, base)
+    routes = [] if args.no_ws else MarketChannel(state, live_config(args.seed)).routes()
+    log.info(
+        "serving on %s  (PM_GAMMA_URL=%s PM_CLOB_URL=%s PM_WS_URL=%s)",
+        base,
+        base,
+        base,
+        "-" if args.no_ws else f"ws://{args.host}:{args.port}/ws/market",
+    )
     uvicorn.run(
-        create_app(state),
+        create_app(state, routes),
         host=args.host,
         port=args.port,
         log_level="warning",
