@@ -51,7 +51,7 @@ def yes_mid(doc: MarketDocument) -> float | None:
     if outcome is None:
         return None
     if outcome.best_bid is not None and outcome.best_ask is not None:
-        return (outcome.best_bid + outcome.best_ask) / 2
+        return round((outcome.best_bid + outcome.best_ask) / 2, 6)  # 0.42, not 0.42000000000000004
     return outcome.price
 
 

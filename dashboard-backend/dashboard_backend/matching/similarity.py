@@ -46,7 +46,14 @@ class Blocks:
     min_rows: int = 256  # fewest rows, so BLAS stays efficient when close times are dense
     cols: int = 4096  # most columns of one block product (at most 32 MiB of float32 by default)
     span_fraction: float = 0.25  # a row block spans at most this fraction of the window
-    buffer: int = 2_000_000  # candidates held before pruning each row to its top K
+    # Candidates held before pruning each row to its top K; None = max(2M, 4·n·(K+1)).
+    buffer: int | None = None
+
+    def __post_init__(self) -> None:
+        if min(self.rows, self.min_rows, self.cols) < 1 or self.span_fraction < 0:
+            raise ValueError(f"invalid block shape {self}")
+        if self.buffer is not None and self.buffer < 1:
+            raise ValueError("buffer must be at least 1")
 
 
 def normalize(vectors: npt.ArrayLike) -> FloatArray:
@@ -142,10 +149,10 @@ def _bucket_keys(features: MarketFeatures, filters: MatchFilters) -> npt.NDArray
 class _Candidates:
     """Directed candidate pairs (row, col, float32 score), pruned per row as they accumulate."""
 
-    def __init__(self, n: int, top_k: int, slack: float, buffer: int):
+    def __init__(self, n: int, top_k: int, slack: float, buffer: int | None):
         self.top_k = top_k
         self.slack = slack
-        self.limit = max(buffer, 4 * n * (top_k + 1))
+        self.limit = max(2_000_000, 4 * n * (top_k + 1)) if buffer is None else buffer
         self.parts: list[tuple[IndexArray, IndexArray, FloatArray]] = []
         self.size = 0
 
