@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from dashboard_backend import __version__
-from dashboard_backend.api.routes import health, history, markets, opportunities, stream, web
+from dashboard_backend.api.routes import cross, health, history, markets, opportunities, stream, web
 from dashboard_backend.connections import create_redis, resolve_redis_url
 from dashboard_backend.errors import ApiError
 from dashboard_backend.settings import Settings
@@ -53,7 +53,7 @@ def create_app(settings: Settings) -> FastAPI:
             {"detail": "; ".join(messages), "errors": jsonable_errors(exc)}, status_code=422
         )
 
-    for module in (opportunities, history, stream, markets, health, web):
+    for module in (opportunities, history, stream, markets, health, cross, web):
         app.include_router(module.router)
     return app
 
