@@ -16,7 +16,8 @@ leaves that market alone while it is open, and closing it restores the market's 
 
 from __future__ import annotations
 
-import copy
+import dataclasses
+import hashlib
 import json
 import random
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -53,6 +54,9 @@ class ScriptConfig:
     malformed_at: tuple[int, ...] = ()  # a malformed frame after each of these message counts
     initial_books: bool = True  # send `book` snapshots on subscribe ...
     initial_books_on_reconnect: bool = True  # ... also after the scripted disconnect
+    # True: each change carries the book's content hash (as REST `/book` shows it). False: a
+    # unique 40-hex hash without hashing the whole book per change (fast streams for benches).
+    content_hashes: bool = True
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,11 @@ class _Window:
     restore: list[tuple[str, str, Decimal, Decimal]] = field(default_factory=list)
 
 
+def _copy(book: OrderBook) -> OrderBook:
+    """A private copy (levels are Decimals, immutable: copying the dicts is enough)."""
+    return dataclasses.replace(book, bids=dict(book.bids), asks=dict(book.asks))
+
+
 def book_message(book: OrderBook) -> Wire:
     """A `book` snapshot in the recorded market-channel shape."""
     wire = book.to_wire()
@@ -136,8 +145,7 @@ class MarketScenario:
         config: ScriptConfig,
     ):
         self.config = config
-        self.books: dict[str, OrderBook] = {t: copy.deepcopy(b) for t, b in books.items()}
-        self.initial: dict[str, OrderBook] = {t: copy.deepcopy(b) for t, b in books.items()}
+        self.books: dict[str, OrderBook] = {t: _copy(b) for t, b in books.items()}
         self.markets = [m for m in markets if all(t in self.books for t in m.tokens)]
         self.rng = random.Random(config.seed)
         self.bounds: dict[str, _Bounds] = {}
@@ -147,6 +155,7 @@ class MarketScenario:
         self.sent = 0  # messages yielded so far
         self.ts = BASE_TS
         self.window: _Window | None = None
+        self._hashes = 0
 
     def _init_bounds(self, market: BinaryMarket) -> None:
         a, b = (self.books[t] for t in market.tokens)
@@ -273,7 +282,7 @@ class MarketScenario:
                 levels[price] = size
             else:
                 levels.pop(price, None)
-            book.rehash()
+            self._rehash(book)
             best_bid, best_ask = book.best_bid(), book.best_ask()
             items.append(
                 {
@@ -296,6 +305,15 @@ class MarketScenario:
             "price_changes": items,
             "timestamp": ts,
         }
+
+    def _rehash(self, book: OrderBook) -> None:
+        if self.config.content_hashes:
+            book.rehash()
+        else:
+            self._hashes += 1
+            book.hash = hashlib.sha1(
+                f"{book.asset_id}:{self._hashes}".encode(), usedforsecurity=False
+            ).hexdigest()
 
     def _tick_size_message(self, token: str) -> Wire:
         book = self.books[token]

@@ -19,7 +19,7 @@ from dashboard_backend import keys
 from dashboard_backend.catalog import CatalogStore
 from dashboard_backend.changes import OpportunityChange
 from dashboard_backend.fees import FeeTable
-from dashboard_backend.live_book import ApplyOutcome, BookSet
+from dashboard_backend.live_book import ApplyOutcome, BookSet, LiveBook
 from dashboard_backend.models import MarketDocument, Opportunity, OrderBook
 from dashboard_backend.opportunities import (
     NEGRISK_BUY_ALL,
@@ -80,6 +80,7 @@ class WsPipeline:
         self.stats = WsStats()
         self.index = CatalogIndex(())
         self.token_market: dict[str, str] = {}
+        self._solo: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {}
         # Tokens needing a REST snapshot, handed to the resync worker.
         self.resync_wanted: set[str] = set()
         self._dirty_tokens: set[str] = set()
@@ -107,6 +108,12 @@ class WsPipeline:
         self._dirty_tokens -= removed
         self.index = CatalogIndex(docs.values())
         self.token_market = token_market
+        # Markets outside any negRisk group: (tokens, their opportunity ids) for the fast path.
+        self._solo = {
+            doc.id: (tuple(o.token_id for o in doc.outcomes), frozenset(opportunity_ids_for([doc])))
+            for doc in docs.values()
+            if negrisk_group_key(doc) is None
+        }
         return CatalogDiff(added, removed, removed_markets)
 
     @property
@@ -180,12 +187,18 @@ class WsPipeline:
         """Scope and fresh opportunities for these markets (None when nothing is judgeable).
 
         Only ids whose every input book is trusted are in scope: an opportunity of a market
-        awaiting a resync keeps its last published terms instead of flickering away.
+        awaiting a resync keeps its last published terms instead of flickering away. Markets
+        whose top of book cannot pay (see `_may_pay`) are in scope but not walked: building
+        their full OrderBooks would cost ~20x the rest of the path for a certain "nothing".
         """
-        affected = affected_markets(market_ids, self.index)
+        ids = list(market_ids)
+        solo = self._solo
+        if all(m in solo for m in ids):
+            return self._recompute_solo(ids)
+        affected = affected_markets(ids, self.index)
         if not affected:
             return None
-        books: dict[str, OrderBook] = {}
+        live: dict[str, LiveBook] = {}
         complete: list[MarketDocument] = []
         for doc in affected:
             ok = True
@@ -194,17 +207,64 @@ class WsPipeline:
                 if book is None:
                     ok = False
                 else:
-                    books[outcome.token_id] = book.to_order_book()
+                    live[outcome.token_id] = book
             if ok:
                 complete.append(doc)
         scope = opportunity_ids_for(complete)
         complete_ids = {d.id for d in complete}
+        groups: dict[str, list[MarketDocument]] = {}
         for doc in affected:
             key = negrisk_group_key(doc)
-            if doc.id not in complete_ids and key is not None:
+            if key is None:
+                continue
+            if doc.id in complete_ids:
+                groups.setdefault(key, []).append(doc)
+            else:
                 # A group with any member untrusted cannot be judged.
                 scope.discard(opportunity_id(NEGRISK_BUY_ALL, key))
-        found = find_opportunities(affected, books, self.fees, self.clock(), self.min_profit)
+        candidates: dict[str, MarketDocument] = {
+            d.id: d for d in complete if d.is_binary and _binary_may_pay(d, live)
+        }
+        for key, members in groups.items():
+            if opportunity_id(NEGRISK_BUY_ALL, key) in scope and _group_may_pay(members, live):
+                candidates.update((d.id, d) for d in members)
+        if not candidates:
+            return scope, {}
+        books = {
+            o.token_id: live[o.token_id].to_order_book()
+            for d in candidates.values()
+            for o in d.outcomes
+        }
+        found = find_opportunities(
+            candidates.values(), books, self.fees, self.clock(), self.min_profit
+        )
+        return scope, {oid: op for oid, op in found.items() if oid in scope}
+
+    def _recompute_solo(self, ids: list[str]) -> tuple[set[str], dict[str, Opportunity]]:
+        """`recompute` for markets in no negRisk group: the same answer, less bookkeeping."""
+        scope: set[str] = set()
+        candidates: list[MarketDocument] = []
+        live: dict[str, LiveBook] = {}
+        trusted = self.books.trusted
+        for mid in ids:
+            tokens, opp_ids = self._solo[mid]
+            books = [trusted(t) for t in tokens]
+            if any(b is None for b in books):
+                continue
+            scope |= opp_ids
+            if len(books) == 2:
+                live.update(zip(tokens, books, strict=True))  # type: ignore[arg-type]
+                doc = self.index.by_id[mid]
+                if _binary_may_pay(doc, live):
+                    candidates.append(doc)
+        if not candidates:
+            return scope, {}
+        order_books = {
+            o.token_id: live[o.token_id].to_order_book() for d in candidates for o in d.outcomes
+        }
+        found = find_opportunities(
+            candidates, order_books, self.fees, self.clock(), self.min_profit
+        )
         return scope, {oid: op for oid, op in found.items() if oid in scope}
 
     async def publish(self, out: ApplyOutcome) -> list[OpportunityChange]:
@@ -274,3 +334,35 @@ class WsPipeline:
                     )
                 )
         return doc.model_copy(update={"outcomes": tuple(outcomes)})
+
+
+# Float sums of prices (0.1 + 0.2) carry noise; a candidate is walked, never judged, here.
+_PAY_EPSILON = 1e-9
+
+
+def _binary_may_pay(doc: MarketDocument, live: Mapping[str, LiveBook]) -> bool:
+    """Top-of-book necessary condition for buy-both (Σ asks < 1) or split-sell (Σ bids > 1).
+
+    Taker fees only lower an edge, so when neither holds no walk in opportunities.py can find
+    one; when one holds, the real functions decide.
+    """
+    a, b = (live[o.token_id] for o in doc.outcomes)
+    ask_a, ask_b = a.best_ask, b.best_ask
+    if ask_a is not None and ask_b is not None and ask_a + ask_b < 1.0 + _PAY_EPSILON:
+        return True
+    bid_a, bid_b = a.best_bid, b.best_bid
+    return bid_a is not None and bid_b is not None and bid_a + bid_b > 1.0 - _PAY_EPSILON
+
+
+def _group_may_pay(members: Iterable[MarketDocument], live: Mapping[str, LiveBook]) -> bool:
+    """Necessary condition for a negRisk buy-all: every YES has an ask and Σ asks < 1."""
+    total = 0.0
+    count = 0
+    for doc in members:
+        yes = doc.yes_outcome()
+        ask = live[yes.token_id].best_ask if yes is not None else None
+        if ask is None:
+            return False
+        total += ask
+        count += 1
+    return count >= 2 and total < 1.0 + _PAY_EPSILON

