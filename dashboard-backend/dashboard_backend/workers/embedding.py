@@ -158,7 +158,12 @@ async def embed_pending(
                     # Retries already ran out: stop here and leave the rest for the next run.
                     tally.failures += tally.pending - start
                     tally.error = str(exc)
-                    log.error("embedding stopped after %d of %d: %s", start, tally.pending, exc)
+                    log.error(
+                        "embedding stopped, %d of %d embedded: %s",
+                        tally.embedded,
+                        tally.pending,
+                        exc,
+                    )
                     break
                 await store.write_batch(_to_embeddings(ids, docs, vectors, provider.model))
                 tally.embedded += len(ids)
@@ -166,7 +171,8 @@ async def embed_pending(
     except BaseException as exc:
         tally.error = str(exc) or type(exc).__name__
         with contextlib.suppress(RedisError, OSError):
-            await _write_status(redis, _finish(provider, tally, started_mono, tokens_before, -1))
+            failed = _finish(provider, tally, started_mono, tokens_before, count=-1)
+            await _write_status(redis, failed, started_iso=started.isoformat())
         raise
     run = _finish(provider, tally, started_mono, tokens_before, await store.size())
     await _write_status(redis, run, started_iso=started.isoformat())
