@@ -137,7 +137,12 @@ async def running(
                 yield Harness(channel, ingest, expected, stop, task)
             finally:
                 stop.set()
-                await asyncio.wait_for(task, 10)
+                done, _ = await asyncio.wait({task}, timeout=10)
+                if not done:
+                    stacks = "\n".join(
+                        f"{t.get_coro()}: {t.get_stack(limit=4)}" for t in asyncio.all_tasks()
+                    )
+                    raise AssertionError(f"the ingest did not stop:\n{stacks}")
 
 
 async def eventually(condition: Callable[[], bool], what: str, wait: float = 20.0) -> None:

@@ -168,11 +168,13 @@ class MarketChannel:
         operation = body.get("operation") or ("subscribe" if body.get("type") else None)
         if operation == "unsubscribe":
             client.tokens.difference_update(ids)
+            self._refocus()
             return
         if operation != "subscribe":
             return
         new = [t for t in ids if t not in client.tokens]
         client.tokens.update(ids)
+        self._refocus()
         send_books = (
             self.config.initial_books_on_reconnect
             if self.disconnects
@@ -188,9 +190,15 @@ class MarketChannel:
         if self._producer is None:
             self._producer = asyncio.create_task(self._produce())
 
+    def _refocus(self) -> None:
+        """Continuous mode: play on what clients follow (finite scripts stay as scripted)."""
+        if self.config.messages is None:
+            self.scenario.focus(set().union(*(c.tokens for c in self.clients)))
+
     async def _produce(self) -> None:
         interval = 1.0 / self.config.rate if self.config.rate > 0 else 0.0
         resume_after: int | None = None
+        await asyncio.sleep(self.config.start_delay_sec)
         try:
             for step in self.scenario.steps():
                 if isinstance(step, Frame):

@@ -43,6 +43,7 @@ class ScriptConfig:
     seed: int = 0
     messages: int | None = 200
     rate: float = 0.0  # messages per second; 0 = as fast as the socket takes them
+    start_delay_sec: float = 0.0  # after the first subscription (lets chunked subscribes land)
     batch_prob: float = 0.3  # frames sent as JSON arrays of 2-4 messages
     flat_prob: float = 0.25  # single-level price changes sent in the older flat form
     arb_windows: int = 1  # finite mode: windows spread evenly over the script
@@ -86,7 +87,7 @@ class Disconnect:
 
 @dataclass(frozen=True)
 class WindowEvent:
-    """An arbitrage window opened or closed (for tests; not sent)."""
+    """An arbitrage window opens or closes with the frame that follows (for tests; not sent)."""
 
     market_id: str
     opened: bool
@@ -156,6 +157,17 @@ class MarketScenario:
         self.ts = BASE_TS
         self.window: _Window | None = None
         self._hashes = 0
+        self._focus: list[BinaryMarket] = []
+
+    def focus(self, tokens: set[str]) -> None:
+        """Play on the markets whose tokens are all in `tokens` (when any): the live demo's
+        clients follow a few hundred markets of a catalog of thousands. Changes the script, so
+        only continuous mode uses it."""
+        self._focus = [m for m in self.markets if all(t in tokens for t in m.tokens)]
+
+    @property
+    def _playing(self) -> list[BinaryMarket]:
+        return self._focus or self.markets
 
     def _init_bounds(self, market: BinaryMarket) -> None:
         a, b = (self.books[t] for t in market.tokens)
@@ -240,7 +252,7 @@ class MarketScenario:
 
     def _walk_message(self) -> Wire:
         rng = self.rng
-        free = [m for m in self.markets if self.window is None or m != self.window.market]
+        free = [m for m in self._playing if self.window is None or m != self.window.market]
         if not free:
             return self._last_trade_message(self.markets[0].tokens[0])
         market = rng.choice(free)
@@ -348,7 +360,7 @@ class MarketScenario:
     # --- arbitrage windows ---------------------------------------------------------------------
 
     def _open_window(self, length: int) -> list[Step] | None:
-        candidates = [m for m in self.markets if self.arbitrage_free(m)]
+        candidates = [m for m in self._playing if self.arbitrage_free(m)]
         if not candidates:
             return None
         market = self.rng.choice(candidates)
@@ -370,7 +382,7 @@ class MarketScenario:
         self.window = window
         message = self._price_change_message(changes, allow_flat=False)
         self.sent += 1
-        return [Frame((message,), as_array=False), WindowEvent(market.market_id, True)]
+        return [WindowEvent(market.market_id, True), Frame((message,), as_array=False)]
 
     def _close_window(self) -> list[Step]:
         window = self.window
@@ -380,7 +392,7 @@ class MarketScenario:
         self.sent += 1
         message = self._price_change_message(list(reversed(window.restore)), allow_flat=False)
         frame = Frame((message,), as_array=self.rng.random() < 0.5)
-        return [frame, WindowEvent(window.market.market_id, False)]
+        return [WindowEvent(window.market.market_id, False), frame]
 
     def _malformed_text(self, n: int) -> str:
         token = self.markets[0].tokens[0] if self.markets else "0"

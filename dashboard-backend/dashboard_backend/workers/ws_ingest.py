@@ -170,6 +170,7 @@ class WsIngest:
         self._carry: set[str] = set()  # changed tokens whose publish failed, retried next batch
         self._status_at = (time.monotonic(), 0)
         self._last_frame = time.monotonic()
+        self._stopping = False
 
     @classmethod
     def from_settings(
@@ -200,16 +201,21 @@ class WsIngest:
             await self._queue.join()  # whatever was received is still applied and published
             await self._flush()
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            # Loops also check this flag: a cancel that lands inside redis-py's socket timeout
+            # can be swallowed on Python 3.11, so cancelling alone may not stop a loop.
+            self._stopping = True
+            pending = set(tasks)
+            while pending:
+                for task in pending:
+                    task.cancel()
+                _, pending = await asyncio.wait(pending, timeout=1.0)
             self.stats.connected = False
             with contextlib.suppress(Exception):
                 await self.write_status()
 
     async def _guard(self, name: str, body: Callable[[], Awaitable[None]]) -> None:
         """Keep a background task alive: log an unexpected failure and start it again."""
-        while True:
+        while not self._stopping:
             try:
                 await body()
                 return
@@ -221,7 +227,7 @@ class WsIngest:
                 await asyncio.sleep(1.0)
 
     async def _every(self, period: float, body: Callable[[], Awaitable[object]]) -> None:
-        while True:
+        while not self._stopping:
             await asyncio.sleep(period)
             try:
                 await body()
@@ -311,7 +317,7 @@ class WsIngest:
 
     async def _process(self) -> None:
         queue = self._queue
-        while True:
+        while not self._stopping:
             batch = [await queue.get()]
             while len(batch) < MAX_BATCH and not queue.empty():
                 batch.append(queue.get_nowait())
@@ -392,7 +398,7 @@ class WsIngest:
     async def _resync_loop(self) -> None:
         pipeline = self.pipeline
         attempt = 0
-        while True:
+        while not self._stopping:
             await self._resync_event.wait()
             self._resync_event.clear()
             await asyncio.sleep(self.config.resync_delay_sec)
@@ -427,7 +433,7 @@ class WsIngest:
     async def _catalog_loop(self) -> None:
         known: set[str] | None = None
         refreshes = 0
-        while True:
+        while not self._stopping:
             try:
                 ids = set(await self.redis.hkeys(keys.CATALOG))
                 if ids != known or refreshes % self.config.full_catalog_every == 0:
