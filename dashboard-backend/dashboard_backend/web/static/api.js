@@ -68,10 +68,11 @@ export function readOpportunities() {
   return getJson("/v1/opportunities", { limit: 1000 });
 }
 
-/** GET /v1/cross-opportunities with the server-side filters. */
+/** GET /v1/cross-opportunities with the server-side filters (base markets best-first). */
 export function readCrossOpportunities({ category, minSim } = {}) {
   return getJson("/v1/cross-opportunities", {
-    limit: 500,
+    max_markets: 1000,
+    limit: 20,
     category: category || null,
     min_similarity: minSim ?? null,
   });

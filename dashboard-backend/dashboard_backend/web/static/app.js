@@ -18,6 +18,7 @@ const RETRY_EVERY_MS = 5000; // health probe while the API is unreachable
 const FALLBACK_REFRESH_MS = 180000; // data refresh while the stream is down
 const STREAM_BANNER_DELAY_MS = 2500; // a reconnect shorter than this is not worth a banner
 const TYPING_BURST_MS = 1500; // keystrokes closer than this share one history entry
+const PAGE_ROWS = 150; // rows drawn at first (and added by "Show more"): the DOM stays light
 
 class App {
   constructor() {
@@ -35,6 +36,10 @@ class App {
     this.lastTypingCommit = 0;
     this.openerKey = null;
     this.timers = {};
+    this.shown = { discovery: PAGE_ROWS, opportunities: PAGE_ROWS };
+    // Tables are rebuilt only when what they show changed (a status refresh leaves them alone).
+    this.versions = { pairs: 0, ops: 0, clock: 0 };
+    this.drawn = { discovery: null, opportunities: null };
     this.form = document.getElementById("filters");
     this.drawer = new Drawer({ onClose: () => this.closeDetail() });
     this.stream = new LiveStream("/v1/stream", {
@@ -53,7 +58,10 @@ class App {
     this.refreshPairs();
     this.stream.start();
     this.showDetail();
-    setInterval(() => this.render(), 30000); // keeps "x min ago" texts current
+    setInterval(() => {
+      this.versions.clock++; // keeps "x min ago" texts current
+      this.render();
+    }, 30000);
     setInterval(() => {
       if (!this.stream.live) {
         this.refreshOps();
@@ -75,6 +83,8 @@ class App {
   onPopState() {
     const before = this.state;
     this.state = parseQuery(window.location.search);
+    const filterKeys = ["q", "category", "minSim", "minEdge", "kind"];
+    if (filterKeys.some((k) => before[k] !== this.state[k])) this.shown = { discovery: PAGE_ROWS, opportunities: PAGE_ROWS };
     this.syncForm();
     this.render();
     if (before.category !== this.state.category || before.minSim !== this.state.minSim) this.refreshPairs();
@@ -103,6 +113,12 @@ class App {
       select.addEventListener("change", () => this.setFilter({ [name]: select.value }));
     }
     document.getElementById("f-clear").addEventListener("click", () => this.clearFilters());
+    for (const view of VIEWS) {
+      document.getElementById(`more-${view}`).addEventListener("click", () => {
+        this.shown[view] += PAGE_ROWS;
+        this.render();
+      });
+    }
     for (const tab of document.querySelectorAll(".tab")) {
       tab.addEventListener("click", (ev) => {
         if (ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.button !== 0) return; // let new-tab clicks through
@@ -130,6 +146,7 @@ class App {
   setFilter(patch, { typing = false } = {}) {
     const before = this.state;
     this.state = { ...this.state, ...patch };
+    this.shown = { discovery: PAGE_ROWS, opportunities: PAGE_ROWS };
     const now = Date.now();
     // A burst of typing makes one history entry, not one per keystroke.
     this.commit({ replace: typing && now - this.lastTypingCommit < TYPING_BURST_MS });
@@ -141,6 +158,7 @@ class App {
   clearFilters() {
     const d = defaultState();
     this.state = { ...this.state, q: d.q, category: d.category, minSim: d.minSim, minEdge: d.minEdge, kind: d.kind };
+    this.shown = { discovery: PAGE_ROWS, opportunities: PAGE_ROWS };
     this.syncForm();
     this.commit();
     this.render();
@@ -204,6 +222,7 @@ class App {
     const recovered = this.apiDown && !down;
     this.apiDown = down;
     if (recovered) {
+      this.stream.reconnectNow();
       this.refreshOps();
       this.refreshPairs();
     }
@@ -214,6 +233,7 @@ class App {
     try {
       const list = await readOpportunities();
       this.ops.applySnapshot(Array.isArray(list) ? list : [], startedAt);
+      this.versions.ops++;
       this.opsError = null;
       for (const c of this.ops.categories()) this.categories.add(c);
     } catch (err) {
@@ -229,6 +249,7 @@ class App {
       const groups = await readCrossOpportunities({ category: this.state.category, minSim: this.state.minSim });
       if (token !== this.pairsToken) return; // a newer request (filters changed) wins
       this.pairs = flattenPairs(groups);
+      this.versions.pairs++;
       this.pairsLoaded = true;
       this.pairsError = null;
       for (const c of pairCategories(this.pairs)) this.categories.add(c);
@@ -251,6 +272,7 @@ class App {
   onStreamEvent(type, data) {
     if (type === "opportunity") {
       if (this.ops.applyEvent(data)) {
+        this.versions.ops++;
         for (const c of this.ops.categories()) this.categories.add(c);
         this.debounce("render", 50, () => this.render());
       }
@@ -314,8 +336,9 @@ class App {
   showDetail(opener = null) {
     const detail = this.state.detail;
     if (!detail) {
-      this.drawer.close();
-      this.restoreFocus();
+      const wasOpen = this.drawer.isOpen;
+      if (!this.drawer.close() && wasOpen) this.restoreFocus();
+      this.openerKey = null;
       return;
     }
     if (detail.type === "pair") {
@@ -341,13 +364,13 @@ class App {
     this.showDetail();
   }
 
-  /** Rows are rebuilt on updates: if the opener row was replaced, focus its successor. */
+  /** Rows are rebuilt on updates: the opener row was replaced, so focus its successor. */
   restoreFocus() {
     const key = this.openerKey;
-    this.openerKey = null;
-    if (!key || (document.activeElement && document.activeElement !== document.body)) return;
+    if (!key) return;
     const selector = key.view === "discovery" ? `tr[data-key="${CSS.escape(key.key)}"]` : `tr[data-id="${CSS.escape(key.key)}"]`;
-    document.querySelector(`#view-${key.view} ${selector}`)?.focus();
+    // Fall back to the results region if the row itself is gone.
+    (document.querySelector(`#view-${key.view} ${selector}`) ?? document.getElementById("main")).focus();
   }
 
   // ----- rendering -------------------------------------------------------------------------
@@ -416,11 +439,18 @@ class App {
     const tbody = table.querySelector("tbody");
     const sort = effectiveSort({ ...this.state, view: "discovery" });
     const rows = selectPairs(this.pairs, this.state, sort);
-    this.renderSortHeaders(table, sort);
-    this.withFocusKept(tbody, "data-key", () => renderPairRows(tbody, rows, (pair, row) => this.openPair(pair, row)));
     document.getElementById("count-discovery").textContent = this.pairsLoaded ? fmt.count(rows.length) : "";
-    const summary = this.pairsLoaded ? `${fmt.count(rows.length)} pair${rows.length === 1 ? "" : "s"}${rows.length !== this.pairs.length ? ` (of ${fmt.count(this.pairs.length)} loaded)` : ""}` : "";
-    document.getElementById("summary-discovery").textContent = summary;
+    if (this.state.view !== "discovery") return; // hidden: only the tab count is kept current
+    this.renderSortHeaders(table, sort);
+    const visible = rows.slice(0, this.shown.discovery);
+    const drawn = JSON.stringify([this.versions.pairs, this.state.q, this.state.category, this.state.minSim, sort, visible.length]);
+    if (drawn !== this.drawn.discovery) {
+      this.drawn.discovery = drawn;
+      this.withFocusKept(tbody, "data-key", () => renderPairRows(tbody, visible, (pair, row) => this.openPair(pair, row)));
+    }
+    const filtered = rows.length !== this.pairs.length ? ` (of ${fmt.count(this.pairs.length)} loaded)` : "";
+    const summary = this.pairsLoaded ? `${fmt.count(rows.length)} pair${rows.length === 1 ? "" : "s"}${filtered}${this.showing(visible.length, rows.length)}` : "";
+    this.renderSummary("discovery", summary, visible.length, rows.length);
     this.renderEmpty("discovery", table, rows.length, this.discoveryEmpty());
   }
 
@@ -443,15 +473,40 @@ class App {
     const tbody = table.querySelector("tbody");
     const sort = effectiveSort({ ...this.state, view: "opportunities" });
     const rows = selectOpportunities(this.ops.byId.values(), this.state, sort);
-    this.renderSortHeaders(table, sort);
-    this.withFocusKept(tbody, "data-id", () => renderOpportunityRows(tbody, rows, this.ops, (op, row) => this.openOpportunity(op, row)));
     document.getElementById("count-opportunities").textContent = this.ops.loaded ? fmt.count(rows.length) : "";
+    if (this.state.view !== "opportunities") {
+      this.ops.flash.clear(); // a highlight is only worth showing as it happens
+      return;
+    }
+    this.renderSortHeaders(table, sort);
+    const visible = rows.slice(0, this.shown.opportunities);
+    const drawn = JSON.stringify([this.versions.ops, this.versions.clock, this.state.q, this.state.category, this.state.minEdge, this.state.kind, sort, visible.length]);
+    if (drawn !== this.drawn.opportunities) {
+      this.drawn.opportunities = drawn;
+      this.withFocusKept(tbody, "data-id", () => renderOpportunityRows(tbody, visible, this.ops, (op, row) => this.openOpportunity(op, row)));
+    }
     const total = this.ops.byId.size;
     const profit = rows.reduce((s, o) => s + (Number.isFinite(o.expectedProfit) ? o.expectedProfit : 0), 0);
-    document.getElementById("summary-opportunities").textContent = this.ops.loaded
-      ? `${fmt.count(rows.length)} opportunit${rows.length === 1 ? "y" : "ies"}${rows.length !== total ? ` (of ${fmt.count(total)})` : ""} · ${fmt.dollars(profit)} expected profit in total`
+    const summary = this.ops.loaded
+      ? `${fmt.count(rows.length)} opportunit${rows.length === 1 ? "y" : "ies"}${rows.length !== total ? ` (of ${fmt.count(total)})` : ""} · ${fmt.dollars(profit)} expected profit in total${this.showing(visible.length, rows.length)}`
       : "";
+    this.renderSummary("opportunities", summary, visible.length, rows.length);
     this.renderEmpty("opportunities", table, rows.length, this.opportunitiesEmpty());
+  }
+
+  showing(shown, matching) {
+    return shown < matching ? ` · showing the first ${fmt.count(shown)}` : "";
+  }
+
+  /** The line above a table; `data-matching` / `data-shown` carry the counts for scripts and tests. */
+  renderSummary(view, text, shown, matching) {
+    const el = document.getElementById(`summary-${view}`);
+    el.textContent = text;
+    el.dataset.matching = String(matching);
+    el.dataset.shown = String(shown);
+    const more = document.getElementById(`more-${view}`);
+    more.parentElement.hidden = shown >= matching;
+    more.textContent = `Show ${fmt.count(Math.min(PAGE_ROWS, matching - shown))} more`;
   }
 
   opportunitiesEmpty() {

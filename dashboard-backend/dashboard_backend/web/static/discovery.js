@@ -21,7 +21,7 @@ export function flattenPairs(groups) {
     if (!base || typeof base.id !== "string" || !Array.isArray(group.matches)) continue;
     for (const m of group.matches) {
       if (!m || typeof m.marketId !== "string" || m.marketId === base.id) continue;
-      const key = [base.id, m.marketId].sort().join("\u0000");
+      const key = [base.id, m.marketId].sort().join(",");
       if (pairs.has(key)) continue;
       pairs.set(key, {
         key,
@@ -42,7 +42,8 @@ export function flattenPairs(groups) {
           venue: m.venue ?? "polymarket",
         },
         similarity: num(m.similarity) ?? 0,
-        category: m.category ?? base.category ?? null,
+        // The API filters on the base market's category; show (and filter on) the same one.
+        category: base.category ?? m.category ?? null,
         yesAskDiff: num(m.yesAskDiff),
         yesMidDiff: num(m.yesMidDiff),
       });

@@ -54,9 +54,12 @@ export class Drawer {
     replaceChildren(this.body, nodes);
   }
 
-  /** Hide the drawer and give focus back to whatever opened it (if it still exists). */
+  /**
+   * Hide the drawer and give focus back to whatever opened it. Returns false when that element
+   * no longer exists (the caller then picks its successor).
+   */
   close() {
-    if (!this.isOpen) return;
+    if (!this.isOpen) return true;
     this.token++;
     this.el.hidden = true;
     this.scrim.hidden = true;
@@ -64,7 +67,11 @@ export class Drawer {
     replaceChildren(this.body);
     const opener = this.opener;
     this.opener = null;
-    if (opener && opener.isConnected) opener.focus();
+    if (opener && opener.isConnected) {
+      opener.focus();
+      return true;
+    }
+    return false;
   }
 
   /** Keep Tab inside the drawer while it is open. */

@@ -61,18 +61,20 @@ function toDate(value) {
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
+// Formatters are built once: toLocale*String builds a new one on every call, which is slow.
+const dateFmt = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric" });
+const dateTimeFmt = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" });
+
 /** "12 Mar 2026" (local time). */
 export function date(value) {
   const d = toDate(value);
-  if (!d) return DASH;
-  return d.toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric" });
+  return d ? dateFmt.format(d) : DASH;
 }
 
 /** "12 Mar 2026, 14:05" (local time). */
 export function dateTime(value) {
   const d = toDate(value);
-  if (!d) return DASH;
-  return d.toLocaleString("en-GB", { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" });
+  return d ? dateTimeFmt.format(d) : DASH;
 }
 
 /** ISO string for a <time datetime> attribute, or null. */

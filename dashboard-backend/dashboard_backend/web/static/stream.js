@@ -59,6 +59,15 @@ export class LiveStream {
     }
   }
 
+  /** Reconnect now unless connected (e.g. the API just came back while we were backing off). */
+  reconnectNow() {
+    if (this.source && this.source.readyState === EventSource.OPEN) return;
+    clearTimeout(this.retryTimer);
+    if (this.source) this.source.close();
+    this.retryDelay = 1000;
+    this.open();
+  }
+
   scheduleRetry() {
     clearTimeout(this.retryTimer);
     const delay = this.retryDelay;

@@ -1,0 +1,356 @@
+"""The web page in a real Chromium against the real API and Redis."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import pytest_asyncio
+from playwright.async_api import Page, expect
+
+from dashboard_backend.connections import EmbeddedRedis, create_redis
+from dashboard_backend.fees import FeeTable
+from dashboard_backend.models import MarketDocument
+from dashboard_backend.opportunities import find_opportunities
+from dashboard_backend.ops_store import OpsStore
+from tests.e2e.conftest import ApiServer, PageErrors, screenshot
+from tests.e2e.seed import (
+    HOSTILE_ID,
+    HOSTILE_QUESTION,
+    Seed,
+    dump_keys,
+    mispriced_books,
+    read_seed,
+    restore_keys,
+    run_workers,
+    write_recordings,
+)
+
+PAGE_ROWS = 150  # rows the page draws before "Show more"
+
+pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def worker_output(
+    redis_server: EmbeddedRedis, shared_data: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[bytes, bytes]:
+    """The Redis keys the workers write over the replay stand-in (computed once per session)."""
+    client = create_redis(redis_server.url)
+    await client.flushall()
+    await client.aclose()
+    recordings = write_recordings(shared_data, tmp_path_factory.mktemp("recordings"))
+    await run_workers(redis_server.url, recordings)
+    return await dump_keys(redis_server.url)
+
+
+@pytest.fixture
+async def seeded(redis_url: str, worker_output: dict[bytes, bytes]) -> Seed:
+    """A flushed Redis holding what the workers wrote; returns it as read through the stores."""
+    await restore_keys(redis_url, worker_output)
+    client = create_redis(redis_url)
+    try:
+        return await read_seed(client)
+    finally:
+        await client.aclose()
+
+
+def query(page: Page) -> dict[str, list[str]]:
+    """The page URL's query parameters."""
+    return parse_qs(urlparse(page.url).query)
+
+
+def search_hit(seeded: Seed, a: str, b: str, *words: str) -> bool:
+    """Whether every word appears in one of the pair's questions (the page's search rule)."""
+    text = f"{seeded.markets[a].question} {seeded.markets[b].question}".lower()
+    return all(w in text for w in words)
+
+
+def yes_price(doc: MarketDocument) -> float:
+    """The recorded YES price (0 when unknown)."""
+    yes = doc.yes_outcome()
+    return yes.price if yes is not None and yes.price is not None else 0.0
+
+
+async def wait_live(page: Page) -> None:
+    """Wait until the page's live stream is connected."""
+    await expect(page.locator("#stream-status")).to_have_attribute("data-state", "live")
+
+
+async def test_discovery_lists_pairs_and_search_filter_narrows_them(
+    page: Page, api_server: ApiServer, seeded: Seed
+) -> None:
+    await page.goto(api_server.url + "/")
+    rows = page.locator("#table-discovery tbody tr")
+    summary = page.locator("#summary-discovery")
+    total = len(seeded.pairs)
+    assert total > PAGE_ROWS, "enough pairs to need paging"
+    await expect(summary).to_have_attribute("data-matching", str(total))
+    await expect(rows).to_have_count(PAGE_ROWS)
+    base, match, _ = seeded.pairs[0]
+    questions = {seeded.markets[base].question, seeded.markets[match].question}
+    assert set(await rows.first.locator(".question").all_inner_texts()) == questions
+    await expect(page.locator("#st-catalog")).to_contain_text(f"{len(seeded.markets)} markets")
+    await screenshot(page, "discovery")
+    await page.click("#more-discovery")
+    await expect(rows).to_have_count(min(total, 2 * PAGE_ROWS))
+
+    await page.fill("#f-q", "trump deport")
+    await expect(page).to_have_url(re.compile(r"[?&]q=trump\+deport"))
+    narrowed = sum(1 for a, b, _ in seeded.pairs if search_hit(seeded, a, b, "trump", "deport"))
+    assert 0 < narrowed < PAGE_ROWS
+    await expect(summary).to_have_attribute("data-matching", str(narrowed))
+    await expect(rows).to_have_count(narrowed)
+    for text in await rows.all_inner_texts():
+        assert "trump" in text.lower()
+        assert "deport" in text.lower()
+    await screenshot(page, "discovery-filtered")
+
+    # A shared link restores the filter; back returns to the unfiltered list.
+    await page.reload()
+    await expect(page.locator("#f-q")).to_have_value("trump deport")
+    await expect(rows).to_have_count(narrowed)
+    await page.go_back()
+    await expect(page.locator("#f-q")).to_have_value("")
+    await expect(summary).to_have_attribute("data-matching", str(total))
+
+
+async def test_category_and_similarity_filters_live_in_the_url(
+    page: Page, api_server: ApiServer, seeded: Seed
+) -> None:
+    await page.goto(api_server.url + "/")
+    summary = page.locator("#summary-discovery")
+    await expect(summary).to_have_attribute("data-matching", str(len(seeded.pairs)))
+
+    sports = [(a, b, sim) for a, b, sim in seeded.pairs if seeded.markets[a].category == "sports"]
+    assert 0 < len(sports) < len(seeded.pairs)
+    await page.select_option("#f-category", "sports")
+    await expect(page).to_have_url(re.compile(r"[?&]category=sports"))
+    await expect(summary).to_have_attribute("data-matching", str(len(sports)))
+    for chip in await page.locator("#table-discovery tbody td:nth-child(4)").all_inner_texts():
+        assert chip.strip() == "sports"
+
+    await page.fill("#f-minSim", "0.9")
+    await expect(page).to_have_url(re.compile(r"[?&]minSim=0\.9"))
+    close = [p for p in sports if p[2] >= 0.9]
+    assert 0 < len(close) < len(sports)
+    await expect(summary).to_have_attribute("data-matching", str(len(close)))
+    sims = [float(s) for s in await page.locator(".sim").all_inner_texts()]
+    assert sims == sorted(sims, reverse=True)
+    assert min(sims) >= 0.9
+    assert query(page)["category"] == ["sports"]
+
+
+async def test_clicking_a_pair_opens_both_markets_in_the_drawer(
+    page: Page, api_server: ApiServer, seeded: Seed
+) -> None:
+    await page.goto(api_server.url + "/")
+    row = page.locator("#table-discovery tbody tr").first
+    await row.click()
+    drawer = page.locator("#drawer")
+    await expect(drawer).to_be_visible()
+    panels = drawer.locator("section.market")
+    await expect(panels).to_have_count(2)
+    base, match, _ = seeded.pairs[0]
+    shown = set(await drawer.locator(".market-q").all_inner_texts())
+    assert shown == {seeded.markets[base].question, seeded.markets[match].question}
+    # Outcomes with best bid/ask, and the top of each book, for both markets.
+    await expect(drawer.locator("table.outcomes")).to_have_count(2)
+    await expect(drawer.locator("table.book")).to_have_count(4)
+    doc = seeded.markets[base]
+    yes = doc.yes_outcome()
+    assert yes is not None
+    assert yes.best_ask is not None
+    panel = drawer.locator(f'section.market[data-market-id="{base}"]')
+    await expect(panel.locator("table.outcomes")).to_contain_text(f"{yes.best_ask * 100:.1f}¢")
+    await expect(
+        panel.get_by_role("link", name=re.compile("Open on Polymarket"))
+    ).to_have_attribute("href", doc.url)
+    (detail,) = query(page)["detail"]
+    assert detail in (f"pair:{base},{match}", f"pair:{match},{base}")
+    await screenshot(page, "drawer-pair")
+
+    # Esc closes the drawer, restores the URL and gives focus back to the row.
+    await page.keyboard.press("Escape")
+    await expect(drawer).to_be_hidden()
+    assert "detail" not in query(page)
+    await expect(page.locator("#table-discovery tbody tr").first).to_be_focused()
+
+
+async def test_keyboard_opens_drawer_and_focus_stays_inside(
+    page: Page, api_server: ApiServer, seeded: Seed
+) -> None:
+    await page.goto(api_server.url + "/")
+    first = page.locator("#table-discovery tbody tr").first
+    await expect(first).to_be_visible()
+    await first.focus()
+    await page.keyboard.press("Enter")
+    drawer = page.locator("#drawer")
+    await expect(drawer).to_be_visible()
+    await expect(page.locator("#drawer-title")).to_be_focused()
+    await expect(drawer.locator("section.market")).to_have_count(2)
+    for _ in range(12):  # Tab wraps around inside the open dialog
+        await page.keyboard.press("Tab")
+        inside = await page.evaluate(
+            "document.getElementById('drawer').contains(document.activeElement)"
+        )
+        assert inside
+    await page.keyboard.press("Escape")
+    await expect(drawer).to_be_hidden()
+    await expect(first).to_be_focused()
+
+
+async def test_a_published_opportunity_appears_changes_and_vanishes_live(
+    page: Page, api_server: ApiServer, seeded: Seed, redis_url: str
+) -> None:
+    await page.goto(api_server.url + "/?view=opportunities")
+    rows = page.locator("#table-opportunities tbody tr")
+    await expect(rows).to_have_count(seeded.opportunities)
+    await wait_live(page)
+    await page.evaluate("window.__sameDocument = true")
+
+    # A market that had no opportunity gets mispriced books; the opportunity maths finds it and
+    # the store publishes it on ops:updates, as the poller would.
+    doc = next(
+        d
+        for d in seeded.markets.values()
+        if d.is_binary
+        and not d.neg_risk
+        and d.id != HOSTILE_ID
+        and d.id not in seeded.opportunity_markets
+        and 0.3 <= yes_price(d) <= 0.7
+    )
+    books = {b.token_id: b for b in mispriced_books(doc, discount=0.1)}
+    found = find_opportunities([doc], books, FeeTable({}, 0.0), datetime.now(UTC))
+    assert found, "planted books must produce an opportunity"
+    client = create_redis(redis_url)
+    ops = OpsStore(client)
+    try:
+        await ops.apply_scoped(found.keys(), found)
+        row = page.locator("#table-opportunities tbody tr", has_text=doc.question)
+        await expect(row).to_be_visible()
+        await expect(rows).to_have_count(seeded.opportunities + 1)
+        # Highest profit first: the new 20¢ mispricing tops the list.
+        await expect(rows.first).to_contain_text(doc.question)
+        await screenshot(page, "opportunities-live")
+
+        # A change of terms updates the row in place.
+        ((oid, opp),) = found.items()
+        changed = opp.model_copy(update={"expected_profit": 4321.0})
+        await ops.apply_scoped([oid], {oid: changed})
+        await expect(row.locator("td.profit")).to_have_text("$4,321.00")
+
+        # And when it disappears, the row goes.
+        await ops.apply_scoped([oid], {})
+        await expect(row).to_have_count(0)
+        await expect(rows).to_have_count(seeded.opportunities)
+    finally:
+        await client.aclose()
+    assert await page.evaluate("window.__sameDocument === true"), "the page must not reload"
+
+
+async def test_opportunities_sort_by_edge_and_size(
+    page: Page, api_server: ApiServer, seeded: Seed
+) -> None:
+    await page.goto(api_server.url + "/?view=opportunities")
+    rows = page.locator("#table-opportunities tbody tr")
+    await expect(rows).to_have_count(seeded.opportunities)
+    await screenshot(page, "opportunities")
+
+    def cents(texts: list[str]) -> list[float]:
+        return [float(t.replace("¢", "")) for t in texts]
+
+    profits = [
+        float(t.replace("$", "").replace(",", ""))
+        for t in await page.locator("td.profit").all_inner_texts()
+    ]
+    assert profits == sorted(profits, reverse=True)
+    await page.get_by_role("button", name="Edge").click()
+    await expect(page).to_have_url(re.compile(r"sort=edge"))
+    edges = cents(
+        await page.locator("#table-opportunities tbody td:nth-child(3)").all_inner_texts()
+    )
+    assert edges == sorted(edges, reverse=True)
+    await page.get_by_role("button", name="Edge").click()
+    await expect(page).to_have_url(re.compile(r"dir=asc"))
+    edges = cents(
+        await page.locator("#table-opportunities tbody td:nth-child(3)").all_inner_texts()
+    )
+    assert edges == sorted(edges)
+
+    # Opening an opportunity shows its terms, legs and market.
+    await rows.first.click()
+    drawer = page.locator("#drawer")
+    await expect(drawer.locator("table.legs")).to_be_visible()
+    await expect(drawer.locator("section.market")).to_have_count(1)
+    await screenshot(page, "drawer-opportunity")
+
+
+async def test_upstream_text_is_shown_as_text_never_markup(
+    page: Page, api_server: ApiServer, seeded: Seed
+) -> None:
+    assert any(HOSTILE_ID in (a, b) for a, b, _ in seeded.pairs), "hostile market must be paired"
+    await page.goto(api_server.url + "/?q=onerror")
+    row = page.locator("#table-discovery tbody tr").first
+    await expect(row).to_contain_text(HOSTILE_QUESTION)
+    await row.click()
+    drawer = page.locator("#drawer")
+    await expect(drawer.locator("section.market")).to_have_count(2)
+    await drawer.locator("details.description summary").first.click()
+    await expect(drawer).to_contain_text("<script>window.__pwned=2</script>")
+    assert await page.evaluate("window.__pwned === undefined")
+    assert await page.locator("main img, #drawer img, #drawer script, main b").count() == 0
+    # A javascript: URL from upstream is never made a link.
+    hostile = drawer.locator(f'section.market[data-market-id="{HOSTILE_ID}"]')
+    assert await hostile.locator('a[href^="javascript"]').count() == 0
+
+
+async def test_empty_redis_shows_the_no_matches_state(
+    page: Page, api_server: ApiServer, redis_url: str
+) -> None:
+    await page.goto(api_server.url + "/")
+    empty = page.locator("#empty-discovery")
+    await expect(empty).to_be_visible()
+    await expect(empty).to_have_attribute("data-state", "no-matches")
+    await expect(empty).to_contain_text("workers have not run yet")
+    await expect(page.locator("#table-discovery")).to_be_hidden()
+    await expect(page.locator("#st-matching")).to_contain_text("never")
+    await screenshot(page, "empty")
+    await page.click("#tab-opportunities")
+    await expect(page.locator("#empty-opportunities")).to_contain_text("poller has not run yet")
+    assert query(page)["view"] == ["opportunities"]
+
+
+async def test_unreachable_api_is_reported_and_the_page_recovers(
+    page: Page, redis_url: str, seeded: Seed, page_errors: PageErrors
+) -> None:
+    server = ApiServer(redis_url).start()
+    port = server.port
+    try:
+        await page.goto(server.url + "/")
+        await expect(page.locator("#table-discovery tbody tr").first).to_be_visible()
+        await wait_live(page)
+    finally:
+        server.stop()
+    banner = page.locator("#banner")
+    await expect(banner).to_be_visible()
+    await expect(banner).to_have_attribute("data-problem", "api")
+    await expect(banner).to_contain_text("Cannot reach the API")
+    await expect(page.locator("#st-api")).to_contain_text("unreachable")
+    await expect(page.locator("#stream-status")).to_have_attribute("data-state", "reconnecting")
+    # The last data received stays on screen.
+    await expect(page.locator("#table-discovery tbody tr").first).to_be_visible()
+    await screenshot(page, "api-unreachable")
+
+    # The server comes back on the same port: the page reconnects by itself.
+    server = ApiServer(redis_url, port=port).start()
+    try:
+        await expect(page.locator("#stream-status")).to_have_attribute("data-state", "live")
+        await expect(banner).to_be_hidden()
+        await expect(page.locator("#st-api")).to_contain_text("ok")
+    finally:
+        server.stop()
+    page_errors.console.clear()  # failed fetches while the server was down are expected
