@@ -124,8 +124,8 @@ def test_seed_cost_figure_implies_full_reembedding_of_long_texts() -> None:
         250
     )
     assert daily_cost_usd("text-embedding-3-small", 500, runs_per_day, 250) == pytest.approx(0.24)
-    # Our ~20-token texts, re-embedded in full every run, would cost about a twelfth of that.
-    assert daily_cost_usd("text-embedding-3-small", 500, runs_per_day, 20) == pytest.approx(0.0192)
+    # Our ~28-token texts, re-embedded in full every run, would cost about a ninth of that.
+    assert daily_cost_usd("text-embedding-3-small", 500, runs_per_day, 28) == pytest.approx(0.02688)
 
 
 def test_cost_of_unpriced_models_is_unknown() -> None:

@@ -3,10 +3,10 @@
 The seed quoted ~$0.24/day for 500 markets every 15 minutes. That is 96 runs x 500 = 48,000 texts a
 day, i.e. $5e-6 per text: ~250 tokens per text at text-embedding-3-small's $0.02 per million tokens
 (or ~50 tokens at ada-002's $0.10). It assumes every market is re-embedded every run, with long
-texts. Our texts (event title, question, group item, non-Yes/No outcome names) average ~20 tokens
-on the recorded catalogs, and only new or changed markets are embedded, so a full first embedding
-of 500 markets costs ~$0.0002 and an unchanged catalog costs nothing; even re-embedding all 500
-every 15 minutes would be ~$0.02/day.
+texts. Our texts (event title | question | group item | non-Yes/No outcome names) average 100-111
+characters, ~28 tokens, on the recorded catalogs, and only new or changed markets are embedded: a
+first embedding of 500 markets costs ~$0.0003, an unchanged catalog costs nothing, and even
+re-embedding all 500 every 15 minutes would be ~$0.027/day (a ninth of the seed's figure).
 """
 
 from __future__ import annotations
