@@ -289,3 +289,19 @@ def test_snapshot_plus_replay_equals_stream_state_wherever_the_snapshot_falls() 
             sorted(final_bids.items(), reverse=True),
             sorted(final_asks.items()),
         ), cut
+
+
+def test_rest_snapshot_requested_before_the_buffer_started_is_refused() -> None:
+    books = BookSet()
+    books.track(["a"])
+    books.apply([_book_msg("a", [(0.4, 1.0)], [(0.5, 1.0)])], ApplyOutcome())
+    requested = books.mark()  # a REST request goes out now ...
+    # ... then the book breaks (crossed) and starts a new buffer the request cannot cover.
+    books.apply([_change("a", "BUY", 0.6, 1.0)], ApplyOutcome())
+    snapshot = OrderBook(token_id="a", bids=(BookLevel(price=0.3, size=1.0),))
+    assert not books.apply_snapshot(snapshot, ApplyOutcome(), requested)
+    assert books.trusted("a") is None
+    assert books.apply_snapshot(snapshot, ApplyOutcome(), books.mark())
+    book = books.trusted("a")
+    assert book is not None
+    assert book.levels() == ([(0.3, 1.0)], [])

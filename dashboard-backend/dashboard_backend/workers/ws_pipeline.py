@@ -192,6 +192,8 @@ class WsPipeline:
         their full OrderBooks would cost ~20x the rest of the path for a certain "nothing".
         """
         ids = list(market_ids)
+        if not ids:
+            return None
         solo = self._solo
         if all(m in solo for m in ids):
             return self._recompute_solo(ids)
