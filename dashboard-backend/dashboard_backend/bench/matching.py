@@ -262,7 +262,10 @@ def run_size(n: int, filters: MatchFilters, args: argparse.Namespace) -> None:
         f"({fnote}; top-{k_search} then filters) pruned is {t_faiss * fscale / t_pruned:5.1f}x "
         f"faster; faiss recall of exact pairs {recall(found, rows_of(result, len(found))):.3f}"
     )
-    print(f"process max RSS so far {_maxrss_mib():,.0f} MiB")
+    print(
+        f"process max RSS so far {_maxrss_mib():,.0f} MiB; "
+        f"1-min load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
 
 
 def main(argv: list[str]) -> None:

@@ -45,7 +45,7 @@ class Blocks:
     rows: int = 2048  # most rows of one block product
     min_rows: int = 256  # fewest rows, so BLAS stays efficient when close times are dense
     cols: int = 4096  # most columns of one block product (at most 32 MiB of float32 by default)
-    span_fraction: float = 0.25  # a row block spans at most this fraction of the window
+    span_fraction: float = 0.1  # a row block spans at most this fraction of the window
     # Candidates held before pruning each row to its top K; None = max(2M, 4·n·(K+1)).
     buffer: int | None = None
 
