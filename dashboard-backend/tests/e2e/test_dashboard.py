@@ -303,6 +303,14 @@ async def test_upstream_text_is_shown_as_text_never_markup(
     await expect(drawer).to_contain_text("<script>window.__pwned=2</script>")
     assert await page.evaluate("window.__pwned === undefined")
     assert await page.locator("main img, #drawer img, #drawer script, main b").count() == 0
+    # Links are only ever made from http(s) URLs (the page's own helper, run in the page).
+    refused = await page.evaluate(
+        """async () => {
+            const { safeUrl } = await import("/static/dom.js");
+            return ["javascript:alert(1)", "data:text/html,x", " JaVaScRiPt:x", ""].map(safeUrl);
+        }"""
+    )
+    assert refused == [None, None, None, None]
     # A javascript: URL from upstream is never made a link.
     hostile = drawer.locator(f'section.market[data-market-id="{HOSTILE_ID}"]')
     assert await hostile.locator('a[href^="javascript"]').count() == 0

@@ -31,9 +31,9 @@ MEDIA_TYPES = {
 CACHE_HEADERS = {"Cache-Control": "no-cache"}
 
 
-def static_file(name: str) -> Path:
-    """The file `name` inside the static folder; NotFoundError for anything outside or missing."""
-    root = STATIC_DIR.resolve()
+def static_file(name: str, folder: Path = STATIC_DIR) -> Path:
+    """The file `name` inside `folder`; NotFoundError for anything outside it, missing or odd."""
+    root = folder.resolve()
     path = (root / name).resolve()
     if not path.is_relative_to(root) or not path.is_file() or path.suffix not in MEDIA_TYPES:
         raise NotFoundError(f"no static file {name!r}")

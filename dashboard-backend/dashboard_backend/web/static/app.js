@@ -501,7 +501,7 @@ class App {
   /** The line above a table; `data-matching` / `data-shown` carry the counts for scripts and tests. */
   renderSummary(view, text, shown, matching) {
     const el = document.getElementById(`summary-${view}`);
-    el.textContent = text;
+    el.textContent = matching > 0 ? text : ""; // the empty state speaks for itself
     el.dataset.matching = String(matching);
     el.dataset.shown = String(shown);
     const more = document.getElementById(`more-${view}`);

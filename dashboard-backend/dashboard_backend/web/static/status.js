@@ -25,7 +25,7 @@ export function renderStatus(health, now = Date.now()) {
   setItem("st-embeddings", "Embeddings", fmt.count(health.embeddings), model || null);
   const duration = typeof health.lastMatchingDurationSec === "number" ? ` (${health.lastMatchingDurationSec.toFixed(1)} s)` : "";
   setItem("st-matching", "Last matching run", health.lastMatchingRun ? `${fmt.relative(health.lastMatchingRun, now)}${duration}` : "never", health.lastMatchingRun ? fmt.dateTime(health.lastMatchingRun) : "the matching worker has not run yet", health.lastMatchingRun ? "" : "warn");
-  setItem("st-pairs", "Pairs", fmt.count(health.pairs ?? null), `${fmt.count(health.marketsWithMatches)} markets have matches`);
+  setItem("st-pairs", "Markets with matches", fmt.count(health.marketsWithMatches ?? null), health.pairs == null ? null : `${fmt.count(health.pairs)} pairs in the last matching run`);
 }
 
 const STREAM_LABELS = {
