@@ -102,7 +102,7 @@ export async function loadMarketPanel(id, label = null) {
     let text = `Could not load market ${id}: ${err.message}`;
     if (err instanceof ApiHttpError && err.status === 404) text = `Market ${id} is no longer in the catalog.`;
     if (err instanceof ApiUnreachable) text = `Could not load market ${id}: the API is unreachable.`;
-    return h("section", { class: "market" }, label ? h("p", { class: "eyebrow" }, label) : null, h("p", { class: "error", role: "alert" }, text));
+    return h("section", { class: "market", dataset: { marketId: id } }, label ? h("p", { class: "eyebrow" }, label) : null, h("p", { class: "error", role: "alert" }, text));
   }
 }
 
@@ -131,6 +131,14 @@ export async function opportunityDetails(op) {
   const ids = Array.isArray(op.marketIds) ? op.marketIds : [];
   const panels = await Promise.all(ids.slice(0, 12).map((id) => loadMarketPanel(id)));
   const legs = Array.isArray(op.legs) ? op.legs : [];
+  // On a multi-market opportunity every leg is "Yes": name each by its market instead.
+  const questions = new Map(panels.map((p) => [p.dataset.marketId, p.querySelector(".market-q")?.textContent ?? ""]));
+  const multi = ids.length > 1;
+  const legName = (l) => {
+    if (!multi) return l.outcome;
+    const market = questions.get(l.marketId) || l.marketId;
+    return String(l.outcome).toLowerCase() === "yes" ? market : `${market} (${l.outcome})`;
+  };
   return [
     h("p", { class: "links" }, externalLink(op.url, "Open on Polymarket", { class: "button small" })),
     h(
@@ -149,8 +157,8 @@ export async function opportunityDetails(op) {
       "table",
       { class: "mini legs" },
       h("caption", {}, "Legs"),
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Outcome"), h("th", { scope: "col" }, "Side"), h("th", { scope: "col", class: "num" }, "Best"), h("th", { scope: "col", class: "num" }, "Average"), h("th", { scope: "col", class: "num" }, "Worst"))),
-      h("tbody", {}, legs.map((l) => h("tr", {}, h("th", { scope: "row" }, l.outcome), h("td", {}, l.side), h("td", { class: "num" }, fmt.cents(l.bestPrice)), h("td", { class: "num" }, fmt.cents(l.avgPrice)), h("td", { class: "num" }, fmt.cents(l.worstPrice))))),
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, multi ? "Market (buying Yes)" : "Outcome"), h("th", { scope: "col" }, "Side"), h("th", { scope: "col", class: "num" }, "Best"), h("th", { scope: "col", class: "num" }, "Average"), h("th", { scope: "col", class: "num" }, "Worst"))),
+      h("tbody", {}, legs.map((l) => h("tr", {}, h("th", { scope: "row" }, legName(l)), h("td", {}, l.side), h("td", { class: "num" }, fmt.cents(l.bestPrice)), h("td", { class: "num" }, fmt.cents(l.avgPrice)), h("td", { class: "num" }, fmt.cents(l.worstPrice))))),
     ),
     ids.length > 12 ? h("p", { class: "muted" }, `Showing 12 of ${ids.length} markets.`) : null,
     panels.length === 1
