@@ -13,6 +13,7 @@ from playwright.async_api import Page, expect
 
 from dashboard_backend.connections import EmbeddedRedis, create_redis
 from dashboard_backend.fees import FeeTable
+from dashboard_backend.matching.store import MatchStore
 from dashboard_backend.models import MarketDocument
 from dashboard_backend.opportunities import find_opportunities
 from dashboard_backend.ops_store import OpsStore
@@ -142,6 +143,31 @@ async def test_category_and_similarity_filters_live_in_the_url(
     assert sims == sorted(sims, reverse=True)
     assert min(sims) >= 0.9
     assert query(page)["category"] == ["sports"]
+
+
+async def test_discovery_refreshes_when_the_matching_worker_publishes(
+    page: Page, api_server: ApiServer, seeded: Seed, redis_url: str
+) -> None:
+    await page.goto(api_server.url + "/")
+    summary = page.locator("#summary-discovery")
+    await expect(summary).to_have_attribute("data-matching", str(len(seeded.pairs)))
+    await wait_live(page)
+    await page.evaluate("window.__sameDocument = true")
+
+    # A matching run that keeps only the sports markets' lists: the store replaces the hash and
+    # publishes one `dropped` message per vanished pair on matches:updates.
+    client = create_redis(redis_url)
+    try:
+        store = MatchStore(client)
+        lists = await store.read_all()
+        kept = {m: es for m, es in lists.items() if seeded.markets[m].category == "sports"}
+        changes = await store.replace(kept, datetime.now(UTC))
+        assert any(c.action == "dropped" for c in changes)
+    finally:
+        await client.aclose()
+    sports = [p for p in seeded.pairs if seeded.markets[p[0]].category == "sports"]
+    await expect(summary).to_have_attribute("data-matching", str(len(sports)))
+    assert await page.evaluate("window.__sameDocument === true"), "the page must not reload"
 
 
 async def test_clicking_a_pair_opens_both_markets_in_the_drawer(
