@@ -2,16 +2,17 @@
 // live stream together. The URL query string is the source of truth for filters, view, sort and
 // the open drawer, so every view can be shared and the back button works.
 
-import { ApiHttpError, ApiUnreachable, readCrossOpportunities, readHealth, readOpportunities } from "./api.js";
-import { Drawer } from "./drawer.js";
-import { flattenPairs, pairCategories, renderPairRows, selectPairs } from "./discovery.js";
+import { ApiUnreachable, readCrossOpportunities, readHealth, readOpportunities } from "./api.js";
 import { loadMarketPanel, opportunityDetails, pairDetails } from "./details.js";
-import { h, replaceChildren } from "./dom.js";
+import { flattenPairs, pairCategories, renderPairRows, selectPairs } from "./discovery.js";
+import { Drawer } from "./drawer.js";
+import { FilterForm } from "./filters.js";
 import * as fmt from "./format.js";
 import { OpportunityStore, renderOpportunityRows, selectOpportunities } from "./opportunities.js";
 import { defaultState, effectiveSort, parseQuery, toQuery, VIEWS } from "./state.js";
 import { renderBanner, renderStatus, renderStreamStatus } from "./status.js";
 import { LiveStream } from "./stream.js";
+import { discoveryEmpty, opportunitiesEmpty, renderEmpty, renderSortHeaders, renderSummary, showing } from "./tables.js";
 
 const HEALTH_EVERY_MS = 30000; // status bar refresh while all is well
 const RETRY_EVERY_MS = 5000; // health probe while the API is unreachable
@@ -40,7 +41,10 @@ class App {
     // Tables are rebuilt only when what they show changed (a status refresh leaves them alone).
     this.versions = { pairs: 0, ops: 0, clock: 0 };
     this.drawn = { discovery: null, opportunities: null };
-    this.form = document.getElementById("filters");
+    this.filters = new FilterForm(document.getElementById("filters"), {
+      onChange: (patch, { typing }) => this.setFilter(patch, { typing }),
+      onClear: () => this.clearFilters(),
+    });
     this.drawer = new Drawer({ onClose: () => this.closeDetail() });
     this.stream = new LiveStream("/v1/stream", {
       onEvent: (type, data) => this.onStreamEvent(type, data),
@@ -51,7 +55,7 @@ class App {
 
   start() {
     this.bindControls();
-    this.syncForm();
+    this.filters.show(this.state, this.categories);
     this.render();
     this.refreshHealth();
     this.refreshOps();
@@ -85,7 +89,7 @@ class App {
     this.state = parseQuery(window.location.search);
     const filterKeys = ["q", "category", "minSim", "minEdge", "kind"];
     if (filterKeys.some((k) => before[k] !== this.state[k])) this.shown = { discovery: PAGE_ROWS, opportunities: PAGE_ROWS };
-    this.syncForm();
+    this.filters.show(this.state, this.categories);
     this.render();
     if (before.category !== this.state.category || before.minSim !== this.state.minSim) this.refreshPairs();
     if (JSON.stringify(before.detail) !== JSON.stringify(this.state.detail)) this.showDetail();
@@ -95,24 +99,7 @@ class App {
 
   bindControls() {
     window.addEventListener("popstate", () => this.onPopState());
-    this.form.addEventListener("submit", (ev) => ev.preventDefault());
-    const q = this.form.elements.namedItem("q");
-    q.addEventListener("input", () => this.debounce("q", 200, () => this.setFilter({ q: q.value.trim() }, { typing: true })));
-    for (const name of ["minSim", "minEdge"]) {
-      const input = this.form.elements.namedItem(name);
-      input.addEventListener("input", () =>
-        this.debounce(name, 350, () => {
-          const raw = input.value.trim();
-          const value = raw === "" || !Number.isFinite(Number(raw)) ? null : Number(raw);
-          this.setFilter({ [name]: value }, { typing: true });
-        }),
-      );
-    }
-    for (const name of ["category", "kind"]) {
-      const select = this.form.elements.namedItem(name);
-      select.addEventListener("change", () => this.setFilter({ [name]: select.value }));
-    }
-    document.getElementById("f-clear").addEventListener("click", () => this.clearFilters());
+    this.filters.bind();
     for (const view of VIEWS) {
       document.getElementById(`more-${view}`).addEventListener("click", () => {
         this.shown[view] += PAGE_ROWS;
@@ -129,13 +116,6 @@ class App {
     for (const button of document.querySelectorAll("button.sort")) {
       button.addEventListener("click", () => this.setSort(button.dataset.sort));
     }
-    document.addEventListener("keydown", (ev) => {
-      const typing = ev.target instanceof HTMLElement && ev.target.closest("input, select, textarea");
-      if (ev.key === "/" && !typing && !this.drawer.isOpen) {
-        ev.preventDefault();
-        q.focus();
-      }
-    });
   }
 
   debounce(name, ms, fn) {
@@ -159,7 +139,7 @@ class App {
     const d = defaultState();
     this.state = { ...this.state, q: d.q, category: d.category, minSim: d.minSim, minEdge: d.minEdge, kind: d.kind };
     this.shown = { discovery: PAGE_ROWS, opportunities: PAGE_ROWS };
-    this.syncForm();
+    this.filters.show(this.state, this.categories);
     this.commit();
     this.render();
     this.refreshPairs();
@@ -178,29 +158,6 @@ class App {
     this.state = { ...this.state, sort: key, dir: nextDir };
     this.commit();
     this.render();
-  }
-
-  /** Put the state's filter values into the form (on load and after back/forward). */
-  syncForm() {
-    const f = this.form.elements;
-    f.namedItem("q").value = this.state.q;
-    f.namedItem("minSim").value = this.state.minSim ?? "";
-    f.namedItem("minEdge").value = this.state.minEdge ?? "";
-    f.namedItem("kind").value = this.state.kind;
-    this.renderCategoryOptions();
-    f.namedItem("category").value = this.state.category;
-  }
-
-  renderCategoryOptions() {
-    const select = this.form.elements.namedItem("category");
-    const names = new Set(this.categories);
-    if (this.state.category) names.add(this.state.category);
-    const sorted = [...names].sort((a, b) => a.localeCompare(b));
-    const existing = [...select.options].slice(1).map((o) => o.value);
-    if (existing.join("\u0000") === sorted.join("\u0000")) return;
-    const value = select.value;
-    replaceChildren(select, h("option", { value: "" }, "All categories"), sorted.map((c) => h("option", { value: c }, c)));
-    select.value = names.has(value) ? value : this.state.category;
   }
 
   // ----- data ------------------------------------------------------------------------------
@@ -288,6 +245,7 @@ class App {
     renderStreamStatus(status);
     if (status === "live") {
       clearTimeout(this.timers.streamBanner);
+      this.timers.streamBanner = null;
       this.streamDown = false;
       this.renderBanner();
       return;
@@ -308,7 +266,6 @@ class App {
 
   onStreamOpen(reopened) {
     // Events may have been missed before (or while not) connected: resync from the API.
-    this.timers.streamBanner = null;
     this.refreshOps();
     if (reopened) {
       this.refreshPairs();
@@ -376,7 +333,7 @@ class App {
   // ----- rendering -------------------------------------------------------------------------
 
   render() {
-    this.renderCategoryOptions();
+    this.filters.showCategories(this.categories, this.state.category);
     this.renderTabs();
     this.renderDiscovery();
     this.renderOpportunities();
@@ -403,7 +360,7 @@ class App {
       tab.setAttribute("href", toQuery({ ...this.state, view, sort: null, detail: null }) || "?");
       document.getElementById(`view-${view}`).hidden = !active;
     }
-    for (const label of this.form.querySelectorAll("[data-for]")) label.hidden = label.dataset.for !== this.state.view;
+    this.filters.showFor(this.state.view);
   }
 
   /** Focus survives a re-render: remember the focused row's key and focus its replacement. */
@@ -420,16 +377,6 @@ class App {
     }
   }
 
-  renderSortHeaders(table, [key, dir]) {
-    for (const button of table.querySelectorAll("button.sort")) {
-      const th = button.closest("th");
-      const active = button.dataset.sort === key;
-      if (active) th.setAttribute("aria-sort", dir === "asc" ? "ascending" : "descending");
-      else th.removeAttribute("aria-sort");
-      button.dataset.dir = active ? dir : "";
-    }
-  }
-
   filtersActive() {
     return Boolean(this.state.q || this.state.category || this.state.minSim !== null || (this.state.view === "opportunities" && (this.state.minEdge !== null || this.state.kind)));
   }
@@ -441,7 +388,7 @@ class App {
     const rows = selectPairs(this.pairs, this.state, sort);
     document.getElementById("count-discovery").textContent = this.pairsLoaded ? fmt.count(rows.length) : "";
     if (this.state.view !== "discovery") return; // hidden: only the tab count is kept current
-    this.renderSortHeaders(table, sort);
+    renderSortHeaders(table, sort);
     const visible = rows.slice(0, this.shown.discovery);
     const drawn = JSON.stringify([this.versions.pairs, this.state.q, this.state.category, this.state.minSim, sort, visible.length]);
     if (drawn !== this.drawn.discovery) {
@@ -449,23 +396,14 @@ class App {
       this.withFocusKept(tbody, "data-key", () => renderPairRows(tbody, visible, (pair, row) => this.openPair(pair, row)));
     }
     const filtered = rows.length !== this.pairs.length ? ` (of ${fmt.count(this.pairs.length)} loaded)` : "";
-    const summary = this.pairsLoaded ? `${fmt.count(rows.length)} pair${rows.length === 1 ? "" : "s"}${filtered}${this.showing(visible.length, rows.length)}` : "";
-    this.renderSummary("discovery", summary, visible.length, rows.length);
-    this.renderEmpty("discovery", table, rows.length, this.discoveryEmpty());
+    const summary = this.pairsLoaded ? `${fmt.count(rows.length)} pair${rows.length === 1 ? "" : "s"}${filtered}${showing(visible.length, rows.length)}` : "";
+    renderSummary("discovery", summary, visible.length, rows.length, PAGE_ROWS);
+    const ctx = { loaded: this.pairsLoaded, error: this.pairsError, anyRows: this.pairs.length > 0 };
+    renderEmpty("discovery", table, rows.length, discoveryEmpty({ ...ctx, ...this.emptyContext() }), () => this.clearFilters());
   }
 
-  discoveryEmpty() {
-    if (!this.pairsLoaded) {
-      if (this.pairsError instanceof ApiUnreachable || this.apiDown) return ["unreachable", "Cannot reach the API", "The candidate pairs could not be loaded. The page retries by itself."];
-      if (this.pairsError) return ["error", "Could not load the candidate pairs", this.pairsError.message];
-      return ["loading", "Loading candidate pairs…", null];
-    }
-    const anyMatches = this.pairs.length > 0 || (this.health && this.health.marketsWithMatches > 0);
-    if (this.filtersActive() && anyMatches) return ["filtered", "No pairs match these filters", "Loosen the filters, or clear them to see every pair."];
-    if (this.health && this.health.lastMatchingRun) {
-      return ["no-matches", "No candidate pairs yet", `The last matching run (${fmt.relative(this.health.lastMatchingRun)}) found no pair of markets above the similarity threshold.`];
-    }
-    return ["no-matches", "No matches yet — the workers have not run yet", "Pairs appear here once the poller has filled the catalog, the embedding worker has embedded it and the matching worker has compared the markets."];
+  emptyContext() {
+    return { apiDown: this.apiDown, health: this.health, filtersActive: this.filtersActive() };
   }
 
   renderOpportunities() {
@@ -478,7 +416,7 @@ class App {
       this.ops.flash.clear(); // a highlight is only worth showing as it happens
       return;
     }
-    this.renderSortHeaders(table, sort);
+    renderSortHeaders(table, sort);
     const visible = rows.slice(0, this.shown.opportunities);
     const drawn = JSON.stringify([this.versions.ops, this.versions.clock, this.state.q, this.state.category, this.state.minEdge, this.state.kind, sort, visible.length]);
     if (drawn !== this.drawn.opportunities) {
@@ -488,54 +426,11 @@ class App {
     const total = this.ops.byId.size;
     const profit = rows.reduce((s, o) => s + (Number.isFinite(o.expectedProfit) ? o.expectedProfit : 0), 0);
     const summary = this.ops.loaded
-      ? `${fmt.count(rows.length)} opportunit${rows.length === 1 ? "y" : "ies"}${rows.length !== total ? ` (of ${fmt.count(total)})` : ""} · ${fmt.dollars(profit)} expected profit in total${this.showing(visible.length, rows.length)}`
+      ? `${fmt.count(rows.length)} opportunit${rows.length === 1 ? "y" : "ies"}${rows.length !== total ? ` (of ${fmt.count(total)})` : ""} · ${fmt.dollars(profit)} expected profit in total${showing(visible.length, rows.length)}`
       : "";
-    this.renderSummary("opportunities", summary, visible.length, rows.length);
-    this.renderEmpty("opportunities", table, rows.length, this.opportunitiesEmpty());
-  }
-
-  showing(shown, matching) {
-    return shown < matching ? ` · showing the first ${fmt.count(shown)}` : "";
-  }
-
-  /** The line above a table; `data-matching` / `data-shown` carry the counts for scripts and tests. */
-  renderSummary(view, text, shown, matching) {
-    const el = document.getElementById(`summary-${view}`);
-    el.textContent = matching > 0 ? text : ""; // the empty state speaks for itself
-    el.dataset.matching = String(matching);
-    el.dataset.shown = String(shown);
-    const more = document.getElementById(`more-${view}`);
-    more.parentElement.hidden = shown >= matching;
-    more.textContent = `Show ${fmt.count(Math.min(PAGE_ROWS, matching - shown))} more`;
-  }
-
-  opportunitiesEmpty() {
-    if (!this.ops.loaded) {
-      if (this.opsError instanceof ApiUnreachable || this.apiDown) return ["unreachable", "Cannot reach the API", "The opportunities could not be loaded. The page retries by itself."];
-      if (this.opsError) return ["error", "Could not load the opportunities", this.opsError.message];
-      return ["loading", "Loading opportunities…", null];
-    }
-    if (this.filtersActive() && this.ops.byId.size > 0) return ["filtered", "No opportunities match these filters", "Loosen the filters, or clear them to see every opportunity."];
-    if (this.health && this.health.lastPoll) return ["none", "No opportunities right now", `The last poll (${fmt.relative(this.health.lastPoll)}) found no mispriced market. New ones appear here live.`];
-    return ["none", "No opportunities yet — the poller has not run yet", "Opportunities appear here live once the poller has read the markets and their order books."];
-  }
-
-  renderEmpty(view, table, rowCount, [state, title, text]) {
-    const box = document.getElementById(`empty-${view}`);
-    const empty = rowCount === 0;
-    table.hidden = empty;
-    box.hidden = !empty;
-    if (!empty) return;
-    if (box.dataset.state === state && box.dataset.title === title && box.dataset.text === (text ?? "")) return;
-    box.dataset.state = state;
-    box.dataset.title = title;
-    box.dataset.text = text ?? "";
-    replaceChildren(
-      box,
-      h("h2", {}, title),
-      text ? h("p", {}, text) : null,
-      state === "filtered" ? h("button", { type: "button", class: "button", on: { click: () => this.clearFilters() } }, "Clear filters") : null,
-    );
+    renderSummary("opportunities", summary, visible.length, rows.length, PAGE_ROWS);
+    const ctx = { loaded: this.ops.loaded, error: this.opsError, anyRows: this.ops.byId.size > 0 };
+    renderEmpty("opportunities", table, rows.length, opportunitiesEmpty({ ...ctx, ...this.emptyContext() }), () => this.clearFilters());
   }
 }
 
