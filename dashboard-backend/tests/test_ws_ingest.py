@@ -30,8 +30,9 @@ from dashboard_backend.settings import Settings
 from dashboard_backend.status import read_status
 from dashboard_backend.venues.polymarket import create_polymarket_clients
 from dashboard_backend.workers.poller import GammaPoller
-from dashboard_backend.workers.ws_ingest import IngestConfig, WsIngest
+from dashboard_backend.workers.ws_ingest import WsIngest
 from dashboard_backend.workers.ws_pipeline import WsPipeline
+from dashboard_backend.workers.ws_support import IngestConfig
 from tests.support_redis import next_message
 
 GHOST = "ghost_alpha"

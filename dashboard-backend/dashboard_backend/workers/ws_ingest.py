@@ -29,9 +29,8 @@ import random
 import signal
 import sys
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
 import httpx
 import redis.asyncio as aioredis
@@ -49,98 +48,27 @@ from dashboard_backend.models import MarketDocument
 from dashboard_backend.ops_store import OpsStore
 from dashboard_backend.settings import Settings, load_settings
 from dashboard_backend.status import utc_now, write_status
-from dashboard_backend.venues.polymarket import BooksResult, create_polymarket_clients
+from dashboard_backend.venues.polymarket import create_polymarket_clients
 from dashboard_backend.workers.ws_pipeline import WsPipeline
+from dashboard_backend.workers.ws_support import (
+    BooksFetcher,
+    IngestConfig,
+    QueuedCatalog,
+    QueuedFrame,
+    QueuedSnapshots,
+    QueueItem,
+    Reconnected,
+    backoff_delay,
+    close_on,
+    reraise_if_cancelling,
+    subscribe_messages,
+    wait_either,
+)
 
 log = logging.getLogger(__name__)
 
 # Frames taken from the queue per processing batch: bounds the latency one batch adds.
 MAX_BATCH = 2000
-
-
-class BooksFetcher(Protocol):
-    """The REST side used for resyncs (ClobClient)."""
-
-    async def fetch_books(self, token_ids: Sequence[str]) -> BooksResult: ...
-
-
-@dataclass(frozen=True)
-class IngestConfig:
-    """Timing and sizes of the ingest."""
-
-    url: str
-    ping_sec: float = 10.0
-    subscribe_chunk: int = 500
-    flush_sec: float = 1.0
-    catalog_refresh_sec: float = 5.0
-    full_catalog_every: int = 12  # full re-read every N refreshes even if the ids are unchanged
-    status_sec: float = 1.0
-    backoff_base_sec: float = 0.5
-    backoff_max_sec: float = 30.0
-    resync_delay_sec: float = 0.2  # let in-stream `book` snapshots land before asking REST
-    resync_retry_sec: float = 5.0  # tokens REST did not return are asked again after this
-    resync_max_tokens: int = 1000  # tokens per resync round (ClobClient batches them)
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> IngestConfig:
-        """The configuration given by PM_WS_URL, WS_PING_SEC, WS_SUBSCRIBE_CHUNK, ..."""
-        return cls(
-            url=settings.pm_ws_url,
-            ping_sec=settings.ws_ping_sec,
-            subscribe_chunk=settings.ws_subscribe_chunk,
-            flush_sec=settings.ws_catalog_flush_sec,
-            backoff_base_sec=settings.pm_backoff_base_sec,
-            backoff_max_sec=settings.pm_backoff_max_sec,
-        )
-
-
-@dataclass(frozen=True)
-class _Frame:
-    text: str | bytes
-    received: float  # time.perf_counter()
-
-
-@dataclass(frozen=True)
-class _Snapshots:
-    result: BooksResult
-    requested: tuple[str, ...]
-    mark: int
-
-
-@dataclass(frozen=True)
-class _Catalog:
-    docs: dict[str, MarketDocument]
-
-
-@dataclass(frozen=True)
-class _Reconnected:
-    pass
-
-
-_Item = _Frame | _Snapshots | _Catalog | _Reconnected
-
-
-def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random) -> float:
-    """Jittered exponential backoff: uniform in [d/2, d] with d = min(cap, base * 2^attempt)."""
-    delay = min(cap, base * 2.0 ** min(attempt, 30))
-    return delay * (0.5 + rng.random() / 2)
-
-
-def subscribe_messages(tokens: Sequence[str], chunk: int, initial: bool) -> list[str]:
-    """The subscription messages for these tokens: the first may be the initial one."""
-    out: list[str] = []
-    for start in range(0, len(tokens), chunk):
-        ids = list(tokens[start : start + chunk])
-        if initial and start == 0:
-            body: dict[str, Any] = {
-                "assets_ids": ids,
-                "type": "market",
-                "custom_feature_enabled": True,
-            }
-        else:
-            body = {"assets_ids": ids, "operation": "subscribe"}
-        out.append(json.dumps(body))
-    return out
 
 
 class WsIngest:
@@ -163,7 +91,7 @@ class WsIngest:
         self.rng = rng or random.Random()
         self.on_publish = on_publish
         self.stats = pipeline.stats
-        self._queue: asyncio.Queue[_Item] = asyncio.Queue()
+        self._queue: asyncio.Queue[QueueItem] = asyncio.Queue()
         self._ws: ClientConnection | None = None
         self._catalog_ready = asyncio.Event()
         self._resync_event = asyncio.Event()
@@ -222,7 +150,7 @@ class WsIngest:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                _reraise_if_cancelling()
+                reraise_if_cancelling()
                 log.exception("ws ingest: %s task failed; restarting it", name)
                 await asyncio.sleep(1.0)
 
@@ -232,7 +160,7 @@ class WsIngest:
             try:
                 await body()
             except (DashboardError, OSError, aioredis.RedisError) as exc:
-                _reraise_if_cancelling()
+                reraise_if_cancelling()
                 log.warning("ws ingest: periodic %s failed: %s", body.__name__, exc)
 
     # --- connection ----------------------------------------------------------------------------
@@ -241,7 +169,7 @@ class WsIngest:
         attempt = 0
         done = 0
         while not stop.is_set():
-            if not await _wait_either(self._catalog_ready.wait(), stop):
+            if not await wait_either(self._catalog_ready.wait(), stop):
                 return
             opened_at = time.monotonic()
             try:
@@ -261,7 +189,7 @@ class WsIngest:
             )
             self.stats.reconnects += 1
             log.info("ws: reconnecting in %.2fs (attempt %d)", delay, attempt)
-            if not await _wait_either(asyncio.sleep(delay), stop):
+            if not await wait_either(asyncio.sleep(delay), stop):
                 return
 
     async def _connect_once(self, stop: asyncio.Event) -> None:
@@ -271,19 +199,19 @@ class WsIngest:
             self._ws = ws
             self.stats.connected = True
             # Queued before the subscription: every book is distrusted before any new frame.
-            self._queue.put_nowait(_Reconnected())
+            self._queue.put_nowait(Reconnected())
             tokens = self.pipeline.tokens
             for message in subscribe_messages(tokens, self.config.subscribe_chunk, True):
                 await ws.send(message)
             log.info("ws: connected to %s, subscribed %d tokens", self.config.url, len(tokens))
             pinger = asyncio.create_task(self._ping(ws))
-            stopper = asyncio.create_task(_close_on(stop, ws))
+            stopper = asyncio.create_task(close_on(stop, ws))
             try:
                 async for frame in ws:
                     self._last_frame = time.monotonic()
                     if frame == "PONG":
                         continue
-                    self._queue.put_nowait(_Frame(frame, time.perf_counter()))
+                    self._queue.put_nowait(QueuedFrame(frame, time.perf_counter()))
             finally:
                 pinger.cancel()
                 stopper.cancel()
@@ -327,7 +255,7 @@ class WsIngest:
                 for _ in batch:
                     queue.task_done()
 
-    async def _handle(self, batch: list[_Item]) -> None:
+    async def _handle(self, batch: list[QueueItem]) -> None:
         pipeline = self.pipeline
         out = ApplyOutcome()
         out.changed |= self._carry
@@ -335,7 +263,7 @@ class WsIngest:
         frames: list[str | bytes] = []
         first_received: float | None = None
         for item in batch:
-            if isinstance(item, _Frame):
+            if isinstance(item, QueuedFrame):
                 frames.append(item.text)
                 if first_received is None:
                     first_received = item.received
@@ -343,7 +271,7 @@ class WsIngest:
             if frames:
                 pipeline.ingest(frames, out)
                 frames = []
-            if isinstance(item, _Snapshots):
+            if isinstance(item, QueuedSnapshots):
                 snap = pipeline.apply_snapshots(item.result.books.values(), item.mark)
                 out.changed |= snap.changed
                 out.resync |= snap.resync
@@ -352,9 +280,9 @@ class WsIngest:
                     asyncio.get_running_loop().call_later(
                         self.config.resync_retry_sec, self._want_resync, left
                     )
-            elif isinstance(item, _Catalog):
+            elif isinstance(item, QueuedCatalog):
                 await self._apply_catalog(item.docs)
-            elif isinstance(item, _Reconnected):
+            elif isinstance(item, Reconnected):
                 pipeline.invalidate_all()
         if frames:
             pipeline.ingest(frames, out)
@@ -363,7 +291,7 @@ class WsIngest:
         try:
             changes = await pipeline.publish(out)
         except (aioredis.RedisError, OSError) as exc:
-            _reraise_if_cancelling()
+            reraise_if_cancelling()
             log.warning("ws: publish failed, retrying with the next batch: %s", exc)
             self._carry = set(out.changed)
             return
@@ -426,7 +354,7 @@ class WsIngest:
                         await asyncio.sleep(delay)
                         break
                     attempt = 0
-                    self._queue.put_nowait(_Snapshots(result, tuple(batch), mark))
+                    self._queue.put_nowait(QueuedSnapshots(result, tuple(batch), mark))
 
     # --- catalog -------------------------------------------------------------------------------
 
@@ -438,10 +366,10 @@ class WsIngest:
                 ids = set(await self.redis.hkeys(keys.CATALOG))
                 if ids != known or refreshes % self.config.full_catalog_every == 0:
                     docs = await self.catalog.read_all()
-                    self._queue.put_nowait(_Catalog(docs))
+                    self._queue.put_nowait(QueuedCatalog(docs))
                     known = ids
             except (aioredis.RedisError, OSError) as exc:
-                _reraise_if_cancelling()
+                reraise_if_cancelling()
                 log.warning("ws: catalog refresh failed: %s", exc)
             refreshes += 1
             await asyncio.sleep(self.config.catalog_refresh_sec)
@@ -475,30 +403,6 @@ class WsIngest:
             messages=stats.messages,
             updatedAt=utc_now().isoformat(),
         )
-
-
-def _reraise_if_cancelling() -> None:
-    """redis-py can turn a cancellation mid-command into a ConnectionError: stop anyway."""
-    task = asyncio.current_task()
-    if task is not None and task.cancelling():
-        raise asyncio.CancelledError
-
-
-async def _wait_either(work: Coroutine[Any, Any, object], stop: asyncio.Event) -> bool:
-    """Await `work` unless `stop` is set first; True when the work finished."""
-    task = asyncio.ensure_future(work)
-    stopper = asyncio.ensure_future(stop.wait())
-    await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
-    stopper.cancel()
-    if not task.done():
-        task.cancel()
-        return False
-    return True
-
-
-async def _close_on(stop: asyncio.Event, ws: ClientConnection) -> None:
-    await stop.wait()
-    await ws.close()
 
 
 async def amain(settings: Settings, once: bool) -> None:
