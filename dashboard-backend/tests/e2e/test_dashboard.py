@@ -198,12 +198,23 @@ async def test_clicking_a_pair_opens_both_markets_in_the_drawer(
     (detail,) = query(page)["detail"]
     assert detail in (f"pair:{base},{match}", f"pair:{match},{base}")
     await screenshot(page, "drawer-pair")
+    shared = page.url
 
     # Esc closes the drawer, restores the URL and gives focus back to the row.
     await page.keyboard.press("Escape")
     await expect(drawer).to_be_hidden()
     assert "detail" not in query(page)
     await expect(page.locator("#table-discovery tbody tr").first).to_be_focused()
+
+    # The open drawer is part of the shareable URL.
+    await page.goto(shared)
+    await expect(drawer).to_be_visible()
+    await expect(panels).to_have_count(2)
+    await expect(drawer.locator(".pair-stats")).to_contain_text("Similarity")
+    await page.keyboard.press("Escape")
+    await expect(drawer).to_be_hidden()
+    assert "detail" not in query(page)
+    await expect(page.locator("#main")).to_be_focused()  # no row opened it: focus the results
 
 
 async def test_keyboard_opens_drawer_and_focus_stays_inside(
@@ -313,6 +324,10 @@ async def test_opportunities_sort_by_edge_and_size(
     await expect(drawer.locator("table.legs")).to_be_visible()
     await expect(drawer.locator("section.market")).to_have_count(1)
     await screenshot(page, "drawer-opportunity")
+    title = await page.locator("#drawer-title").inner_text()
+    await page.reload()
+    await expect(page.locator("#drawer-title")).to_have_text(title)
+    await expect(drawer.locator("table.legs")).to_be_visible()
 
 
 async def test_upstream_text_is_shown_as_text_never_markup(

@@ -24,6 +24,7 @@ const PAGE_ROWS = 150; // rows drawn at first (and added by "Show more"): the DO
 class App {
   constructor() {
     this.state = parseQuery(window.location.search);
+    this.pageId = `${Date.now()}-${Math.random()}`; // marks the history entries this document pushed
     this.ops = new OpportunityStore();
     this.opsError = null;
     this.pairs = [];
@@ -58,10 +59,9 @@ class App {
     this.filters.show(this.state, this.categories);
     this.render();
     this.refreshHealth();
-    this.refreshOps();
-    this.refreshPairs();
+    // A shared link may name a drawer: open it once the rows it refers to have loaded.
+    Promise.allSettled([this.refreshOps(), this.refreshPairs()]).then(() => this.showDetail());
     this.stream.start();
-    this.showDetail();
     setInterval(() => {
       this.versions.clock++; // keeps "x min ago" texts current
       this.render();
@@ -81,7 +81,7 @@ class App {
     const url = `${window.location.pathname}${toQuery(this.state)}`;
     if (url === `${window.location.pathname}${window.location.search}`) return;
     if (replace) window.history.replaceState(window.history.state, "", url);
-    else window.history.pushState({ drawer }, "", url);
+    else window.history.pushState({ drawer: drawer ? this.pageId : null }, "", url);
   }
 
   onPopState() {
@@ -312,8 +312,10 @@ class App {
 
   closeDetail() {
     if (!this.state.detail) return this.drawer.close();
-    if (window.history.state && window.history.state.drawer) {
-      window.history.back(); // popstate closes the drawer and restores the URL before it opened
+    // Opened here (not by a shared link or before a reload): going back restores the URL it
+    // had before, in this same document.
+    if (window.history.state && window.history.state.drawer === this.pageId) {
+      window.history.back(); // popstate closes the drawer
       return;
     }
     this.state = { ...this.state, detail: null };
@@ -324,10 +326,9 @@ class App {
   /** Rows are rebuilt on updates: the opener row was replaced, so focus its successor. */
   restoreFocus() {
     const key = this.openerKey;
-    if (!key) return;
-    const selector = key.view === "discovery" ? `tr[data-key="${CSS.escape(key.key)}"]` : `tr[data-id="${CSS.escape(key.key)}"]`;
-    // Fall back to the results region if the row itself is gone.
-    (document.querySelector(`#view-${key.view} ${selector}`) ?? document.getElementById("main")).focus();
+    const selector = !key ? null : key.view === "discovery" ? `tr[data-key="${CSS.escape(key.key)}"]` : `tr[data-id="${CSS.escape(key.key)}"]`;
+    // Fall back to the results region if the row is gone (or the drawer came from a shared link).
+    ((selector && document.querySelector(`#view-${key.view} ${selector}`)) || document.getElementById("main")).focus();
   }
 
   // ----- rendering -------------------------------------------------------------------------

@@ -67,7 +67,7 @@ export class Drawer {
     replaceChildren(this.body);
     const opener = this.opener;
     this.opener = null;
-    if (opener && opener.isConnected) {
+    if (opener && opener.isConnected && opener !== document.body) {
       opener.focus();
       return true;
     }
