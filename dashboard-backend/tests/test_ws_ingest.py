@@ -107,12 +107,16 @@ class Harness:
 
 @asynccontextmanager
 async def running(
-    shared_data: Path, redis: aioredis.Redis, redis_url: str, config: ScriptConfig
+    shared_data: Path,
+    redis: aioredis.Redis,
+    redis_url: str,
+    config: ScriptConfig,
+    hold_windows: bool = False,
 ) -> AsyncIterator[Harness]:
     """Replay server (REST + market channel), one poll for the catalog, then the ingest."""
     state = ReplayState.from_directory(shared_data / GHOST, seed=3, limit=12)
     expected = expected_from_script(state, config)
-    channel = MarketChannel(state, config)
+    channel = MarketChannel(state, config, hold_windows=hold_windows)
     with serve_in_thread(create_app(state, channel.routes())) as url:
         settings = settings_for(url, redis_url)
         async with httpx.AsyncClient(timeout=5.0) as http:
@@ -175,19 +179,37 @@ async def test_stream_ends_with_the_books_the_script_implies_and_one_window_even
     config = ScriptConfig(seed=11, messages=300, rate=600.0, malformed_at=(90, 200))
     pubsub = redis_client.pubsub(ignore_subscribe_messages=True)
     await pubsub.subscribe(keys.OPS_UPDATES)
-    async with running(shared_data, redis_client, redis_url, config) as h:
+    events: list[dict[str, Any]] = []
+
+    async def collect_until(done: Callable[[], bool], what: str) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 20
+        while not done():
+            assert loop.time() < deadline, f"timed out waiting for {what}"
+            message = await next_message(pubsub, 0.2)
+            if message is not None:
+                events.append(json.loads(message["data"]))
+
+    async with running(shared_data, redis_client, redis_url, config, hold_windows=True) as h:
+        window_id = f"binary_buy_both:{h.expected.windows[0].market_id}"
+
+        def seen(action: str) -> bool:
+            return any(e["id"] == window_id and e["action"] == action for e in events)
+
+        # The script holds after opening the window until the ingest has published it.
+        await collect_until(lambda: seen("appeared"), "the window to appear")
+        h.channel.release_window()
         await eventually(h.channel.finished.is_set, "the script to finish")
         await eventually(lambda: books_match(h.ingest, h.expected), "books to match the script")
         await eventually(lambda: h.ingest.stats.malformed == 2, "both malformed frames counted")
+        await collect_until(lambda: seen("disappeared"), "the window to disappear")
         await asyncio.sleep(0.3)  # a status write and a flush happen after the last frame
-    events: list[dict[str, Any]] = []
-    while (message := await next_message(pubsub, 0.5)) is not None:
+    while (message := await next_message(pubsub, 0.3)) is not None:
         events.append(json.loads(message["data"]))
     await pubsub.aclose()
 
     assert h.expected.malformed == 2
     assert [w.opened for w in h.expected.windows] == [True, False]
-    window_id = f"binary_buy_both:{h.expected.windows[0].market_id}"
     actions = [e["action"] for e in events if e["id"] == window_id]
     assert actions == ["appeared", "disappeared"]
     appeared = next(e for e in events if e["id"] == window_id)

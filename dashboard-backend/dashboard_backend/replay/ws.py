@@ -123,9 +123,13 @@ class _Client:
 class MarketChannel:
     """One scripted market channel over a replay state (see the module docstring)."""
 
-    def __init__(self, state: ReplayState, config: ScriptConfig):
+    def __init__(self, state: ReplayState, config: ScriptConfig, hold_windows: bool = False):
         self.state = state
         self.config = config
+        # Tests: after a window's opening frame, wait for `release_window()` before playing on,
+        # so "the window was seen open" never depends on how fast the client is.
+        self.hold_windows = hold_windows
+        self.window_release = threading.Event()
         self.scenario = scenario_for(state, config)
         self.clients: set[_Client] = set()
         self.finished = threading.Event()  # set when a finite script has played to its end
@@ -198,6 +202,7 @@ class MarketChannel:
     async def _produce(self) -> None:
         interval = 1.0 / self.config.rate if self.config.rate > 0 else 0.0
         resume_after: int | None = None
+        hold_next_frame = False
         await asyncio.sleep(self.config.start_delay_sec)
         try:
             for step in self.scenario.steps():
@@ -206,6 +211,9 @@ class MarketChannel:
                         apply_message(self.state.books, message)
                     self.messages_played += len(step.messages)
                     await self._broadcast(step)
+                    if hold_next_frame:
+                        hold_next_frame = False
+                        await self._hold()
                     await asyncio.sleep(interval * len(step.messages))
                     if resume_after is not None and self.messages_played >= resume_after:
                         resume_after = None
@@ -218,6 +226,7 @@ class MarketChannel:
                     resume_after = self.messages_played + self.config.missed_after_disconnect
                 elif isinstance(step, WindowEvent):
                     self.windows.append(step)
+                    hold_next_frame = self.hold_windows and step.opened
                     log.info(
                         "ws script: arbitrage window %s on market %s",
                         "opened" if step.opened else "closed",
@@ -226,6 +235,17 @@ class MarketChannel:
         finally:
             self.finished.set()
             log.info("ws script finished after %d messages", self.messages_played)
+
+    def release_window(self) -> None:
+        """Let a held script play on past the window it just opened (any thread)."""
+        self.window_release.set()
+
+    async def _hold(self) -> None:
+        # A threading.Event: the releasing test runs in another thread and event loop. Short
+        # waits keep a never-released hold from pinning a thread past server shutdown.
+        while not await asyncio.to_thread(self.window_release.wait, 0.1):
+            pass
+        self.window_release.clear()
 
     async def _broadcast(self, frame: Frame) -> None:
         text = frame.text()

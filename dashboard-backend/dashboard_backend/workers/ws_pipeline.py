@@ -103,7 +103,8 @@ class WsPipeline:
         removed = frozenset(old_tokens - token_market.keys())
         removed_markets = tuple(doc for mid, doc in self.index.by_id.items() if mid not in docs)
         self.books.untrack(removed)
-        self.books.track(added, token_market)
+        conditions = {o.token_id: doc.condition_id for doc in docs.values() for o in doc.outcomes}
+        self.books.track(added, conditions)
         self.resync_wanted -= removed
         self._dirty_tokens -= removed
         self.index = CatalogIndex(docs.values())
