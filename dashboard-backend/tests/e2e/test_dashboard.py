@@ -224,6 +224,11 @@ async def test_keyboard_opens_drawer_and_focus_stays_inside(
     first = page.locator("#table-discovery tbody tr").first
     await expect(first).to_be_visible()
     await first.focus()
+    # One tab stop per row: Tab moves to the next row, Shift+Tab back.
+    await page.keyboard.press("Tab")
+    await expect(page.locator("#table-discovery tbody tr").nth(1)).to_be_focused()
+    await page.keyboard.press("Shift+Tab")
+    await expect(first).to_be_focused()
     await page.keyboard.press("Enter")
     drawer = page.locator("#drawer")
     await expect(drawer).to_be_visible()

@@ -5,6 +5,10 @@ import { externalLink, h, replaceChildren } from "./dom.js";
 import * as fmt from "./format.js";
 import { matchesSearch, searchWords } from "./state.js";
 
+// Links inside a row are for the mouse; keyboard users get one stop per row (Enter opens the
+// drawer, which has the same links).
+const ROW_LINK = { class: "out", tabindex: "-1" };
+
 function num(x) {
   return typeof x === "number" && Number.isFinite(x) ? x : null;
 }
@@ -84,7 +88,7 @@ function marketCell(m) {
     "td",
     { class: "q" },
     h("div", { class: "question" }, m.question),
-    h("div", { class: "sub" }, externalLink(m.url, m.venue === "polymarket" ? "Polymarket" : m.venue, { class: "out" })),
+    h("div", { class: "sub" }, externalLink(m.url, m.venue === "polymarket" ? "Polymarket" : m.venue, ROW_LINK)),
   );
 }
 

@@ -5,6 +5,10 @@ import { externalLink, h, replaceChildren } from "./dom.js";
 import * as fmt from "./format.js";
 import { matchesSearch, searchWords } from "./state.js";
 
+// Links inside a row are for the mouse; keyboard users get one stop per row (Enter opens the
+// drawer, which has the same links).
+const ROW_LINK = { class: "out", tabindex: "-1" };
+
 /** Current opportunities by id, kept in step with `opportunity` stream events. */
 export class OpportunityStore {
   constructor() {
@@ -119,7 +123,7 @@ export function renderOpportunityRows(tbody, rows, store, onOpen) {
       h("td", { class: "num" }, fmt.dollars(o.cost)),
       h("td", { class: "num strong profit" }, fmt.dollars(o.expectedProfit)),
       h("td", { class: "muted nowrap" }, h("time", { datetime: fmt.isoOrNull(o.detectedAt), title: fmt.dateTime(o.detectedAt) }, fmt.relative(o.detectedAt, now))),
-      h("td", { class: "nowrap" }, externalLink(o.url, "Polymarket", { class: "out" })),
+      h("td", { class: "nowrap" }, externalLink(o.url, "Polymarket", ROW_LINK)),
     );
   });
   replaceChildren(tbody, trs);
