@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -21,7 +22,7 @@ from dashboard_backend.replay.app import create_app
 from dashboard_backend.replay.faults import FaultPlan
 from dashboard_backend.replay.state import ReplayState
 from dashboard_backend.settings import Settings
-from dashboard_backend.status import utc_now
+from dashboard_backend.status import utc_now, write_status
 from dashboard_backend.venues.polymarket import create_polymarket_clients
 from dashboard_backend.workers.poller import GammaPoller, merge_rolling
 from tests.api_fixtures import binary_market
@@ -70,13 +71,13 @@ def make_poller(settings: Settings, redis: aioredis.Redis, http: httpx.AsyncClie
 async def test_one_poll_fills_catalog_books_and_opportunities(
     replay_url: str, redis_url: str, redis_client: aioredis.Redis, http: httpx.AsyncClient
 ) -> None:
-    settings = settings_for(replay_url, redis_url)
+    settings = settings_for(replay_url, redis_url, pm_gamma_limit=200)
     pubsub = redis_client.pubsub(ignore_subscribe_messages=True)
     await pubsub.subscribe(keys.POLL_UPDATES)
     report = await make_poller(settings, redis_client, http).poll_once()
 
-    assert report.markets == 50
-    assert await redis_client.hlen(keys.CATALOG) == 50
+    assert report.markets == 200
+    assert await redis_client.hlen(keys.CATALOG) == 200
     docs = await CatalogStore(redis_client).read_all()
     tokens = [o.token_id for d in docs.values() for o in d.outcomes]
     books = await CatalogStore(redis_client).read_books(tokens)
@@ -90,12 +91,12 @@ async def test_one_poll_fills_catalog_books_and_opportunities(
     snapshot = await OpsStore(redis_client).read_snapshot()
     expected = find_opportunities(docs.values(), books, FeeTable.from_settings(settings), utc_now())
     assert set(snapshot) == set(expected)
-    assert report.opportunities == len(snapshot)
+    assert report.opportunities == len(snapshot) > 0
     status = await redis_client.hgetall(keys.STATUS_POLLER)
-    assert status["markets"] == "50"
+    assert status["markets"] == "200"
     message = await next_message(pubsub, 5.0)
     assert message is not None
-    assert json.loads(message["data"])["markets"] == 50
+    assert json.loads(message["data"])["markets"] == 200
     await pubsub.aclose()
 
 
@@ -192,3 +193,22 @@ async def test_poller_loop_mode_keeps_polling(
         polls += 1
     task.cancel()
     await pubsub.aclose()
+
+
+async def test_poll_leaves_opportunities_to_a_live_websocket_ingest(
+    replay_url: str, redis_url: str, redis_client: aioredis.Redis, http: httpx.AsyncClient
+) -> None:
+    await write_status(
+        redis_client, keys.STATUS_WS, connected="true", updatedAt=utc_now().isoformat()
+    )
+    settings = settings_for(replay_url, redis_url, pm_gamma_limit=200)
+    report = await make_poller(settings, redis_client, http).poll_once()
+    assert report.live
+    assert report.markets == 200
+    assert await redis_client.hlen(keys.OPS_SNAPSHOT) == 0
+    # A stale websocket status is not trusted: the poll computes the opportunities itself.
+    stale = (utc_now() - timedelta(minutes=5)).isoformat()
+    await write_status(redis_client, keys.STATUS_WS, updatedAt=stale)
+    report = await make_poller(settings, redis_client, http).poll_once()
+    assert not report.live
+    assert await redis_client.hlen(keys.OPS_SNAPSHOT) == report.opportunities > 0

@@ -4,7 +4,8 @@
 mode polls every PM_POLL_SEC. One poll: fetch up to PM_GAMMA_LIMIT open markets (skipping and
 counting malformed ones), fetch every catalog token's book, put best bid/ask into the documents,
 replace `markets:catalog` atomically, store the books, then recompute `ops:snapshot` (publishing
-what appeared, changed or disappeared on `ops:updates` and appending it to `ops:history`).
+what appeared, changed or disappeared on `ops:updates` and appending it to `ops:history`) —
+unless a connected websocket ingest owns the opportunities (its books are live).
 
 Rolling mode (PM_GAMMA_ROLLING) walks a different window of the active catalog each poll and keeps
 a market until it has not been seen for PM_GAMMA_ROLLING_TTL_SEC.
@@ -20,6 +21,7 @@ import sys
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import httpx
 import redis.asyncio as aioredis
@@ -34,12 +36,15 @@ from dashboard_backend.models import MarketDocument, OrderBook
 from dashboard_backend.opportunities import find_opportunities
 from dashboard_backend.ops_store import OpsStore
 from dashboard_backend.settings import Settings, load_settings
-from dashboard_backend.status import utc_now, write_status
+from dashboard_backend.status import read_status, utc_now, write_status
 from dashboard_backend.venues.polymarket import create_polymarket_clients
 from dashboard_backend.venues.polymarket.clob import ClobClient
 from dashboard_backend.venues.polymarket.gamma import GammaClient
 
 log = logging.getLogger(__name__)
+
+# The websocket ingest writes its status every second; older than this, it is not trusted.
+WS_FRESH_SEC = 10.0
 
 
 @dataclass
@@ -54,6 +59,7 @@ class PollReport:
     books_skipped: int = 0
     opportunities: int = 0
     changes: int = 0
+    live: bool = False  # opportunities left to the websocket ingest
     duration: float = 0.0
 
 
@@ -137,11 +143,17 @@ class GammaPoller:
         report.markets = len(docs)
         report.removed = len(previous_ids - set(docs))
         now = utc_now()
-        opportunities = find_opportunities(
-            docs.values(), books, self.fees, now, self.settings.min_profit_usd
-        )
-        changes = await self.ops.replace_all(opportunities, now)
-        report.opportunities, report.changes = len(opportunities), len(changes)
+        if await self._ws_owns_opportunities(now):
+            # Live books are fresher than this poll's REST books: recomputing here would only
+            # make opportunities flicker between the two views.
+            report.opportunities = await self.redis.hlen(keys.OPS_SNAPSHOT)
+            report.live = True
+        else:
+            opportunities = find_opportunities(
+                docs.values(), books, self.fees, now, self.settings.min_profit_usd
+            )
+            changes = await self.ops.replace_all(opportunities, now)
+            report.opportunities, report.changes = len(opportunities), len(changes)
         report.duration = time.monotonic() - started
         summary: dict[str, str | int | float] = {
             "lastPoll": now.isoformat(),
@@ -152,6 +164,7 @@ class GammaPoller:
             "books": report.books,
             "opportunities": report.opportunities,
             "changes": report.changes,
+            "live": int(report.live),
         }
         await write_status(self.redis, keys.STATUS_POLLER, **summary)
         await self.redis.publish(keys.POLL_UPDATES, json.dumps({"type": "poll", **summary}))
@@ -169,6 +182,19 @@ class GammaPoller:
             report.duration,
         )
         return report
+
+    async def _ws_owns_opportunities(self, now: datetime) -> bool:
+        """Whether a connected websocket ingest has reported within WS_FRESH_SEC."""
+        if not self.settings.enable_ws_ingest:
+            return False
+        status = await read_status(self.redis, keys.STATUS_WS)
+        if status.get("connected") != "true" or not status.get("updatedAt"):
+            return False
+        try:
+            updated = datetime.fromisoformat(status["updatedAt"])
+        except ValueError:
+            return False
+        return (now - updated).total_seconds() <= WS_FRESH_SEC
 
     async def _rolling_offset(self) -> int:
         raw = await self.redis.get(keys.POLLER_ROLLING_OFFSET)
