@@ -206,3 +206,32 @@ async def test_factory_follows_the_key() -> None:
     )
     with pytest.raises(ConfigError, match="OPENAI_BASE_URL"):
         create_provider(bad_url)
+
+
+def test_loop_looks_again_soon_while_the_catalog_is_empty() -> None:
+    from dashboard_backend.workers.embedding import (
+        EMPTY_CATALOG_RETRY_SEC,
+        EmbeddingRun,
+        next_run_delay,
+    )
+
+    def run(pending: int, skipped: int, count: int) -> EmbeddingRun:
+        return EmbeddingRun(
+            provider="local",
+            model="m",
+            pending=pending,
+            embedded=pending,
+            skipped=skipped,
+            deleted=0,
+            failures=0,
+            tokens=0,
+            cost_usd=None,
+            duration_sec=0.1,
+            count=count,
+        )
+
+    assert next_run_delay(run(0, 0, 0), 900) == EMPTY_CATALOG_RETRY_SEC
+    assert next_run_delay(run(3, 0, 3), 900) == 900
+    assert next_run_delay(run(0, 5, 5), 900) == 900
+    assert next_run_delay(None, 900) == 900
+    assert next_run_delay(run(0, 0, 0), 2) == 2

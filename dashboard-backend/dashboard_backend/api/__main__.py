@@ -25,6 +25,8 @@ def main() -> int:
         host=settings.api_host,
         port=settings.api_port,
         log_level=settings.log_level.lower(),
+        # Open /v1/stream connections would otherwise hold a shutdown for as long as they last.
+        timeout_graceful_shutdown=2,
     )
     return 0
 

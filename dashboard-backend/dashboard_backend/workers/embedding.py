@@ -43,6 +43,8 @@ from dashboard_backend.status import utc_now, write_status
 log = logging.getLogger("dashboard_backend.workers.embedding")
 
 EXIT_OK, EXIT_FAILED, EXIT_FATAL = 0, 1, 2
+# Loop mode: how soon to look again when the catalog was still empty.
+EMPTY_CATALOG_RETRY_SEC = 5.0
 
 
 @dataclass(frozen=True)
@@ -239,6 +241,16 @@ def _log_run(run: EmbeddingRun) -> None:
     )
 
 
+def next_run_delay(run: EmbeddingRun | None, refresh_sec: float) -> float:
+    """Seconds until the next loop run: soon while the catalog is still empty, else the refresh.
+
+    At start-up the poller has usually not filled the catalog yet; waiting a whole refresh
+    (15 minutes by default) before the first real run would leave matching empty that long.
+    """
+    empty = run is not None and run.pending + run.skipped == 0 and run.count == 0
+    return min(EMPTY_CATALOG_RETRY_SEC, refresh_sec) if empty else refresh_sec
+
+
 async def run_worker(settings: Settings, *, loop: bool) -> int:
     """Connect, run once or forever, and return the process exit code."""
     url, embedded_redis = resolve_redis_url(settings)
@@ -247,6 +259,7 @@ async def run_worker(settings: Settings, *, loop: bool) -> int:
         provider = create_provider(settings)
         try:
             while True:
+                run: EmbeddingRun | None = None
                 try:
                     run = await embed_pending(
                         redis, provider, settings, progress=sys.stderr.isatty()
@@ -260,7 +273,7 @@ async def run_worker(settings: Settings, *, loop: bool) -> int:
                     code = EXIT_FAILED
                 if not loop:
                     return code
-                await asyncio.sleep(settings.embedding_refresh_sec)
+                await asyncio.sleep(next_run_delay(run, settings.embedding_refresh_sec))
         finally:
             await provider.aclose()
     finally:
