@@ -246,6 +246,8 @@ def run_size(n: int, filters: MatchFilters, args: argparse.Namespace) -> None:
         f"pairs {result.pairs:,}  markets with matches {matched:,} ({matched / n:.0%})  "
         f"compared {result.compared:,} ({result.compared / (n * (n - 1) / 2):.1%} of all pairs)"
     )
+    if args.pruned_only:
+        return
     full_brute = args.full_baselines or n <= 10_000
     limit = None if full_brute else BRUTE_SAMPLE_ROWS
     brute, t_brute, mem_brute = measured(
@@ -291,6 +293,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--faiss-factor", type=int, default=5, help="faiss searches K x this")
     parser.add_argument("--faiss-full-max", type=int, default=50_000, help="larger: sampled")
     parser.add_argument("--repeat", type=int, default=3, help="pruned runs per size (median)")
+    parser.add_argument("--pruned-only", action="store_true", help="skip the baselines")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     filters = MatchFilters()  # the product defaults: 0.75, top 10, every filter on, 7 days
