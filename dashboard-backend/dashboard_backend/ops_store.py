@@ -67,12 +67,21 @@ class OpsStore:
         return changes
 
     async def apply_scoped(
-        self, scope: Iterable[str], new: Mapping[str, Opportunity], now: datetime | None = None
+        self,
+        scope: Iterable[str],
+        new: Mapping[str, Opportunity],
+        now: datetime | None = None,
+        old: Mapping[str, Opportunity] | None = None,
     ) -> list[OpportunityChange]:
-        """Update only the opportunity ids in `scope` (e.g. those of markets whose book moved)."""
+        """Update only the opportunity ids in `scope` (e.g. those of markets whose book moved).
+
+        A caller that is the only writer of these ids may pass their current terms as `old`,
+        saving the read (one Redis round trip instead of two on the latency-critical path).
+        """
         now = now or datetime.now(UTC)
         scope_ids = set(scope) | set(new)
-        old = await self.read_many(scope_ids)
+        if old is None:
+            old = await self.read_many(scope_ids)
         changes = diff_snapshots(old, new, now, scope=scope_ids)
         if not changes:
             return changes

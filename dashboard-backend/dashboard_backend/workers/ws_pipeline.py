@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from dashboard_backend import keys
 from dashboard_backend.catalog import CatalogStore
 from dashboard_backend.changes import OpportunityChange
 from dashboard_backend.fees import FeeTable
@@ -90,7 +89,7 @@ class WsPipeline:
         # Re-read every `present_ttl_sec` (the poller writes the snapshot too), serialised with
         # our own writes because only the processor calls `publish`.
         self.present_ttl_sec = present_ttl_sec
-        self._present: set[str] = set()
+        self._present: dict[str, Opportunity] = {}
         self._present_at = float("-inf")
 
     # --- catalog -------------------------------------------------------------------------------
@@ -279,22 +278,29 @@ class WsPipeline:
         if result is None:
             return []
         scope, new = result
-        if time.monotonic() - self._present_at > self.present_ttl_sec:
-            self._present = set(await self.ops.redis.hkeys(keys.OPS_SNAPSHOT))
-            self._present_at = time.monotonic()
-        if not new and self._present.isdisjoint(scope):
+        await self._refresh_present()
+        if not new and self._present.keys().isdisjoint(scope):
             return []
         return await self._apply(scope, new)
+
+    async def _refresh_present(self) -> None:
+        if time.monotonic() - self._present_at > self.present_ttl_sec:
+            self._present = await self.ops.read_snapshot()
+            self._present_at = time.monotonic()
 
     async def _apply(
         self, scope: set[str], new: Mapping[str, Opportunity]
     ) -> list[OpportunityChange]:
-        changes = await self.ops.apply_scoped(scope, new)
+        # While connected the ingest is the only writer of its scope (the poller defers to it),
+        # so the terms it last wrote are the stored ones: diff against them, skip the read.
+        await self._refresh_present()
+        old = {oid: self._present[oid] for oid in scope | set(new) if oid in self._present}
+        changes = await self.ops.apply_scoped(scope, new, old=old)
         for ch in changes:
             if ch.action == "disappeared":
-                self._present.discard(ch.id)
+                self._present.pop(ch.id, None)
             else:
-                self._present.add(ch.id)
+                self._present[ch.id] = ch.opportunity
         return changes
 
     async def process(self, frames: Iterable[str | bytes]) -> list[OpportunityChange]:
