@@ -9,10 +9,8 @@ from typing import Any
 import httpx
 import pytest
 import redis.asyncio as aioredis
-from fastapi import FastAPI
 
 from dashboard_backend.api.main import create_app
-from dashboard_backend.api.routes import cross
 from dashboard_backend.catalog import CatalogStore
 from dashboard_backend.settings import Settings
 from dashboard_backend.workers.matching import match_once
@@ -23,17 +21,9 @@ NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 ROUTE = "/v1/cross-opportunities"
 
 
-def api(settings: Settings) -> FastAPI:
-    """The product's app; the cross router is added only if api/main.py does not include it yet."""
-    app = create_app(settings)
-    if not any(getattr(r, "path", None) == ROUTE for r in app.routes):
-        app.include_router(cross.router)
-    return app
-
-
 @pytest.fixture
 def api_url(redis_url: str) -> Iterator[str]:
-    with run_app(api(Settings(redis_url=redis_url)), lifespan="on") as base_url:
+    with run_app(create_app(Settings(redis_url=redis_url)), lifespan="on") as base_url:
         yield base_url
 
 
