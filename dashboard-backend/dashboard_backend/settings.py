@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     match_require_same_category: bool = Field(True, description="filter: same category")
     match_require_close_window: bool = Field(True, description="filter: close times within window")
     match_exclude_same_condition: bool = Field(True, description="filter: never pair one condition")
+    match_exclude_same_event: bool = Field(
+        True, description="filter: never pair sibling markets of one event"
+    )
 
     # --- Websocket ingest ---
     enable_ws_ingest: bool = Field(True, description="keep live books from the CLOB websocket")

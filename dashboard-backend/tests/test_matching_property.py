@@ -9,7 +9,7 @@ applies the threshold, sorts by (similarity desc, id) and keeps K.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
@@ -40,6 +40,7 @@ class Case:
     sides: list[int] | None
     filters: MatchFilters
     blocks: Blocks
+    events: list[str | None] = field(default_factory=list)
 
 
 def _category(c: str | None) -> str:
@@ -54,6 +55,9 @@ def allowed(case: Case, i: int, j: int) -> bool:
     if f.same_outcome_count and case.outcomes[i] != case.outcomes[j]:
         return False
     if f.exclude_same_condition and case.conditions[i] == case.conditions[j]:
+        return False
+    ev_i, ev_j = (case.events[i], case.events[j]) if case.events else (None, None)
+    if f.exclude_same_event and ev_i is not None and ev_i == ev_j:
         return False
     if f.same_category and _category(case.categories[i]) != _category(case.categories[j]):
         return False
@@ -121,6 +125,7 @@ def cases(draw: st.DrawFn) -> Case:
         exclude_same_condition=draw(st.booleans()),
         same_category=draw(st.booleans()),
         close_window_days=window,
+        exclude_same_event=draw(st.booleans()),
     )
     blocks = Blocks(
         rows=draw(st.integers(1, 9)),
@@ -139,6 +144,7 @@ def cases(draw: st.DrawFn) -> Case:
         sides=[int(x) for x in rng.integers(0, 2, n)] if two_sided else None,
         filters=filters,
         blocks=blocks,
+        events=[None if k == 0 else f"ev{int(k)}" for k in rng.integers(0, max(2, n // 3), n)],
     )
 
 
@@ -147,7 +153,13 @@ def cases(draw: st.DrawFn) -> Case:
 def test_pruned_search_equals_brute_force(case: Case) -> None:
     unit = normalize(case.vectors)
     features = MarketFeatures.build(
-        case.ids, case.outcomes, case.categories, case.close, case.conditions, case.sides
+        case.ids,
+        case.outcomes,
+        case.categories,
+        case.close,
+        case.conditions,
+        case.sides,
+        events=case.events,
     )
     result = top_matches(unit, features, case.filters, case.blocks)
     fast = [result.row(i) for i in range(len(case.ids))]

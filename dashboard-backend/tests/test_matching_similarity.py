@@ -222,3 +222,23 @@ def test_mismatched_rows_are_refused() -> None:
         top_matches(normalize(np.ones((2, 4))), features(3), OFF)
     with pytest.raises(ValueError, match="top_k"):
         MatchFilters(top_k=0)
+
+
+def test_sibling_markets_of_one_event_never_match_unless_switched_off() -> None:
+    from dashboard_backend.matching.filters import MarketFeatures, MatchFilters, allowed_pairs
+
+    features = MarketFeatures.build(
+        ids=["a", "b", "c", "d"],
+        outcome_counts=[2, 2, 2, 2],
+        categories=["politics"] * 4,
+        close_times=[0.0] * 4,
+        conditions=["ca", "cb", "cc", "cd"],
+        events=["e1", "e1", "e2", None],
+    )
+    rows = np.array([0, 0, 0, 3], dtype=np.int64)
+    cols = np.array([1, 2, 3, 3], dtype=np.int64)
+    on = allowed_pairs(features, rows, cols, MatchFilters())
+    # a~b share event e1: refused; a~c and a~d (no event) pass; d~d is the same market.
+    assert on.tolist() == [False, True, True, False]
+    off = allowed_pairs(features, rows, cols, MatchFilters(exclude_same_event=False))
+    assert off.tolist() == [True, True, True, False]

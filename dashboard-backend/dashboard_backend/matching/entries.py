@@ -28,6 +28,7 @@ def features_of(
         close_times=[d.close_time.timestamp() if d.close_time else None for d in docs],
         conditions=[d.condition_id for d in docs],
         sides=sides,
+        events=[d.event_id for d in docs],
     )
 
 

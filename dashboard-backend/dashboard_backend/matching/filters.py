@@ -4,6 +4,9 @@ A pair (i, j) may match when every switched-on filter passes:
 
 - same outcome count;
 - not the same condition (and never the same market: a market never matches itself);
+- not the same event: sibling markets of one event (price buckets, candidates, time slots) embed
+  almost identically but are different bets — mutually exclusive ones in a negRisk event — so
+  pairing them would only produce false pairs. A market with no event id has no siblings;
 - same category, where a missing category is its own bucket, ``"unknown"`` (compared
   case-insensitively);
 - close times within the window. Missing close times: a pair passes when both are unknown
@@ -44,6 +47,7 @@ class MatchFilters:
     exclude_same_condition: bool = True
     same_category: bool = True
     close_window_days: float | None = 7.0
+    exclude_same_event: bool = True
 
     def __post_init__(self) -> None:
         if self.top_k < 1:
@@ -65,6 +69,7 @@ class MatchFilters:
             close_window_days=(
                 settings.match_close_window_days if settings.match_require_close_window else None
             ),
+            exclude_same_event=settings.match_exclude_same_event,
         )
 
     @property
@@ -89,6 +94,7 @@ class MarketFeatures:
     close_times: npt.NDArray[np.float64]  # unix seconds, NaN when unknown
     conditions: npt.NDArray[np.int64]  # codes of the condition id
     id_codes: npt.NDArray[np.int64]  # codes of the market id (equal ids = same market)
+    events: npt.NDArray[np.int64]  # codes of the event id; a market without one is its own
     sides: npt.NDArray[np.int64] | None = None  # only pairs across sides when given
 
     @classmethod
@@ -100,12 +106,19 @@ class MarketFeatures:
         close_times: Sequence[float | None],
         conditions: Sequence[str],
         sides: Sequence[int] | None = None,
+        events: Sequence[str | None] | None = None,
     ) -> MarketFeatures:
         """Encode plain per-market values; all sequences have one entry per market."""
         n = len(ids)
         lengths = {len(outcome_counts), len(categories), len(close_times), len(conditions)}
         if lengths != {n} or (sides is not None and len(sides) != n):
             raise ValueError("every feature needs one entry per market")
+        if events is not None and len(events) != n:
+            raise ValueError("every feature needs one entry per market")
+        # "\0" cannot start a real event id: a market without an event gets a code of its own.
+        event_keys = [
+            f"\0{k}" if events is None or events[k] is None else f"e{events[k]}" for k in range(n)
+        ]
         times = np.array([math.nan if t is None else float(t) for t in close_times], np.float64)
         return cls(
             ids=tuple(ids),
@@ -114,6 +127,7 @@ class MarketFeatures:
             close_times=times.reshape(n),
             conditions=_codes(list(conditions)),
             id_codes=_codes(list(ids)),
+            events=_codes(event_keys),
             sides=None if sides is None else np.asarray(sides, dtype=np.int64).reshape(n),
         )
 
@@ -135,6 +149,8 @@ def allowed_pairs(
         ok &= features.outcome_counts[rows] == features.outcome_counts[cols]
     if filters.exclude_same_condition:
         ok &= features.conditions[rows] != features.conditions[cols]
+    if filters.exclude_same_event:
+        ok &= features.events[rows] != features.events[cols]
     if filters.same_category:
         ok &= features.categories[rows] == features.categories[cols]
     window = filters.window_sec
