@@ -15,7 +15,7 @@ from dashboard_backend import keys
 from dashboard_backend.catalog import CatalogStore
 from dashboard_backend.matching.store import MatchStore
 from dashboard_backend.settings import Settings
-from dashboard_backend.workers.matching import match_once, run
+from dashboard_backend.workers.matching import match_once, run, wait_for_next_pass
 from tests.matching_fixtures import direction, doc, embedding, published, seed, subscribe
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -128,6 +128,19 @@ async def test_loop_survives_a_failing_pass(
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_loop_follows_a_finished_embedding_run(redis_client: aioredis.Redis) -> None:
+    await redis_client.hset(keys.STATUS_EMBEDDING, "lastRun", "t1")
+    waiter = asyncio.create_task(wait_for_next_pass(redis_client, "t1", 600, poll_sec=0.02))
+    await asyncio.sleep(0.1)
+    assert not waiter.done()  # nothing new: keeps waiting for the refresh
+    await redis_client.hset(keys.STATUS_EMBEDDING, "lastRun", "t2")
+    await asyncio.wait_for(waiter, 5)  # an embedding run finished: the next pass starts now
+
+
+async def test_loop_waits_no_longer_than_the_refresh(redis_client: aioredis.Redis) -> None:
+    await asyncio.wait_for(wait_for_next_pass(redis_client, "", 0.1, poll_sec=0.02), 5)
 
 
 async def test_entry_point_once_mode(redis_client: aioredis.Redis, redis_url: str) -> None:

@@ -1,8 +1,8 @@
 """Matching worker: catalog + embeddings -> `markets:cross_matches`, changes on `matches:updates`.
 
 `python -m dashboard_backend.workers.matching [--loop]`: once mode runs one pass and exits; loop
-mode runs a pass every EMBEDDING_REFRESH_SEC (it follows the embedding worker), logging and
-surviving a failed pass.
+mode follows the embedding worker: a pass as soon as an embedding run finishes (seen in
+`status:embedding`), and at least every EMBEDDING_REFRESH_SEC; a failed pass is logged, not fatal.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from datetime import datetime
 
 import redis.asyncio as aioredis
 
+from dashboard_backend import keys
 from dashboard_backend.catalog import CatalogStore
 from dashboard_backend.connections import create_redis, resolve_redis_url
 from dashboard_backend.embeddings.store import EmbeddingStore
@@ -28,6 +29,9 @@ from dashboard_backend.settings import Settings, load_settings
 from dashboard_backend.status import utc_now
 
 log = logging.getLogger(__name__)
+
+# Loop mode: how often to check whether the embedding worker has finished a new run.
+FOLLOW_POLL_SEC = 2.0
 
 
 async def match_once(
@@ -71,9 +75,28 @@ async def match_once(
     return status
 
 
+async def embedding_run_marker(redis: aioredis.Redis) -> str:
+    """When the embedding worker last finished a run ('' if never)."""
+    marker = await redis.hget(keys.STATUS_EMBEDDING, "lastRun")
+    return str(marker or "")
+
+
+async def wait_for_next_pass(
+    redis: aioredis.Redis, seen: str, refresh_sec: float, poll_sec: float = FOLLOW_POLL_SEC
+) -> None:
+    """Return after `refresh_sec`, or as soon as the embedding worker finishes a newer run."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + refresh_sec
+    while (left := deadline - loop.time()) > 0:
+        await asyncio.sleep(min(poll_sec, left))
+        if await embedding_run_marker(redis) != seen:
+            return
+
+
 async def run(redis: aioredis.Redis, settings: Settings, loop: bool) -> None:
-    """One pass, or a pass every EMBEDDING_REFRESH_SEC forever (failures logged, not fatal)."""
+    """One pass, or passes forever: after each embedding run, and at least every refresh."""
     while True:
+        seen = await embedding_run_marker(redis)
         try:
             await match_once(redis, settings)
         except Exception:
@@ -82,7 +105,7 @@ async def run(redis: aioredis.Redis, settings: Settings, loop: bool) -> None:
             log.exception("matching pass failed; previous matches left in place")
         if not loop:
             return
-        await asyncio.sleep(settings.embedding_refresh_sec)
+        await wait_for_next_pass(redis, seen, settings.embedding_refresh_sec)
 
 
 async def amain(loop: bool, settings: Settings) -> None:
