@@ -29,12 +29,12 @@ run: setup
 demo: setup
 	$(PY) -m dashboard_backend.run --demo $(DATA)
 
+# Each tool runs inside dashboard-backend/ so it reads the config in its pyproject.toml.
 lint: setup
-	$(VENV)/bin/ruff check dashboard-backend
-	$(VENV)/bin/ruff format --check dashboard-backend
+	cd dashboard-backend && .venv/bin/ruff check . && .venv/bin/ruff format --check .
 
 types: setup
-	$(VENV)/bin/mypy dashboard-backend/dashboard_backend dashboard-backend/tests
+	cd dashboard-backend && .venv/bin/mypy dashboard_backend tests
 
 unit: setup browser
 	cd dashboard-backend && .venv/bin/python -m pytest
