@@ -28,7 +28,7 @@ from dashboard_backend.matching.store import MatchRunStatus, MatchStore
 from dashboard_backend.settings import Settings, load_settings
 from dashboard_backend.status import utc_now
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("dashboard_backend.workers.matching")
 
 # Loop mode: how often to check whether the embedding worker has finished a new run.
 FOLLOW_POLL_SEC = 2.0

@@ -41,7 +41,8 @@ from dashboard_backend.venues.polymarket import create_polymarket_clients
 from dashboard_backend.venues.polymarket.clob import ClobClient
 from dashboard_backend.venues.polymarket.gamma import GammaClient
 
-log = logging.getLogger(__name__)
+# Named explicitly: under `python -m` __name__ would be "__main__".
+log = logging.getLogger("dashboard_backend.workers.poller")
 
 # The websocket ingest writes its status every second; older than this, it is not trusted.
 WS_FRESH_SEC = 10.0
@@ -168,16 +169,18 @@ class GammaPoller:
         }
         await write_status(self.redis, keys.STATUS_POLLER, **summary)
         await self.redis.publish(keys.POLL_UPDATES, json.dumps({"type": "poll", **summary}))
+        reasons = ", ".join(f"{k}: {v}" for k, v in sorted(report.skipped_reasons.items()))
         log.info(
-            "poll: %d markets (%d skipped %s, %d removed), %d books (%d skipped), "
-            "%d opportunities, %d changes in %.2fs",
+            "poll: %d markets (%d skipped%s, %d removed), %d books (%d skipped), "
+            "%d opportunities%s, %d changes in %.2fs",
             report.markets,
             report.skipped,
-            report.skipped_reasons or "",
+            f" [{reasons}]" if reasons else "",
             report.removed,
             report.books,
             report.books_skipped,
             report.opportunities,
+            " (live: websocket ingest)" if report.live else "",
             report.changes,
             report.duration,
         )

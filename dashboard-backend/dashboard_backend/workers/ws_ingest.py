@@ -65,7 +65,7 @@ from dashboard_backend.workers.ws_support import (
     wait_either,
 )
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("dashboard_backend.workers.ws_ingest")
 
 # Frames taken from the queue per processing batch: bounds the latency one batch adds.
 MAX_BATCH = 2000
