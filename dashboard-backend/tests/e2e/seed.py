@@ -73,6 +73,10 @@ def hostile_market(raw_markets: list[dict[str, object]]) -> dict[str, object]:
             "groupItemTitle": None,
         }
     )
+    # Its own event: the same question listed twice in different events is a genuine pair.
+    events = hostile.get("events")
+    if isinstance(events, list) and events and isinstance(events[0], dict):
+        hostile["events"] = [{**events[0], "id": "e2e-hostile-event", "slug": "e2e-hostile"}]
     return hostile
 
 
@@ -102,6 +106,9 @@ async def run_workers(redis_url: str, recordings: Path) -> None:
                     openai_api_key=API_KEY,
                     openai_base_url=stub.base_url,
                     embedding_model="text-embedding-3-small",
+                    # The stub's bag-of-words vectors pair mostly sibling markets of one event;
+                    # the page tests need many pairs (paging, filters), not matching quality.
+                    match_exclude_same_event=False,
                 )
                 async with httpx.AsyncClient(timeout=5.0) as http:
                     gamma, clob = create_polymarket_clients(settings, http)
