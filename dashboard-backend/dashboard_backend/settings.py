@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     match_exclude_same_event: bool = Field(
         True, description="filter: never pair sibling markets of one event"
     )
+    match_require_same_numbers: bool = Field(
+        True, description="filter: questions name the same amounts, dates, times and years"
+    )
 
     # --- Websocket ingest ---
     enable_ws_ingest: bool = Field(True, description="keep live books from the CLOB websocket")

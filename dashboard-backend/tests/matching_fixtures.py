@@ -17,6 +17,8 @@ from dashboard_backend.models import MarketDocument, MarketEmbedding, Outcome
 
 CLOSE = datetime(2026, 12, 31, tzinfo=UTC)
 MODEL = "all-MiniLM-L6-v2"
+# Ids are digits; a question naming them would make every pair differ in its numbers.
+DIGITS_AS_LETTERS = str.maketrans("0123456789", "abcdefghij")
 
 
 def doc(
@@ -30,7 +32,7 @@ def doc(
     return MarketDocument(
         id=market_id,
         condition_id=f"0xcond{market_id}",
-        question=question or f"Will thing {market_id} happen?",
+        question=question or f"Will thing {market_id.translate(DIGITS_AS_LETTERS)} happen?",
         url=f"https://polymarket.com/market/m-{market_id}",
         outcomes=(
             Outcome(

@@ -17,6 +17,7 @@ from dashboard_backend.matching.entries import (
 from dashboard_backend.matching.filters import MatchFilters
 from dashboard_backend.matching.pipeline import match_documents
 from dashboard_backend.models import MarketDocument, Outcome
+from tests.matching_fixtures import DIGITS_AS_LETTERS
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 CLOSE = datetime(2026, 12, 31, tzinfo=UTC)
@@ -32,7 +33,7 @@ def market(
     return MarketDocument(
         id=market_id,
         condition_id=f"0x{market_id}",
-        question=f"Question {market_id}?",
+        question=f"Question {market_id.translate(DIGITS_AS_LETTERS)}?",
         url=f"https://polymarket.com/market/{market_id}",
         outcomes=outcomes,
         category=category,

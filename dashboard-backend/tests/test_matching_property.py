@@ -25,6 +25,26 @@ from dashboard_backend.matching.similarity import (
 
 DAY = 86_400.0
 CATEGORIES = ["sports", "Sports", " sports ", "politics", "crypto", None, ""]
+# Number sets as `question_numbers` writes them: amounts, dates (06-30), times (22:25), years (y2026).
+NUMBER_POOL: list[frozenset[str]] = [
+    frozenset(s)
+    for s in (
+        set(),
+        {"100000"},
+        {"110000"},
+        {"100000", "y2026"},
+        {"y2026"},
+        {"y2025"},
+        {"06-30"},
+        {"07-31"},
+        {"06-30", "y2026"},
+        {"07-23", "22:25", "22:30"},
+        {"07-23", "22:30", "22:35"},
+        {"22:25"},
+        {"5%", "y2026"},
+        {"0.25%"},
+    )
+]
 
 
 @dataclass(frozen=True)
@@ -41,6 +61,23 @@ class Case:
     filters: MatchFilters
     blocks: Blocks
     events: list[str | None] = field(default_factory=list)
+    numbers: list[frozenset[str]] | None = None
+
+
+def _kinds(numbers: frozenset[str]) -> tuple[set[str], set[str], set[str], set[str]]:
+    """(amounts, dates, times, years) of one number set, read off the token shapes."""
+    years = {t for t in numbers if t.startswith("y")}
+    times = {t for t in numbers if ":" in t}
+    dates = {t for t in numbers if len(t) == 5 and t[2] == "-"}
+    return set(numbers) - years - times - dates, dates, times, years
+
+
+def _numbers_allowed(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Same amounts; same dates, times and years unless one side names none of that kind."""
+    (amounts_a, *rest_a), (amounts_b, *rest_b) = _kinds(a), _kinds(b)
+    if amounts_a != amounts_b:
+        return False
+    return all(x == y or not x or not y for x, y in zip(rest_a, rest_b, strict=True))
 
 
 def _category(c: str | None) -> str:
@@ -67,6 +104,9 @@ def allowed(case: Case, i: int, j: int) -> bool:
             return False
         if a is not None and b is not None and abs(a - b) > f.close_window_days * DAY:
             return False
+    numbers = case.numbers
+    if f.require_same_numbers and numbers and not _numbers_allowed(numbers[i], numbers[j]):
+        return False
     return not (case.sides is not None and case.sides[i] == case.sides[j])
 
 
@@ -126,6 +166,13 @@ def cases(draw: st.DrawFn) -> Case:
         same_category=draw(st.booleans()),
         close_window_days=window,
         exclude_same_event=draw(st.booleans()),
+        require_same_numbers=draw(st.booleans()),
+    )
+    pool_size = draw(st.integers(1, len(NUMBER_POOL)))
+    numbers = (
+        [NUMBER_POOL[int(k)] for k in rng.integers(0, pool_size, n)]
+        if draw(st.booleans())
+        else None
     )
     blocks = Blocks(
         rows=draw(st.integers(1, 9)),
@@ -145,6 +192,7 @@ def cases(draw: st.DrawFn) -> Case:
         filters=filters,
         blocks=blocks,
         events=[None if k == 0 else f"ev{int(k)}" for k in rng.integers(0, max(2, n // 3), n)],
+        numbers=numbers,
     )
 
 
@@ -160,6 +208,7 @@ def test_pruned_search_equals_brute_force(case: Case) -> None:
         case.conditions,
         case.sides,
         events=case.events,
+        numbers=case.numbers,
     )
     result = top_matches(unit, features, case.filters, case.blocks)
     fast = [result.row(i) for i in range(len(case.ids))]
@@ -193,10 +242,21 @@ def test_larger_clustered_catalog_equals_brute_force() -> None:
         sides=None,
         filters=MatchFilters(threshold=0.8, top_k=4),
         blocks=Blocks(rows=64, min_rows=16, cols=48, buffer=200),
+        # Mostly no numbers, as in a real catalog; the rest from the pool.
+        numbers=[
+            NUMBER_POOL[int(k)] if k < len(NUMBER_POOL) else frozenset()
+            for k in rng.integers(0, 3 * len(NUMBER_POOL), n)
+        ],
     )
     unit = normalize(case.vectors)
     features = MarketFeatures.build(
-        case.ids, case.outcomes, case.categories, case.close, case.conditions, None
+        case.ids,
+        case.outcomes,
+        case.categories,
+        case.close,
+        case.conditions,
+        None,
+        numbers=case.numbers,
     )
     result = top_matches(unit, features, case.filters, case.blocks)
     expected = brute_force(case, unit)

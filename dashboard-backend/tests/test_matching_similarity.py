@@ -26,6 +26,7 @@ OFF = MatchFilters(
     exclude_same_condition=False,
     same_category=False,
     close_window_days=None,
+    require_same_numbers=False,
 )
 
 
@@ -155,10 +156,16 @@ def test_filters_from_settings_follow_each_switch() -> None:
         match_require_same_category=False,
         match_require_close_window=False,
         match_close_window_days=2.0,
+        match_exclude_same_event=False,
+        match_require_same_numbers=False,
     )
-    assert MatchFilters.from_settings(settings) == MatchFilters(0.6, 3, False, False, False, None)
+    assert MatchFilters.from_settings(settings) == MatchFilters(
+        0.6, 3, False, False, False, None, exclude_same_event=False, require_same_numbers=False
+    )
     default = MatchFilters.from_settings(Settings())
     assert default == MatchFilters(0.75, 10, True, True, True, 7.0)
+    assert default.exclude_same_event
+    assert default.require_same_numbers
 
 
 def test_normalize_keeps_zero_rows_and_rejects_non_finite() -> None:
@@ -242,3 +249,41 @@ def test_sibling_markets_of_one_event_never_match_unless_switched_off() -> None:
     assert on.tolist() == [False, True, True, False]
     off = allowed_pairs(features, rows, cols, MatchFilters(exclude_same_event=False))
     assert off.tolist() == [True, True, True, False]
+
+
+def test_same_numbers_filter_on_and_off() -> None:
+    from dashboard_backend.matching.numbers import question_numbers
+
+    questions = [
+        "Bitcoin Up or Down - July 23, 10:25PM-10:30PM ET",
+        "Bitcoin Up or Down - July 23, 10:30PM-10:35PM ET",  # the next window: another bet
+        "BTC up or down, Jul 23, 10:25 PM - 10:30 PM ET?",  # the same window, said otherwise
+        "Will BTC be above $100k by June 30?",
+        "Will BTC be above 100,000 by June 30, 2026?",  # a year said on one side only
+        "Will BTC be above $110k by June 30?",  # another strike
+        "Will BTC be above $100k by July 31?",  # another date
+        "Will BTC be above $100k?",  # no date: silent, not contradicting
+        "Will BTC hit an all-time high by June 30?",  # no strike: another bet
+    ]
+    n = len(questions)
+    vectors = [angle(i * 0.1) for i in range(n)]  # all near-identical, as such questions embed
+    feats = MarketFeatures.build(
+        [f"m{i}" for i in range(n)],
+        [2] * n,
+        ["crypto"] * n,
+        [T0] * n,
+        [f"c{i}" for i in range(n)],
+        numbers=[question_numbers(q) for q in questions],
+    )
+    on = MatchFilters(**{**OFF.__dict__, "require_same_numbers": True})
+    got = run(vectors, feats, on)
+    assert got[0] == ["m2"]
+    assert got[1] == []
+    assert sorted(got[3]) == ["m4", "m7"]
+    assert got[5] == []
+    assert got[8] == []
+    assert sorted(got[6]) == ["m7"]
+    assert len(run(vectors, feats, OFF)[0]) == n - 1  # off: every pair passes
+    # Without numbers (callers that do not know the questions) the filter lets everything pass.
+    plain = features(n)
+    assert len(run(vectors, plain, on)[0]) == n - 1

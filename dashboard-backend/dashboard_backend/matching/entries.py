@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from dashboard_backend.matching.filters import MarketFeatures
+from dashboard_backend.matching.numbers import question_numbers
 from dashboard_backend.matching.similarity import Neighbours
 from dashboard_backend.models import MarketDocument, MatchEntry, Outcome
 
@@ -29,7 +30,14 @@ def features_of(
         conditions=[d.condition_id for d in docs],
         sides=sides,
         events=[d.event_id for d in docs],
+        numbers=[market_numbers(d) for d in docs],
     )
+
+
+def market_numbers(doc: MarketDocument) -> frozenset[str]:
+    """The numbers of the question and of the group item title (Polymarket's strike or bucket)."""
+    found = question_numbers(doc.question)
+    return (found | question_numbers(doc.group_item_title)) if doc.group_item_title else found
 
 
 def yes_reference(doc: MarketDocument) -> Outcome | None:

@@ -12,22 +12,34 @@ A pair (i, j) may match when every switched-on filter passes:
 - close times within the window. Missing close times: a pair passes when both are unknown
   (open-ended markets are alike) and fails when only one is known, because a trader cannot tell
   whether the two settle together;
+- the same numbers (see `numbers.question_numbers`): near-misses such as "BTC above $100k" vs
+  "$110k", "10:25PM-10:30PM" vs "10:30PM-10:35PM" or "by June 30" vs "by July 31" embed almost
+  identically but are different bets. The numbers are compared per kind: amounts (strikes, buckets,
+  counts, percentages) must be the same set on both sides, a question without any amount included;
+  dates, times and years must be the same set when both questions name that kind, and pass when one
+  side names none of it — a venue that spells "by 11:59 PM ET on Jul 31, 2026" next to one that says
+  "in July" is silent, not contradicting, and "in 2026" is often left out;
 - when the markets carry sides (the offline two-file mode), only pairs across sides.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
+from dashboard_backend.matching.numbers import NumberKind, number_kind
 from dashboard_backend.settings import Settings
 
 UNKNOWN_CATEGORY = "unknown"
 _DAY_SEC = 86_400.0
+# Columns of MarketFeatures.numbers, and whether a side naming none of that kind still passes.
+NUMBER_KINDS = (NumberKind.AMOUNT, NumberKind.DATE, NumberKind.TIME, NumberKind.YEAR)
+_SILENCE_PASSES = np.array([False, True, True, True])
+NO_NUMBERS = -1  # the code of a kind a question does not name
 
 
 def category_key(category: str | None) -> str:
@@ -48,6 +60,7 @@ class MatchFilters:
     same_category: bool = True
     close_window_days: float | None = 7.0
     exclude_same_event: bool = True
+    require_same_numbers: bool = True
 
     def __post_init__(self) -> None:
         if self.top_k < 1:
@@ -70,6 +83,7 @@ class MatchFilters:
                 settings.match_close_window_days if settings.match_require_close_window else None
             ),
             exclude_same_event=settings.match_exclude_same_event,
+            require_same_numbers=settings.match_require_same_numbers,
         )
 
     @property
@@ -84,6 +98,38 @@ def _codes(values: Sequence[str]) -> npt.NDArray[np.int64]:
     return np.fromiter((table.setdefault(v, len(table)) for v in values), np.int64, len(values))
 
 
+def number_codes(numbers: Sequence[Collection[str]] | None, n: int) -> npt.NDArray[np.int64]:
+    """(n, 4) codes of each market's numbers per kind (NUMBER_KINDS), NO_NUMBERS where none.
+
+    Equal codes in a column mean equal sets of that kind; None means no numbers known anywhere.
+    """
+    out = np.full((n, len(NUMBER_KINDS)), NO_NUMBERS, dtype=np.int64)
+    if numbers is None:
+        return out
+    if len(numbers) != n:
+        raise ValueError("every feature needs one entry per market")
+    column_of = {kind: column for column, kind in enumerate(NUMBER_KINDS)}
+    tables: list[dict[str, int]] = [{} for _ in NUMBER_KINDS]
+    for row, tokens in enumerate(numbers):
+        if not tokens:
+            continue
+        parts: list[list[str]] = [[] for _ in NUMBER_KINDS]
+        for token in sorted(tokens):
+            parts[column_of[number_kind(token)]].append(token)
+        for column, part in enumerate(parts):
+            if part:
+                table = tables[column]
+                out[row, column] = table.setdefault("|".join(part), len(table))
+    return out
+
+
+def numbers_agree(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Row-wise: same amounts, and same dates/times/years unless one side names none of them."""
+    same = (a == b) | (_SILENCE_PASSES & ((a == NO_NUMBERS) | (b == NO_NUMBERS)))
+    agree: npt.NDArray[np.bool_] = same.all(axis=1)
+    return agree
+
+
 @dataclass(frozen=True)
 class MarketFeatures:
     """What the filters look at, one array entry per market (row of the vector matrix)."""
@@ -96,6 +142,8 @@ class MarketFeatures:
     id_codes: npt.NDArray[np.int64]  # codes of the market id (equal ids = same market)
     events: npt.NDArray[np.int64]  # codes of the event id; a market without one is its own
     sides: npt.NDArray[np.int64] | None = None  # only pairs across sides when given
+    # (n, 4) per-kind codes of the question's numbers (see number_codes); None = all unknown.
+    numbers: npt.NDArray[np.int64] | None = None
 
     @classmethod
     def build(
@@ -107,8 +155,13 @@ class MarketFeatures:
         conditions: Sequence[str],
         sides: Sequence[int] | None = None,
         events: Sequence[str | None] | None = None,
+        numbers: Sequence[Collection[str]] | None = None,
     ) -> MarketFeatures:
-        """Encode plain per-market values; all sequences have one entry per market."""
+        """Encode plain per-market values; all sequences have one entry per market.
+
+        `numbers` are the `question_numbers` of each market; None treats every market as naming
+        no numbers, so that filter lets every pair through.
+        """
         n = len(ids)
         lengths = {len(outcome_counts), len(categories), len(close_times), len(conditions)}
         if lengths != {n} or (sides is not None and len(sides) != n):
@@ -129,6 +182,7 @@ class MarketFeatures:
             id_codes=_codes(list(ids)),
             events=_codes(event_keys),
             sides=None if sides is None else np.asarray(sides, dtype=np.int64).reshape(n),
+            numbers=None if numbers is None else number_codes(numbers, n),
         )
 
     def __len__(self) -> int:
@@ -161,6 +215,8 @@ def allowed_pairs(
         close = np.zeros(len(rows), dtype=np.bool_)
         close[both_known] = np.abs(a[both_known] - b[both_known]) <= window
         ok &= close | (~known_a & ~known_b)
+    if filters.require_same_numbers and features.numbers is not None:
+        ok &= numbers_agree(features.numbers[rows], features.numbers[cols])
     if features.sides is not None:
         ok &= features.sides[rows] != features.sides[cols]
     return ok
