@@ -106,9 +106,11 @@ async def run_workers(redis_url: str, recordings: Path) -> None:
                     openai_api_key=API_KEY,
                     openai_base_url=stub.base_url,
                     embedding_model="text-embedding-3-small",
-                    # The stub's bag-of-words vectors pair mostly sibling markets of one event;
-                    # the page tests need many pairs (paging, filters), not matching quality.
+                    # The stub's bag-of-words vectors pair mostly sibling markets of one event
+                    # (buckets that differ only in their numbers); the page tests need many
+                    # pairs (paging, filters), not matching quality.
                     match_exclude_same_event=False,
+                    match_require_same_numbers=False,
                 )
                 async with httpx.AsyncClient(timeout=5.0) as http:
                     gamma, clob = create_polymarket_clients(settings, http)
