@@ -11,11 +11,14 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import re
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dashboard_backend.matching.entries import features_of, market_numbers
 from dashboard_backend.matching.filters import (
@@ -91,6 +94,20 @@ def agree(a: frozenset[str], b: frozenset[str]) -> bool:
 )
 def test_forms(text: str, expected: set[str]) -> None:
     assert question_numbers(text) == expected
+
+
+WORDS = ["Jun", "July", "Sept.", "30th", "2026", "10:25PM", "$1.5M", "5%", "-", "–", "/", "24"]
+WORDS += ["12 a.m.", "of", "to", "bps", ",", "0", "0.5th", "2025-26", "٣", "1,000", "k", "June 30"]
+WELL_FORMED = re.compile(r"y\d{4}|\d\d-\d\d|\d\d:\d\d|\d+(\.\d+)?%?|\d+(st|nd|rd|th)")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), max_size=10), st.text("0123456789 ,.:-/$%kmbtapJunly"))
+def test_any_text_gives_well_formed_tokens(words: list[str], noise: str) -> None:
+    for text in (" ".join(words), "".join(words), noise):
+        found = question_numbers(text)
+        assert all(WELL_FORMED.fullmatch(t) for t in found), (text, found)
+        assert question_numbers(text) == found  # deterministic
 
 
 def test_kinds_and_kind_rules() -> None:

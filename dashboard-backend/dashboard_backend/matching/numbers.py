@@ -198,7 +198,7 @@ def _number(m: re.Match[str], s: int, e: int) -> _Token:
     """A number token: a year when bare, four digits and within 1900-2100, else an amount."""
     g = m.groupdict()
     raw = g["num"].replace(",", "")
-    if g["ord"] is not None:
+    if g["ord"] is not None and raw.isdigit():  # "0.5th" is no ordinal: kept as 0.5
         return _Token(s, e, NumberKind.AMOUNT, str(int(raw)), g["ord"].lower())
     if g["pct"] is not None:
         return _Token(s, e, NumberKind.AMOUNT, raw, "%")
