@@ -393,7 +393,7 @@ def main(argv: list[str]) -> None:
         )
         pings = asyncio.run(_ping_rtts(server.url))
         for name, values in (
-            ("baseline: one Redis PING round trip (apply_scoped makes two)", pings),
+            ("baseline: one Redis PING round trip (the publish path makes one)", pings),
             ("pipeline work per publishing frame (parse → publish returned)", work),
             ("scheduled arrival → publish returned (in process)", inner),
             ("frame → ops:updates received (subscriber process)", lat),
