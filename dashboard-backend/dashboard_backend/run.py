@@ -137,6 +137,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.demo is not None and not args.demo.is_dir():
         print(f"error: demo data directory {args.demo} does not exist", file=sys.stderr)
         return 2
+    if args.demo is not None and "STATE_DIR" not in os.environ:
+        # Keep the demo's recorded markets out of the live product's embedded Redis files.
+        settings = settings.model_copy(update={"state_dir": settings.state_dir / "demo"})
     redis_url, embedded = resolve_redis_url(settings)
     demo_port = args.replay_port if args.demo is not None else None
     env = child_env(redis_url, demo_port)
