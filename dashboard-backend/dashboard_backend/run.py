@@ -17,7 +17,6 @@ import contextlib
 import logging
 import os
 import signal
-import socket
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -73,18 +72,6 @@ def child_env(redis_url: str, demo_port: int | None) -> dict[str, str]:
         env.setdefault("PM_POLL_SEC", "20")
         env.setdefault("EMBEDDING_REFRESH_SEC", "20")
     return env
-
-
-def wait_for_port(port: int, timeout: float) -> bool:
-    """Whether something listens on 127.0.0.1:port within `timeout` seconds."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.3):
-            return True
-        time.sleep(0.2)
-    return False
 
 
 async def supervise(child: Child, env: dict[str, str], stopping: asyncio.Event) -> None:
