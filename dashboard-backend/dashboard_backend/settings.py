@@ -98,6 +98,9 @@ class Settings(BaseSettings):
     match_require_same_numbers: bool = Field(
         True, description="filter: questions name the same amounts, dates, times and years"
     )
+    match_require_same_entities: bool = Field(
+        True, description="filter: one question's named entities are a subset of the other's"
+    )
 
     # --- Websocket ingest ---
     enable_ws_ingest: bool = Field(True, description="keep live books from the CLOB websocket")

@@ -46,6 +46,22 @@ NUMBER_POOL: list[frozenset[str]] = [
     )
 ]
 
+# Entity sets as `question_entities` writes them: equal, subset, overlapping and disjoint ones.
+ENTITY_POOL: list[frozenset[str]] = [
+    frozenset(s)
+    for s in (
+        set(),
+        {"lakers"},
+        {"bucks", "lakers"},
+        {"kings", "lakers"},
+        {"kings"},
+        {"donald", "trump", "julian", "assange"},
+        {"trump"},
+        {"donald", "trump", "ross", "ulbricht"},
+        {"china", "winter", "olympics"},
+    )
+]
+
 
 @dataclass(frozen=True)
 class Case:
@@ -62,6 +78,7 @@ class Case:
     blocks: Blocks
     events: list[str | None] = field(default_factory=list)
     numbers: list[frozenset[str]] | None = None
+    entities: list[frozenset[str]] | None = None
 
 
 def _kinds(numbers: frozenset[str]) -> tuple[set[str], set[str], set[str], set[str]]:
@@ -107,6 +124,11 @@ def allowed(case: Case, i: int, j: int) -> bool:
     numbers = case.numbers
     if f.require_same_numbers and numbers and not _numbers_allowed(numbers[i], numbers[j]):
         return False
+    entities = case.entities
+    if f.require_same_entities and entities:
+        names_i, names_j = entities[i], entities[j]
+        if not (names_i <= names_j or names_j <= names_i):  # one side's names contain the other's
+            return False
     return not (case.sides is not None and case.sides[i] == case.sides[j])
 
 
@@ -167,6 +189,7 @@ def cases(draw: st.DrawFn) -> Case:
         close_window_days=window,
         exclude_same_event=draw(st.booleans()),
         require_same_numbers=draw(st.booleans()),
+        require_same_entities=draw(st.booleans()),
     )
     pool_size = draw(st.integers(1, len(NUMBER_POOL)))
     numbers = (
@@ -193,6 +216,11 @@ def cases(draw: st.DrawFn) -> Case:
         blocks=blocks,
         events=[None if k == 0 else f"ev{int(k)}" for k in rng.integers(0, max(2, n // 3), n)],
         numbers=numbers,
+        entities=(
+            [ENTITY_POOL[int(k)] for k in rng.integers(0, len(ENTITY_POOL), n)]
+            if draw(st.booleans())
+            else None
+        ),
     )
 
 
@@ -209,6 +237,7 @@ def test_pruned_search_equals_brute_force(case: Case) -> None:
         case.sides,
         events=case.events,
         numbers=case.numbers,
+        entities=case.entities,
     )
     result = top_matches(unit, features, case.filters, case.blocks)
     fast = [result.row(i) for i in range(len(case.ids))]
@@ -247,6 +276,7 @@ def test_larger_clustered_catalog_equals_brute_force() -> None:
             NUMBER_POOL[int(k)] if k < len(NUMBER_POOL) else frozenset()
             for k in rng.integers(0, 3 * len(NUMBER_POOL), n)
         ],
+        entities=[ENTITY_POOL[int(k)] for k in rng.integers(0, len(ENTITY_POOL), n)],
     )
     unit = normalize(case.vectors)
     features = MarketFeatures.build(
@@ -257,6 +287,7 @@ def test_larger_clustered_catalog_equals_brute_force() -> None:
         case.conditions,
         None,
         numbers=case.numbers,
+        entities=case.entities,
     )
     result = top_matches(unit, features, case.filters, case.blocks)
     expected = brute_force(case, unit)

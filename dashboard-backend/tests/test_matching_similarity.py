@@ -27,6 +27,7 @@ OFF = MatchFilters(
     same_category=False,
     close_window_days=None,
     require_same_numbers=False,
+    require_same_entities=False,
 )
 
 
@@ -158,14 +159,24 @@ def test_filters_from_settings_follow_each_switch() -> None:
         match_close_window_days=2.0,
         match_exclude_same_event=False,
         match_require_same_numbers=False,
+        match_require_same_entities=False,
     )
     assert MatchFilters.from_settings(settings) == MatchFilters(
-        0.6, 3, False, False, False, None, exclude_same_event=False, require_same_numbers=False
+        0.6,
+        3,
+        False,
+        False,
+        False,
+        None,
+        exclude_same_event=False,
+        require_same_numbers=False,
+        require_same_entities=False,
     )
     default = MatchFilters.from_settings(Settings())
     assert default == MatchFilters(0.75, 10, True, True, True, 7.0)
     assert default.exclude_same_event
     assert default.require_same_numbers
+    assert default.require_same_entities
 
 
 def test_normalize_keeps_zero_rows_and_rejects_non_finite() -> None:

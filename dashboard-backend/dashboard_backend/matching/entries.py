@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from dashboard_backend.matching.entities import question_entities
 from dashboard_backend.matching.filters import MarketFeatures
 from dashboard_backend.matching.numbers import question_numbers
 from dashboard_backend.matching.similarity import Neighbours
@@ -31,6 +32,7 @@ def features_of(
         sides=sides,
         events=[d.event_id for d in docs],
         numbers=[market_numbers(d) for d in docs],
+        entities=[market_entities(d) for d in docs],
     )
 
 
@@ -38,6 +40,12 @@ def market_numbers(doc: MarketDocument) -> frozenset[str]:
     """The numbers of the question and of the group item title (Polymarket's strike or bucket)."""
     found = question_numbers(doc.question)
     return (found | question_numbers(doc.group_item_title)) if doc.group_item_title else found
+
+
+def market_entities(doc: MarketDocument) -> frozenset[str]:
+    """The entities of the question and of the group item title (a candidate, a team)."""
+    found = question_entities(doc.question)
+    return (found | question_entities(doc.group_item_title)) if doc.group_item_title else found
 
 
 def yes_reference(doc: MarketDocument) -> Outcome | None:

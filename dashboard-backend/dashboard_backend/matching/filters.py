@@ -19,6 +19,11 @@ A pair (i, j) may match when every switched-on filter passes:
   dates, times and years must be the same set when both questions name that kind, and pass when one
   side names none of it — a venue that spells "by 11:59 PM ET on Jul 31, 2026" next to one that says
   "in July" is silent, not contradicting, and "in 2026" is often left out;
+- the same entities (see `entities.question_entities`): one question's named-entity words are a
+  subset of the other's, so "pardon Julian Assange" vs "pardon Ross Ulbricht" or "Bucks vs.
+  Lakers" vs "Lakers vs. Kings" (each side names someone the other does not) are refused, while a
+  venue that adds a qualifier ("SSC Napoli", "Donald Trump") or names nothing passes. Checked on
+  candidate pairs only: equal or empty sets pass by code, the rest by a set comparison;
 - when the markets carry sides (the offline two-file mode), only pairs across sides.
 """
 
@@ -31,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from dashboard_backend.matching.entities import entities_agree
 from dashboard_backend.matching.numbers import NumberKind, number_kind
 from dashboard_backend.settings import Settings
 
@@ -40,6 +46,7 @@ _DAY_SEC = 86_400.0
 NUMBER_KINDS = (NumberKind.AMOUNT, NumberKind.DATE, NumberKind.TIME, NumberKind.YEAR)
 _SILENCE_PASSES = np.array([False, True, True, True])
 NO_NUMBERS = -1  # the code of a kind a question does not name
+NO_ENTITIES = -1  # the entity code of a question naming none
 
 
 def category_key(category: str | None) -> str:
@@ -61,6 +68,7 @@ class MatchFilters:
     close_window_days: float | None = 7.0
     exclude_same_event: bool = True
     require_same_numbers: bool = True
+    require_same_entities: bool = True
 
     def __post_init__(self) -> None:
         if self.top_k < 1:
@@ -84,6 +92,7 @@ class MatchFilters:
             ),
             exclude_same_event=settings.match_exclude_same_event,
             require_same_numbers=settings.match_require_same_numbers,
+            require_same_entities=settings.match_require_same_entities,
         )
 
     @property
@@ -130,6 +139,30 @@ def numbers_agree(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> npt.NDA
     return agree
 
 
+def entity_codes(entities: Sequence[frozenset[str]]) -> npt.NDArray[np.int64]:
+    """Codes equal where the entity sets are equal, NO_ENTITIES where a market names none."""
+    table: dict[frozenset[str], int] = {}
+    return np.fromiter(
+        (table.setdefault(e, len(table)) if e else NO_ENTITIES for e in entities),
+        np.int64,
+        len(entities),
+    )
+
+
+def entity_sets_agree(
+    entities: Sequence[frozenset[str]],
+    codes: npt.NDArray[np.int64],
+    rows: npt.NDArray[np.int64],
+    cols: npt.NDArray[np.int64],
+) -> npt.NDArray[np.bool_]:
+    """Pair-wise `entities_agree`; equal or empty sets decide by code, without a set operation."""
+    a, b = codes[rows], codes[cols]
+    agree: npt.NDArray[np.bool_] = (a == b) | (a == NO_ENTITIES) | (b == NO_ENTITIES)
+    for k in np.flatnonzero(~agree):
+        agree[k] = entities_agree(entities[rows[k]], entities[cols[k]])
+    return agree
+
+
 @dataclass(frozen=True)
 class MarketFeatures:
     """What the filters look at, one array entry per market (row of the vector matrix)."""
@@ -144,6 +177,9 @@ class MarketFeatures:
     sides: npt.NDArray[np.int64] | None = None  # only pairs across sides when given
     # (n, 4) per-kind codes of the question's numbers (see number_codes); None = all unknown.
     numbers: npt.NDArray[np.int64] | None = None
+    # Each market's `question_entities` and their codes (see entity_codes); None = all unknown.
+    entities: tuple[frozenset[str], ...] | None = None
+    entity_codes: npt.NDArray[np.int64] | None = None
 
     @classmethod
     def build(
@@ -156,17 +192,20 @@ class MarketFeatures:
         sides: Sequence[int] | None = None,
         events: Sequence[str | None] | None = None,
         numbers: Sequence[Collection[str]] | None = None,
+        entities: Sequence[frozenset[str]] | None = None,
     ) -> MarketFeatures:
         """Encode plain per-market values; all sequences have one entry per market.
 
         `numbers` are the `question_numbers` of each market; None treats every market as naming
-        no numbers, so that filter lets every pair through.
+        no numbers, so that filter lets every pair through; `entities` likewise.
         """
         n = len(ids)
         lengths = {len(outcome_counts), len(categories), len(close_times), len(conditions)}
         if lengths != {n} or (sides is not None and len(sides) != n):
             raise ValueError("every feature needs one entry per market")
-        if events is not None and len(events) != n:
+        if (events is not None and len(events) != n) or (
+            entities is not None and len(entities) != n
+        ):
             raise ValueError("every feature needs one entry per market")
         # "\0" cannot start a real event id: a market without an event gets a code of its own.
         event_keys = [
@@ -183,6 +222,8 @@ class MarketFeatures:
             events=_codes(event_keys),
             sides=None if sides is None else np.asarray(sides, dtype=np.int64).reshape(n),
             numbers=None if numbers is None else number_codes(numbers, n),
+            entities=None if entities is None else tuple(entities),
+            entity_codes=None if entities is None else entity_codes(entities),
         )
 
     def __len__(self) -> int:
@@ -219,4 +260,14 @@ def allowed_pairs(
         ok &= numbers_agree(features.numbers[rows], features.numbers[cols])
     if features.sides is not None:
         ok &= features.sides[rows] != features.sides[cols]
+    if (
+        filters.require_same_entities
+        and features.entities is not None
+        and features.entity_codes is not None
+    ):
+        # Last, so the set comparisons only run on pairs every other filter let through.
+        keep = np.flatnonzero(ok)
+        ok[keep] = entity_sets_agree(
+            features.entities, features.entity_codes, rows[keep], cols[keep]
+        )
     return ok

@@ -111,6 +111,7 @@ async def run_workers(redis_url: str, recordings: Path) -> None:
                     # pairs (paging, filters), not matching quality.
                     match_exclude_same_event=False,
                     match_require_same_numbers=False,
+                    match_require_same_entities=False,
                 )
                 async with httpx.AsyncClient(timeout=5.0) as http:
                     gamma, clob = create_polymarket_clients(settings, http)
