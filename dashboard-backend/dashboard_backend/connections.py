@@ -12,6 +12,8 @@ import logging
 import socket
 import subprocess
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from types import TracebackType
 
@@ -132,3 +134,16 @@ def resolve_redis_url(settings: Settings) -> tuple[str, EmbeddedRedis | None]:
 def create_redis(url: str) -> aioredis.Redis:
     """An asyncio Redis client with str responses."""
     return aioredis.Redis.from_url(url, decode_responses=True)
+
+
+@asynccontextmanager
+async def redis_session(settings: Settings) -> AsyncIterator[aioredis.Redis]:
+    """A client on the configured (or embedded) Redis, closed with its server on exit."""
+    url, embedded = resolve_redis_url(settings)
+    redis = create_redis(url)
+    try:
+        yield redis
+    finally:
+        await redis.aclose()
+        if embedded is not None:
+            embedded.close()

@@ -23,9 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dashboard_backend.connections import resolve_redis_url
-from dashboard_backend.errors import ConfigError
-from dashboard_backend.logs import configure_logging
-from dashboard_backend.settings import Settings, load_settings
+from dashboard_backend.settings import Settings, process_settings
 
 log = logging.getLogger("dashboard_backend.run")
 
@@ -115,12 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--replay-port", type=int, default=8765, help="replay stand-in port")
     args = parser.parse_args(argv)
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    configure_logging(settings.log_level)
+    settings = process_settings()
     if args.demo is not None and not args.demo.is_dir():
         print(f"error: demo data directory {args.demo} does not exist", file=sys.stderr)
         return 2

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import sys
-
 import uvicorn
 
 from dashboard_backend.api.main import create_app
-from dashboard_backend.errors import ConfigError
-from dashboard_backend.logs import configure_logging
-from dashboard_backend.settings import load_settings
+from dashboard_backend.settings import process_settings
 
 
 def main() -> int:
     """Run the API server until interrupted."""
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    configure_logging(settings.log_level)
+    settings = process_settings()
     uvicorn.run(
         create_app(settings),
         host=settings.api_host,

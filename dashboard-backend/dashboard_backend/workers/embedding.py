@@ -26,7 +26,7 @@ from tqdm import tqdm
 
 from dashboard_backend import keys
 from dashboard_backend.catalog import CatalogStore
-from dashboard_backend.connections import create_redis, resolve_redis_url
+from dashboard_backend.connections import redis_session
 from dashboard_backend.embeddings.cost import estimate_cost_usd
 from dashboard_backend.embeddings.factory import create_provider
 from dashboard_backend.embeddings.plan import catalog_signature, plan_embeddings
@@ -253,9 +253,7 @@ def next_run_delay(run: EmbeddingRun | None, refresh_sec: float) -> float:
 
 async def run_worker(settings: Settings, *, loop: bool) -> int:
     """Connect, run once or forever, and return the process exit code."""
-    url, embedded_redis = resolve_redis_url(settings)
-    redis = create_redis(url)
-    try:
+    async with redis_session(settings) as redis:
         provider = create_provider(settings)
         try:
             while True:
@@ -276,10 +274,6 @@ async def run_worker(settings: Settings, *, loop: bool) -> int:
                 await asyncio.sleep(next_run_delay(run, settings.embedding_refresh_sec))
         finally:
             await provider.aclose()
-    finally:
-        await redis.aclose()
-        if embedded_redis is not None:
-            embedded_redis.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import sys
 import time
 from datetime import datetime
 
@@ -18,14 +17,12 @@ import redis.asyncio as aioredis
 
 from dashboard_backend import keys
 from dashboard_backend.catalog import CatalogStore
-from dashboard_backend.connections import create_redis, resolve_redis_url
+from dashboard_backend.connections import redis_session
 from dashboard_backend.embeddings.store import EmbeddingStore
-from dashboard_backend.errors import ConfigError
-from dashboard_backend.logs import configure_logging
 from dashboard_backend.matching.filters import MatchFilters
 from dashboard_backend.matching.pipeline import match_documents, select_embedded
 from dashboard_backend.matching.store import MatchRunStatus, MatchStore
-from dashboard_backend.settings import Settings, load_settings
+from dashboard_backend.settings import Settings, process_settings
 from dashboard_backend.status import utc_now
 
 log = logging.getLogger("dashboard_backend.workers.matching")
@@ -110,14 +107,8 @@ async def run(redis: aioredis.Redis, settings: Settings, loop: bool) -> None:
 
 async def amain(loop: bool, settings: Settings) -> None:
     """Create the Redis client, run, close everything."""
-    url, embedded = resolve_redis_url(settings)
-    redis = create_redis(url)
-    try:
+    async with redis_session(settings) as redis:
         await run(redis, settings, loop)
-    finally:
-        await redis.aclose()
-        if embedded is not None:
-            embedded.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -125,12 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dashboard_backend.workers.matching")
     parser.add_argument("--loop", action="store_true", help="match every EMBEDDING_REFRESH_SEC")
     args = parser.parse_args(argv)
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    configure_logging(settings.log_level)
+    settings = process_settings()
     try:
         asyncio.run(amain(args.loop, settings))
     except KeyboardInterrupt:

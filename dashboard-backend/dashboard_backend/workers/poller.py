@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import json
 import logging
-import sys
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -28,14 +27,13 @@ import redis.asyncio as aioredis
 
 from dashboard_backend import keys
 from dashboard_backend.catalog import CatalogStore
-from dashboard_backend.connections import create_redis, resolve_redis_url
-from dashboard_backend.errors import ConfigError, UpstreamError
+from dashboard_backend.connections import redis_session
+from dashboard_backend.errors import UpstreamError
 from dashboard_backend.fees import FeeTable
-from dashboard_backend.logs import configure_logging
 from dashboard_backend.models import MarketDocument, OrderBook
 from dashboard_backend.opportunities import find_opportunities
 from dashboard_backend.ops_store import OpsStore
-from dashboard_backend.settings import Settings, load_settings
+from dashboard_backend.settings import Settings, process_settings
 from dashboard_backend.status import read_status, utc_now, write_status
 from dashboard_backend.venues.polymarket import create_polymarket_clients
 from dashboard_backend.venues.polymarket.clob import ClobClient
@@ -234,17 +232,10 @@ class GammaPoller:
 
 async def amain(loop: bool, settings: Settings) -> None:
     """Create the clients, run the poller, close everything."""
-    url, embedded = resolve_redis_url(settings)
-    redis = create_redis(url)
     timeout = httpx.Timeout(settings.pm_http_timeout_sec)
-    try:
-        async with httpx.AsyncClient(timeout=timeout) as http:
-            gamma, clob = create_polymarket_clients(settings, http)
-            await GammaPoller(settings, redis, gamma, clob).run(loop)
-    finally:
-        await redis.aclose()
-        if embedded is not None:
-            embedded.close()
+    async with redis_session(settings) as redis, httpx.AsyncClient(timeout=timeout) as http:
+        gamma, clob = create_polymarket_clients(settings, http)
+        await GammaPoller(settings, redis, gamma, clob).run(loop)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -252,12 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dashboard_backend.workers.poller")
     parser.add_argument("--loop", action="store_true", help="poll every PM_POLL_SEC")
     args = parser.parse_args(argv)
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    configure_logging(settings.log_level)
+    settings = process_settings()
     try:
         asyncio.run(amain(args.loop, settings))
     except UpstreamError as exc:

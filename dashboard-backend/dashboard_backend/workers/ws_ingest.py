@@ -27,7 +27,6 @@ import json
 import logging
 import random
 import signal
-import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
@@ -39,14 +38,13 @@ from websockets.exceptions import WebSocketException
 
 from dashboard_backend import keys
 from dashboard_backend.catalog import CatalogStore
-from dashboard_backend.connections import create_redis, resolve_redis_url
-from dashboard_backend.errors import ConfigError, DashboardError
+from dashboard_backend.connections import redis_session
+from dashboard_backend.errors import DashboardError
 from dashboard_backend.fees import FeeTable
 from dashboard_backend.live_book import ApplyOutcome
-from dashboard_backend.logs import configure_logging
 from dashboard_backend.models import MarketDocument
 from dashboard_backend.ops_store import OpsStore
-from dashboard_backend.settings import Settings, load_settings
+from dashboard_backend.settings import Settings, process_settings
 from dashboard_backend.status import utc_now, write_status
 from dashboard_backend.venues.polymarket import create_polymarket_clients
 from dashboard_backend.workers.ws_pipeline import WsPipeline
@@ -407,21 +405,15 @@ class WsIngest:
 
 async def amain(settings: Settings, once: bool) -> None:
     """Create the clients, run the ingest until SIGINT/SIGTERM, close everything."""
-    url, embedded = resolve_redis_url(settings)
-    redis = create_redis(url)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    try:
-        async with httpx.AsyncClient(timeout=httpx.Timeout(settings.pm_http_timeout_sec)) as http:
-            _, clob = create_polymarket_clients(settings, http)
-            ingest = WsIngest.from_settings(settings, redis, clob)
-            await ingest.run(stop, connections=1 if once else None)
-    finally:
-        await redis.aclose()
-        if embedded is not None:
-            embedded.close()
+    timeout = httpx.Timeout(settings.pm_http_timeout_sec)
+    async with redis_session(settings) as redis, httpx.AsyncClient(timeout=timeout) as http:
+        _, clob = create_polymarket_clients(settings, http)
+        ingest = WsIngest.from_settings(settings, redis, clob)
+        await ingest.run(stop, connections=1 if once else None)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -429,12 +421,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dashboard_backend.workers.ws_ingest")
     parser.add_argument("--once", action="store_true", help="one connection, exit when it ends")
     args = parser.parse_args(argv)
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    configure_logging(settings.log_level)
+    settings = process_settings()
     if not settings.enable_ws_ingest:
         log.info("ENABLE_WS_INGEST is false; nothing to do")
         return 0
