@@ -27,6 +27,9 @@ from dashboard_backend.settings import Settings, process_settings
 
 log = logging.getLogger("dashboard_backend.run")
 
+# `make demo` polls this many of the ~2,400 recorded markets unless PM_GAMMA_LIMIT is set.
+DEMO_GAMMA_LIMIT = 1000
+
 
 @dataclass(frozen=True)
 class Child:
@@ -66,9 +69,11 @@ def child_env(redis_url: str, demo_port: int | None) -> dict[str, str]:
         env["PM_GAMMA_URL"] = base
         env["PM_CLOB_URL"] = base
         env["PM_WS_URL"] = f"ws://127.0.0.1:{demo_port}/ws/market"
-        # The demo should show results within a minute, not after a 15-minute refresh.
+        # The demo should show results within a minute, not after a 15-minute refresh, and poll
+        # enough of the recordings to include markets listed twice (genuine pairs to discover).
         env.setdefault("PM_POLL_SEC", "20")
         env.setdefault("EMBEDDING_REFRESH_SEC", "20")
+        env.setdefault("PM_GAMMA_LIMIT", str(DEMO_GAMMA_LIMIT))
     return env
 
 
