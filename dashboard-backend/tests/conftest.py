@@ -6,10 +6,14 @@ import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import redis.asyncio as aioredis
 
+from dashboard_backend.api.main import create_app
 from dashboard_backend.connections import EmbeddedRedis, create_redis
+from dashboard_backend.settings import Settings
+from tests.support_http import run_app
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
@@ -44,6 +48,20 @@ async def redis_url(redis_server: EmbeddedRedis) -> str:
     await client.flushall()
     await client.aclose()
     return redis_server.url
+
+
+@pytest.fixture
+def api_url(redis_url: str) -> Iterator[str]:
+    """The real API app served by uvicorn on a free loopback port, reading the test Redis."""
+    with run_app(create_app(Settings(redis_url=redis_url)), lifespan="on") as base_url:
+        yield base_url
+
+
+@pytest.fixture
+async def http(api_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the served API."""
+    async with httpx.AsyncClient(base_url=api_url, timeout=10) as client:
+        yield client
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -12,32 +11,16 @@ import pytest
 import redis.asyncio as aioredis
 
 from dashboard_backend import keys
-from dashboard_backend.api.main import create_app
 from dashboard_backend.catalog import CatalogStore
 from dashboard_backend.fees import FeeTable
 from dashboard_backend.models import MarketDocument, OrderBook
 from dashboard_backend.opportunities import find_opportunities
 from dashboard_backend.ops_store import OpsStore
-from dashboard_backend.settings import Settings
 from dashboard_backend.status import write_status
 from tests.api_fixtures import binary_market
-from tests.support_http import run_app
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 FEES = FeeTable({}, 0.0)
-
-
-@pytest.fixture
-def api_url(redis_url: str) -> Iterator[str]:
-    """The real app on a free loopback port, reading the test Redis."""
-    with run_app(create_app(Settings(redis_url=redis_url)), lifespan="on") as base_url:
-        yield base_url
-
-
-@pytest.fixture
-async def http(api_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=api_url, timeout=10) as client:
-        yield client
 
 
 async def seed(redis: aioredis.Redis) -> tuple[list[MarketDocument], dict[str, OrderBook]]:

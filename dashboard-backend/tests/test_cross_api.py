@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,27 +9,13 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 
-from dashboard_backend.api.main import create_app
 from dashboard_backend.catalog import CatalogStore
 from dashboard_backend.settings import Settings
 from dashboard_backend.workers.matching import match_once
 from tests.matching_fixtures import direction, doc, embedding, seed
-from tests.support_http import run_app
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 ROUTE = "/v1/cross-opportunities"
-
-
-@pytest.fixture
-def api_url(redis_url: str) -> Iterator[str]:
-    with run_app(create_app(Settings(redis_url=redis_url)), lifespan="on") as base_url:
-        yield base_url
-
-
-@pytest.fixture
-async def http(api_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=api_url, timeout=10) as client:
-        yield client
 
 
 async def matched(redis: aioredis.Redis, redis_url: str) -> None:
