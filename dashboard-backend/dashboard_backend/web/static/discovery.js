@@ -1,7 +1,7 @@
 // The discovery view: candidate pairs of markets asking the same question, from
 // /v1/cross-opportunities, flattened into one row per unordered pair.
 
-import { externalLink, h, replaceChildren } from "./dom.js";
+import { externalLink, h, replaceChildren, rowActivation } from "./dom.js";
 import * as fmt from "./format.js";
 import { matchesSearch, searchWords } from "./state.js";
 
@@ -105,18 +105,7 @@ export function renderPairRows(tbody, rows, onOpen) {
         tabindex: "0",
         dataset: { key: p.key },
         "aria-label": `${p.a.question} / ${p.b.question} — similarity ${fmt.similarity(p.similarity)}`,
-        on: {
-          click: (ev) => {
-            if (ev.target.closest("a")) return;
-            open(ev);
-          },
-          keydown: (ev) => {
-            if ((ev.key === "Enter" || ev.key === " ") && ev.target === ev.currentTarget) {
-              ev.preventDefault();
-              open(ev);
-            }
-          },
-        },
+        on: rowActivation(open),
       },
       marketCell(p.a),
       marketCell(p.b),

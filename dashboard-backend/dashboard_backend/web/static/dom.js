@@ -53,6 +53,25 @@ export function externalLink(url, label, attrs = {}) {
   return h("a", { ...attrs, href, target: "_blank", rel: "noopener noreferrer" }, label, h("span", { class: "visually-hidden" }, " (opens in a new tab)"), externalIcon());
 }
 
+/**
+ * Event handlers that make a table row open its detail: a click anywhere but on a link inside it,
+ * or Enter / Space while the row itself has focus.
+ */
+export function rowActivation(open) {
+  return {
+    click: (ev) => {
+      if (ev.target.closest("a")) return;
+      open(ev);
+    },
+    keydown: (ev) => {
+      if ((ev.key === "Enter" || ev.key === " ") && ev.target === ev.currentTarget) {
+        ev.preventDefault();
+        open(ev);
+      }
+    },
+  };
+}
+
 const SVG = "http://www.w3.org/2000/svg";
 
 /** A small inline "external link" icon (no icon font, no network). */

@@ -1,7 +1,7 @@
 // The opportunities view: a live store of current opportunities (snapshot + stream events) and
 // the table that shows them.
 
-import { externalLink, h, replaceChildren } from "./dom.js";
+import { externalLink, h, replaceChildren, rowActivation } from "./dom.js";
 import * as fmt from "./format.js";
 import { matchesSearch, searchWords } from "./state.js";
 
@@ -98,18 +98,7 @@ export function renderOpportunityRows(tbody, rows, store, onOpen) {
         tabindex: "0",
         dataset: { id: o.id },
         "aria-label": `${o.title} — ${fmt.kindLabel(o.kind)}, expected profit ${fmt.dollars(o.expectedProfit)}`,
-        on: {
-          click: (ev) => {
-            if (ev.target.closest("a")) return;
-            open(ev);
-          },
-          keydown: (ev) => {
-            if ((ev.key === "Enter" || ev.key === " ") && ev.target === ev.currentTarget) {
-              ev.preventDefault();
-              open(ev);
-            }
-          },
-        },
+        on: rowActivation(open),
       },
       h(
         "td",
