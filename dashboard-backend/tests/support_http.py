@@ -12,6 +12,8 @@ from typing import Any
 
 import uvicorn
 
+from dashboard_backend.settings import Settings
+
 
 @contextmanager
 def run_app(app: Any, startup_timeout: float = 10.0, lifespan: str = "off") -> Iterator[str]:
@@ -47,3 +49,18 @@ def run_app(app: Any, startup_timeout: float = 10.0, lifespan: str = "off") -> I
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+def replay_settings(url: str, redis_url: str, **overrides: object) -> Settings:
+    """Settings pointing every Polymarket client at a replay stand-in, with fast retries."""
+    base: dict[str, object] = {
+        "redis_url": redis_url,
+        "pm_gamma_url": url,
+        "pm_clob_url": url,
+        "pm_gamma_limit": 50,
+        "pm_backoff_base_sec": 0.01,
+        "pm_backoff_max_sec": 0.05,
+        "pm_http_timeout_sec": 2.0,
+    }
+    base.update(overrides)
+    return Settings.model_validate(base)

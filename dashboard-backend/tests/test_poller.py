@@ -26,6 +26,7 @@ from dashboard_backend.status import utc_now, write_status
 from dashboard_backend.venues.polymarket import create_polymarket_clients
 from dashboard_backend.workers.poller import GammaPoller, merge_rolling
 from tests.api_fixtures import binary_market
+from tests.support_http import replay_settings as settings_for
 from tests.support_http import run_app
 from tests.support_redis import next_message
 
@@ -41,20 +42,6 @@ def serve(shared_data: Path, faults: str = "") -> Iterator[str]:
 @pytest.fixture
 def replay_url(shared_data: Path) -> Iterator[str]:
     yield from serve(shared_data)
-
-
-def settings_for(url: str, redis_url: str, **overrides: object) -> Settings:
-    base: dict[str, object] = {
-        "redis_url": redis_url,
-        "pm_gamma_url": url,
-        "pm_clob_url": url,
-        "pm_gamma_limit": 50,
-        "pm_backoff_base_sec": 0.01,
-        "pm_backoff_max_sec": 0.05,
-        "pm_http_timeout_sec": 2.0,
-    }
-    base.update(overrides)
-    return Settings.model_validate(base)
 
 
 @pytest.fixture

@@ -26,13 +26,13 @@ from dashboard_backend.replay.server import serve_in_thread
 from dashboard_backend.replay.state import ReplayState
 from dashboard_backend.replay.ws import MarketChannel, scenario_for
 from dashboard_backend.replay.ws_script import Frame, ScriptConfig, WindowEvent
-from dashboard_backend.settings import Settings
 from dashboard_backend.status import read_status
 from dashboard_backend.venues.polymarket import create_polymarket_clients
 from dashboard_backend.workers.poller import GammaPoller
 from dashboard_backend.workers.ws_ingest import WsIngest
 from dashboard_backend.workers.ws_pipeline import WsPipeline
 from dashboard_backend.workers.ws_support import IngestConfig
+from tests.support_http import replay_settings
 from tests.support_redis import next_message
 
 GHOST = "ghost_alpha"
@@ -82,20 +82,6 @@ def expected_from_script(state: ReplayState, config: ScriptConfig) -> Expected:
     return Expected(books, windows, malformed)
 
 
-def settings_for(url: str, redis_url: str) -> Settings:
-    return Settings.model_validate(
-        {
-            "redis_url": redis_url,
-            "pm_gamma_url": url,
-            "pm_clob_url": url,
-            "pm_gamma_limit": 50,
-            "pm_backoff_base_sec": 0.01,
-            "pm_backoff_max_sec": 0.05,
-            "pm_http_timeout_sec": 5.0,
-        }
-    )
-
-
 @dataclass
 class Harness:
     channel: MarketChannel
@@ -118,7 +104,7 @@ async def running(
     expected = expected_from_script(state, config)
     channel = MarketChannel(state, config, hold_windows=hold_windows)
     with serve_in_thread(create_app(state, channel.routes())) as url:
-        settings = settings_for(url, redis_url)
+        settings = replay_settings(url, redis_url, pm_http_timeout_sec=5.0)
         async with httpx.AsyncClient(timeout=5.0) as http:
             gamma, clob = create_polymarket_clients(settings, http)
             await GammaPoller(settings, redis, gamma, clob).poll_once()
