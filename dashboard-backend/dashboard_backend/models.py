@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
+from enum import StrEnum
 from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -231,6 +232,36 @@ class MarketEmbedding(Model):
     embedded_at: datetime
 
 
+class Relation(StrEnum):
+    """How two markets' propositions relate (A = the base market, B = the other one).
+
+    The propositions are the outcomes named in an `OutcomeLink`: for a Yes/No market its "Yes"
+    outcome, for a two-team market the team outcome the link names.
+    """
+
+    EQUIVALENT = "equivalent"  # same bet, same resolution: the linked outcomes win together
+    INVERSE = "inverse"  # YES of one is NO of the other (stored as equivalent links YES<->NO)
+    SUBSET_A_IN_B = "subset_a_in_b"  # A's linked outcome winning implies B's linked outcome wins
+    SUBSET_B_IN_A = "subset_b_in_a"  # B's linked outcome winning implies A's linked outcome wins
+    MUTUALLY_EXCLUSIVE = "mutually_exclusive"  # the linked outcomes never both win
+    RELATED = "related_not_equivalent"  # same subject, a different bet: no trade follows
+    UNRELATED = "unrelated"
+
+
+class OutcomeLink(Model):
+    """One outcome of A and one outcome of B that the pair's relation ties together.
+
+    Meaning by relation: equivalent / inverse — `a_token` wins exactly when `b_token` wins;
+    subset_a_in_b — `a_token` winning implies `b_token` wins; subset_b_in_a — the reverse;
+    mutually_exclusive — `a_token` and `b_token` never both win. Never derived from outcome order.
+    """
+
+    a_token: str
+    a_outcome: str
+    b_token: str
+    b_outcome: str
+
+
 class MatchEntry(Model):
     """One candidate match of a base market, an element of `markets:cross_matches` lists."""
 
@@ -247,4 +278,10 @@ class MatchEntry(Model):
     yes_mid_diff: float | None = None  # match YES mid - base YES mid
     liquidity: float = 0.0
     base_liquidity: float = 0.0
+    # The relation engine's verdict (A = the base market, B = this match); None on entries
+    # written before relations existed.
+    relation: Relation | None = None
+    confidence: float | None = None
+    outcome_map: tuple[OutcomeLink, ...] = ()
+    reasons: tuple[str, ...] = ()
     matched_at: datetime = Field(default_factory=lambda: datetime.now().astimezone())
