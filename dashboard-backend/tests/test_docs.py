@@ -6,6 +6,7 @@ import importlib.util
 import re
 from pathlib import Path
 
+from dashboard_backend.cli import COMMANDS
 from dashboard_backend.settings import Settings
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -25,6 +26,12 @@ def test_every_setting_is_documented_with_its_default() -> None:
 def test_documented_modules_exist() -> None:
     text = README.read_text()
     modules = set(re.findall(r"python -m (dashboard_backend(?:\.\w+)*)", text))
-    assert "dashboard_backend.workers.poller" in modules
+    assert "dashboard_backend.run" in modules
     for module in sorted(modules):
         assert importlib.util.find_spec(module) is not None, f"README names missing {module}"
+
+
+def test_documented_subcommands_exist_and_every_subcommand_is_documented() -> None:
+    text = README.read_text()
+    documented = set(re.findall(r"`pmarb ([a-z]+)", text))
+    assert documented == set(COMMANDS)
