@@ -114,17 +114,27 @@ class OpsStore:
             pipe.publish(keys.OPS_UPDATES, message)
 
     async def history(
-        self, market_id: str | None = None, since: datetime | None = None, limit: int = 100
-    ) -> list[OpportunityChange]:
-        """Newest-first history entries, optionally for one market and after `since`."""
+        self,
+        market_id: str | None = None,
+        since: datetime | None = None,
+        limit: int = 100,
+        before: str | None = None,
+    ) -> tuple[list[OpportunityChange], str | None]:
+        """Newest-first history entries, optionally for one market and after `since`.
+
+        `before` is a stream entry id: only older entries are read (cursor pagination). Returns
+        the entries and the id of the last one returned when more may follow, else None.
+        """
         min_id = f"{int(since.timestamp() * 1000)}-0" if since else "-"
         out: list[OpportunityChange] = []
-        last = "+"
+        last = "+" if before is None else "(" + before
+        last_id: str | None = None
         while len(out) < limit:
             batch = await self.redis.xrevrange(keys.OPS_HISTORY, max=last, min=min_id, count=500)
             if not batch:
-                break
+                return out, None
             for entry_id, fields in batch:
+                last_id = entry_id
                 if market_id is not None and market_id not in json.loads(
                     fields.get("markets", "[]")
                 ):
@@ -135,8 +145,8 @@ class OpsStore:
                     log.warning("skipping unreadable history entry %s", entry_id)
                     continue
                 if len(out) >= limit:
-                    break
+                    return out, entry_id
             if len(batch) < 500:
-                break
+                return out, None
             last = "(" + batch[-1][0]
-        return out
+        return out, last_id

@@ -104,15 +104,17 @@ async def test_history_records_appear_and_disappear(
     # Market 1's arbitrage goes away: only market 2 remains.
     remaining = find_opportunities(docs[1:], books, FEES, later)
     await OpsStore(redis_client).replace_all(remaining, later)
-    events = (await http.get("/v1/history")).json()
+    page = (await http.get("/v1/history")).json()
+    assert page["nextCursor"] is None
+    events = page["items"]
     assert [(e["action"], e["id"]) for e in events] == [
         ("disappeared", "binary_buy_both:1"),
         ("appeared", "binary_buy_both:2"),
         ("appeared", "binary_buy_both:1"),
     ]
-    only_2 = (await http.get("/v1/history", params={"market_id": "2"})).json()
+    only_2 = (await http.get("/v1/history", params={"market_id": "2"})).json()["items"]
     assert [e["id"] for e in only_2] == ["binary_buy_both:2"]
-    assert len((await http.get("/v1/history", params={"limit": 1})).json()) == 1
+    assert len((await http.get("/v1/history", params={"limit": 1})).json()["items"]) == 1
     bad = await http.get("/v1/history", params={"since": "yesterday"})
     assert bad.status_code == 422
     assert "'since'" in bad.json()["detail"]
@@ -123,9 +125,10 @@ async def test_history_since_excludes_older_entries(
 ) -> None:
     await seed(redis_client)
     future = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
-    assert (await http.get("/v1/history", params={"since": future})).json() == []
+    empty = (await http.get("/v1/history", params={"since": future})).json()
+    assert empty == {"items": [], "nextCursor": None}
     past = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
-    assert len((await http.get("/v1/history", params={"since": past})).json()) == 2
+    assert len((await http.get("/v1/history", params={"since": past})).json()["items"]) == 2
 
 
 async def test_stream_relays_opportunity_and_poll_events(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import redis.asyncio as aioredis
 from fastapi import Depends, Request
@@ -36,6 +36,9 @@ def get_ops(
     """Opportunity store over the shared client."""
     return OpsStore(redis, settings.history_retention)
 
+
+# `?format=`: JSON (the response model) or CSV for spreadsheets and research.
+ExportFormat = Literal["json", "csv"]
 
 RedisDep = Annotated[aioredis.Redis, Depends(get_redis)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]

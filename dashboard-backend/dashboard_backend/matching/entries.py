@@ -102,9 +102,17 @@ def build_entry(
 def refresh_entry(entry: MatchEntry, base: MarketDocument, match: MarketDocument) -> MatchEntry:
     """The entry with prices, liquidity, URLs and dates taken from the current documents.
 
-    Similarity and `matched_at` are kept: they belong to the matching run.
+    Similarity, the relation verdict and `matched_at` are kept: they belong to the matching run.
     """
-    return build_entry(base, match, entry.similarity, entry.matched_at)
+    fresh = build_entry(base, match, entry.similarity, entry.matched_at)
+    return fresh.model_copy(
+        update={
+            "relation": entry.relation,
+            "confidence": entry.confidence,
+            "outcome_map": entry.outcome_map,
+            "reasons": entry.reasons,
+        }
+    )
 
 
 def build_matches(

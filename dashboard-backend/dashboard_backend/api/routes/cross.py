@@ -2,36 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
-from typing import Annotated, Any
+from collections.abc import Iterator, Sequence
+from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
 from dashboard_backend import keys
-from dashboard_backend.api.deps import RedisDep
+from dashboard_backend.api.csv_export import (
+    CSV_RESPONSE,
+    csv_response,
+    flatten,
+    model_columns,
+    to_csv,
+)
+from dashboard_backend.api.deps import ExportFormat, RedisDep
+from dashboard_backend.api.present import maybe_probability, present_match
+from dashboard_backend.api.schemas import CrossGroup, CrossMarket
 from dashboard_backend.matching.entries import refresh_entry, yes_best_ask, yes_mid
 from dashboard_backend.matching.filters import category_key
 from dashboard_backend.matching.store import MatchStore
-from dashboard_backend.models import MarketDocument, MatchEntry, Model
+from dashboard_backend.models import MarketDocument, MatchEntry
 
 router = APIRouter(tags=["cross-market"])
 
 _FETCH = 200  # base markets whose documents are fetched per round trip
-
-
-class CrossMarket(Model):
-    """The base market of a group, with its current YES prices."""
-
-    id: str
-    question: str
-    category: str | None = None
-    close_time: datetime | None = None
-    url: str = ""
-    liquidity: float = 0.0
-    yes_best_ask: float | None = None
-    yes_mid: float | None = None
-    venue: str = "polymarket"
+# CSV: one row per pair, the base market's columns then the match entry's.
+CSV_COLUMNS = [*model_columns(CrossMarket, "base."), *model_columns(MatchEntry)]
 
 
 def cross_market(doc: MarketDocument) -> CrossMarket:
@@ -43,8 +40,8 @@ def cross_market(doc: MarketDocument) -> CrossMarket:
         close_time=doc.close_time,
         url=doc.url,
         liquidity=doc.liquidity,
-        yes_best_ask=yes_best_ask(doc),
-        yes_mid=yes_mid(doc),
+        yes_best_ask=maybe_probability(yes_best_ask(doc)),
+        yes_mid=maybe_probability(yes_mid(doc)),
         venue=doc.venue,
     )
 
@@ -64,7 +61,7 @@ async def _documents(redis: RedisDep, ids: Sequence[str]) -> dict[str, MarketDoc
     return docs
 
 
-@router.get("/v1/cross-opportunities")
+@router.get("/v1/cross-opportunities", response_model=list[CrossGroup], responses=CSV_RESPONSE)
 async def read_cross_opportunities(
     redis: RedisDep,
     market_id: Annotated[
@@ -78,7 +75,10 @@ async def read_cross_opportunities(
         float, Query(ge=0.0, le=1.0, description="drop matches below this similarity")
     ] = 0.0,
     max_markets: Annotated[int, Query(ge=1, le=1000, description="base markets returned")] = 100,
-) -> list[dict[str, Any]]:
+    format: Annotated[
+        ExportFormat, Query(description="json, or csv with one row per (base, match) pair")
+    ] = "json",
+) -> list[CrossGroup] | Response:
     """Base markets with matches, best similarity first; prices are read from the live catalog.
 
     Markets (base or match) that left the catalog since the matching run are skipped; an empty
@@ -97,7 +97,7 @@ async def read_cross_opportunities(
             lists[base] = entries
     order = sorted(lists, key=lambda b: (-lists[b][0].similarity, b))
     wanted = None if category is None else category_key(category)
-    out: list[dict[str, Any]] = []
+    out: list[CrossGroup] = []
     for start in range(0, len(order), _FETCH):
         chunk = order[start : start + _FETCH]
         ids = list(dict.fromkeys([*chunk, *(e.market_id for b in chunk for e in lists[b])]))
@@ -106,13 +106,24 @@ async def read_cross_opportunities(
             doc = docs.get(base)
             if doc is None or (wanted is not None and category_key(doc.category) != wanted):
                 continue
-            matches = [
-                refresh_entry(e, doc, docs[e.market_id]).to_dict()
-                for e in lists[base]
-                if e.market_id in docs
-            ][:limit]
+            current = [e for e in lists[base] if e.market_id in docs][:limit]
+            matches = tuple(
+                present_match(refresh_entry(e, doc, docs[e.market_id])) for e in current
+            )
             if matches:
-                out.append({"market": cross_market(doc).to_dict(), "matches": matches})
+                out.append(CrossGroup(market=cross_market(doc), matches=matches))
             if len(out) >= max_markets:
-                return out
+                break
+        if len(out) >= max_markets:
+            break
+    if format == "csv":
+        return csv_response(to_csv(pair_rows(out), CSV_COLUMNS), "pairs.csv")
     return out
+
+
+def pair_rows(groups: Sequence[CrossGroup]) -> Iterator[dict[str, object]]:
+    """One flat row per (base, match) pair."""
+    for group in groups:
+        base = flatten(group.market, "base.")
+        for match in group.matches:
+            yield {**base, **flatten(match)}

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from dashboard_backend import keys
 from dashboard_backend.api.deps import RedisDep
+from dashboard_backend.api.schemas import Health
 from dashboard_backend.status import read_status
 
 router = APIRouter(tags=["health"])
@@ -21,8 +20,8 @@ WORKER_STATUS = {
 }
 
 
-@router.get("/healthz")
-async def read_health(redis: RedisDep) -> JSONResponse:
+@router.get("/healthz", response_model=Health)
+async def read_health(redis: RedisDep) -> Health | JSONResponse:
     """Health summary; 503 when Redis cannot be reached."""
     try:
         await redis.ping()
@@ -34,27 +33,26 @@ async def read_health(redis: RedisDep) -> JSONResponse:
         pipe.hlen(keys.CROSS_MATCHES)
         pipe.hlen(keys.OPS_SNAPSHOT)
         catalog_size, embeddings, matched, opportunities = await pipe.execute()
-    workers: dict[str, Any] = {}
+    workers: dict[str, dict[str, str]] = {}
     for name, key in WORKER_STATUS.items():
         workers[name] = await read_status(redis, key)
-    body: dict[str, Any] = {
-        "ok": True,
-        "redis": True,
-        "catalogSize": catalog_size,
-        "lastPoll": workers["poller"].get("lastPoll"),
-        "opportunities": opportunities,
-        "embeddings": embeddings,
-        "embeddingProvider": workers["embedding"].get("provider"),
-        "embeddingModel": workers["embedding"].get("model"),
-        "lastEmbeddingRun": workers["embedding"].get("lastRun"),
-        "marketsWithMatches": matched,
-        "pairs": _int(workers["matching"].get("pairs")),
-        "lastMatchingRun": workers["matching"].get("lastRun"),
-        "lastMatchingDurationSec": _float(workers["matching"].get("lastDuration")),
-        "ws": workers["ws"],
-        "workers": workers,
-    }
-    return JSONResponse(body)
+    return Health(
+        ok=True,
+        redis=True,
+        catalog_size=catalog_size,
+        last_poll=workers["poller"].get("lastPoll"),
+        opportunities=opportunities,
+        embeddings=embeddings,
+        embedding_provider=workers["embedding"].get("provider"),
+        embedding_model=workers["embedding"].get("model"),
+        last_embedding_run=workers["embedding"].get("lastRun"),
+        markets_with_matches=matched,
+        pairs=_int(workers["matching"].get("pairs")),
+        last_matching_run=workers["matching"].get("lastRun"),
+        last_matching_duration_sec=_float(workers["matching"].get("lastDuration")),
+        ws=workers["ws"],
+        workers=workers,
+    )
 
 
 def _int(value: str | None) -> int | None:

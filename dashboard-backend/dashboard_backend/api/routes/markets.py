@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
 from dashboard_backend.api.deps import CatalogDep, OpsDep
+from dashboard_backend.api.present import present_market, present_opportunity
+from dashboard_backend.api.schemas import MarketDetail
 from dashboard_backend.errors import NotFoundError
 from dashboard_backend.opportunities import opportunity_ids_for
 
 router = APIRouter(tags=["markets"])
 
 
-@router.get("/v1/market/{market_id}")
-async def read_market(market_id: str, catalog: CatalogDep, ops: OpsDep) -> dict[str, Any]:
+@router.get("/v1/market/{market_id}", response_model=MarketDetail)
+async def read_market(market_id: str, catalog: CatalogDep, ops: OpsDep) -> MarketDetail:
     """The market document, the top of each outcome's book and its current opportunities."""
     doc = await catalog.get(market_id)
     if doc is None:
         raise NotFoundError(f"market {market_id!r} is not in the catalog")
     books = await catalog.read_books(o.token_id for o in doc.outcomes)
     current = await ops.read_many(opportunity_ids_for([doc]))
-    return {
-        "market": doc.to_dict(),
-        "books": {tid: book.top(10).to_dict() for tid, book in books.items()},
-        "opportunities": [o.to_dict() for o in current.values()],
-    }
+    return MarketDetail(
+        market=present_market(doc),
+        books={tid: book.top(10) for tid, book in books.items()},
+        opportunities=tuple(present_opportunity(o) for o in current.values()),
+    )

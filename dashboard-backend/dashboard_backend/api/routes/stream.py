@@ -33,7 +33,17 @@ def sse_event(event: str, data: str) -> str:
     return f"event: {event}\n{lines}\n"
 
 
-@router.get("/v1/stream")
+# The OpenAPI description of the stream: SSE frames, not JSON.
+STREAM_RESPONSE: dict[int | str, dict[str, object]] = {
+    200: {
+        "description": "Server-Sent Events: `opportunity` (an OpportunityChange), `match` "
+        "(a pair change), `poll` (a poll summary); `: ping` comments keep it open",
+        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+    }
+}
+
+
+@router.get("/v1/stream", response_class=StreamingResponse, responses=STREAM_RESPONSE)
 async def stream_updates(
     request: Request,
     redis: RedisDep,
