@@ -8,6 +8,13 @@ matching path (same search, filters and entries). With one file every market is 
 the others; with two files each market of the first file is matched against the second file's
 markets only. Writes one JSON object per (base, match) pair, best first per base:
 `{"a": base id, "b": match id, "similarity": ..., ...the match entry's fields}`.
+
+Input fields (camelCase, as `redis-cli HGETALL markets:catalog` or `GET /v1/market/{id}` give
+them): required `id`, `conditionId`, `question` and `outcomes` (a list of `{"name", "tokenId"}`,
+with optional `price`, `bestBid`, `bestAsk`); used when present: `eventTitle`, `groupItemTitle`
+(embedded with the question), `category`, `closeTime` (ISO-8601), `eventId`, `url`, `liquidity`
+(filters and the pair's fields). Other fields are ignored. A file with no usable line stops the
+tool with exit code 2 before anything is embedded.
 """
 
 from __future__ import annotations
@@ -132,9 +139,28 @@ async def run(files: Sequence[MarketFile], out: Path, settings: Settings) -> str
     )
 
 
+INPUT_FIELDS = (
+    "each line: one market document (JSON) with at least id, conditionId, question and "
+    'outcomes [{"name", "tokenId"}]'
+)
+
+
+def unusable_files(files: Sequence[MarketFile]) -> list[str]:
+    """One message per file holding no usable market document."""
+    return [
+        f"{f.path}: no usable market document ({len(f.bad_lines)} unreadable lines); {INPUT_FIELDS}"
+        for f in files
+        if not f.docs
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
-    parser = argparse.ArgumentParser(prog="python -m dashboard_backend.match", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m dashboard_backend.match",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("markets", type=Path, help="JSONL market documents")
     parser.add_argument("other", type=Path, nargs="?", help="second file: only pairs across")
     parser.add_argument("--out", type=Path, required=True, help="JSONL pairs written here")
@@ -162,6 +188,11 @@ def main(argv: list[str] | None = None) -> int:
         files = [read_markets(p) for p in paths]
     except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    problems = unusable_files(files)
+    if problems:
+        for problem in problems:
+            print(f"error: {problem}", file=sys.stderr)
         return 2
     try:
         summary = asyncio.run(run(files, args.out, settings))

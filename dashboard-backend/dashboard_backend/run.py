@@ -6,7 +6,9 @@ matching worker (loop) and the API. With REDIS_URL unset it first starts the emb
 hands its URL to every child. With `--demo DIR` it also starts the replay stand-in over the
 recordings in DIR and points every Polymarket URL at it, so nothing needs the network.
 
-A child that exits is restarted after a growing delay; Ctrl-C stops everything.
+The replay stand-in takes a few seconds to load the recordings: the other children start once it
+answers, so the first poll does not begin with retries. A child that exits is restarted after a
+growing delay; Ctrl-C stops everything.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
+
 from dashboard_backend.connections import resolve_redis_url
 from dashboard_backend.settings import Settings, process_settings
 
@@ -29,14 +33,18 @@ log = logging.getLogger("dashboard_backend.run")
 
 # `make demo` polls this many of the ~2,400 recorded markets unless PM_GAMMA_LIMIT is set.
 DEMO_GAMMA_LIMIT = 1000
+# How long the other children wait for a child's readiness URL before starting anyway.
+READY_TIMEOUT_SEC = 120.0
 
 
 @dataclass(frozen=True)
 class Child:
-    """One supervised process: a name and its `python -m` arguments."""
+    """One supervised process: a name, its `python -m` arguments and, when the children after
+    it need it up first, a URL that answers once it is ready."""
 
     name: str
     args: tuple[str, ...]
+    ready_url: str | None = None
 
 
 def plan_children(settings: Settings, demo_dir: Path | None, replay_port: int) -> list[Child]:
@@ -47,6 +55,7 @@ def plan_children(settings: Settings, demo_dir: Path | None, replay_port: int) -
             Child(
                 "replay",
                 ("dashboard_backend.replay", str(demo_dir), "--port", str(replay_port)),
+                ready_url=f"http://127.0.0.1:{replay_port}/markets?limit=1",
             )
         )
     children.append(Child("poller", ("dashboard_backend.workers.poller", "--loop")))
@@ -101,13 +110,48 @@ async def supervise(child: Child, env: dict[str, str], stopping: asyncio.Event) 
         delay = min(delay * 2, 60.0)
 
 
-async def run_all(children: Sequence[Child], env: dict[str, str]) -> None:
-    """Supervise every child until SIGINT/SIGTERM."""
-    stopping = asyncio.Event()
+async def wait_ready(url: str, stopping: asyncio.Event, within: float) -> bool:
+    """Poll `url` until it answers below 500 (True), or until stopping or `within` seconds
+    pass (False)."""
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stopping.set)
-    await asyncio.gather(*(supervise(c, env, stopping) for c in children))
+    deadline = loop.time() + within
+    async with httpx.AsyncClient(timeout=2.0) as http:
+        while not stopping.is_set() and loop.time() < deadline:
+            try:
+                if (await http.get(url)).status_code < 500:
+                    return True
+            except httpx.HTTPError:
+                pass  # not listening yet
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), 0.2)
+    return False
+
+
+async def run_all(
+    children: Sequence[Child],
+    env: dict[str, str],
+    stopping: asyncio.Event | None = None,
+    ready_timeout: float = READY_TIMEOUT_SEC,
+) -> None:
+    """Supervise every child until SIGINT/SIGTERM (or `stopping` is set); a child with a
+    readiness URL gates the children after it."""
+    loop = asyncio.get_running_loop()
+    if stopping is None:
+        stopping = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stopping.set)
+    tasks: list[asyncio.Task[None]] = []
+    for child in children:
+        tasks.append(asyncio.create_task(supervise(child, env, stopping)))
+        if child.ready_url is not None and not stopping.is_set():
+            started = loop.time()
+            if await wait_ready(child.ready_url, stopping, ready_timeout):
+                log.info("%s answers after %.1fs", child.name, loop.time() - started)
+            elif not stopping.is_set():
+                log.warning(
+                    "%s not answering after %.0fs; starting the rest", child.name, ready_timeout
+                )
+    await asyncio.gather(*tasks)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -122,6 +122,7 @@ class Settings(BaseSettings):
     api_host: str = Field("127.0.0.1", description="API bind address")
     api_port: int = Field(8000, ge=1, le=65535, description="API port")
     log_level: str = Field("INFO", description="logging level")
+    log_requests: bool = Field(False, description="log one line per HTTP request the API serves")
 
     @field_validator("openai_api_key")
     @classmethod

@@ -145,3 +145,24 @@ def test_read_markets_keeps_first_of_duplicate_ids(tmp_path: Path) -> None:
     read = read_markets(path)
     assert [d.id for d in read.docs] == ["a1", "a2"]
     assert read.duplicates == 1
+
+
+async def test_a_file_with_no_usable_line_exits_non_zero_naming_the_fields(tmp_path: Path) -> None:
+    good = write_jsonl(tmp_path / "good.jsonl", FIRST)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "1", "question": "no outcomes"}\nnot json\n', encoding="utf-8")
+    out = tmp_path / "pairs.jsonl"
+    async with serve_stub() as stub:
+        code, output = await run_cli(
+            tmp_path, stub.base_url, str(good), str(bad), "--out", str(out)
+        )
+        assert code == 2
+        assert "bad.jsonl: no usable market document (2 unreadable lines)" in output
+        assert "conditionId" in output
+        assert "tokenId" in output
+        assert not out.exists()
+        assert stub.texts == []  # nothing embedded
+        code, output = await run_cli(tmp_path, stub.base_url, "--help")
+        assert code == 0
+        assert "Input fields" in output
+        assert "groupItemTitle" in output

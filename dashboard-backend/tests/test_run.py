@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 from pathlib import Path
 
 import pytest
 
-from dashboard_backend.run import DEMO_GAMMA_LIMIT, child_env, plan_children
+from dashboard_backend.run import (
+    DEMO_GAMMA_LIMIT,
+    Child,
+    child_env,
+    plan_children,
+    run_all,
+    wait_ready,
+)
 from dashboard_backend.settings import Settings
+from tests.conftest import free_port
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_run_starts_every_worker_and_the_api() -> None:
@@ -35,3 +47,38 @@ def test_live_run_keeps_the_configured_venue_urls() -> None:
     env = child_env("redis://127.0.0.1:6379/0", None)
     assert "PM_GAMMA_URL" not in env or "127.0.0.1" not in env["PM_GAMMA_URL"]
     assert env["PYTHONPATH"].split(":")[0].endswith("dashboard-backend")
+
+
+def test_demo_gates_the_workers_on_the_stand_in_answering(tmp_path: Path) -> None:
+    replay = plan_children(Settings(), tmp_path, 9999)[0]
+    assert replay.ready_url == "http://127.0.0.1:9999/markets?limit=1"
+    assert all(c.ready_url is None for c in plan_children(Settings(), None, 9999))
+
+
+async def test_children_after_a_gate_start_once_it_answers(tmp_path: Path) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    out = tmp_path / "probe.txt"
+    children = [
+        Child("late", ("tests.late_child", "serve", str(port), "1.5"), ready_url=url),
+        Child("probe", ("tests.late_child", "probe", url, str(out))),
+    ]
+    env = child_env("redis://unused", None)
+    env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE_ROOT), env["PYTHONPATH"]])
+    stopping = asyncio.Event()
+    task = asyncio.create_task(run_all(children, env, stopping, ready_timeout=30))
+    try:
+        for _ in range(300):
+            if out.exists() and out.read_text():
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        stopping.set()
+        await asyncio.wait_for(task, 30)
+    # Without the gate the probe would start with the late server and find nothing listening.
+    assert out.read_text() == "up"
+
+
+async def test_wait_ready_gives_up_when_nothing_answers() -> None:
+    stopping = asyncio.Event()
+    assert not await wait_ready(f"http://127.0.0.1:{free_port()}/", stopping, within=0.5)
