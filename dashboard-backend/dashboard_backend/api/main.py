@@ -10,7 +10,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from dashboard_backend import __version__
-from dashboard_backend.api.routes import cross, health, history, markets, opportunities, stream, web
+from dashboard_backend.api.routes import (
+    cross,
+    docs,
+    health,
+    history,
+    markets,
+    opportunities,
+    stream,
+    web,
+)
 from dashboard_backend.connections import create_redis, resolve_redis_url
 from dashboard_backend.errors import ApiError
 from dashboard_backend.settings import Settings
@@ -34,7 +43,9 @@ def create_app(settings: Settings) -> FastAPI:
         title="Prediction-market mispricing finder",
         version=__version__,
         lifespan=lifespan,
-        docs_url="/docs",
+        # Served by routes/docs.py from installed files instead of FastAPI's CDN-backed pages.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
 
@@ -53,7 +64,7 @@ def create_app(settings: Settings) -> FastAPI:
             {"detail": "; ".join(messages), "errors": jsonable_errors(exc)}, status_code=422
         )
 
-    for module in (opportunities, history, stream, markets, health, cross, web):
+    for module in (opportunities, history, stream, markets, health, cross, web, docs):
         app.include_router(module.router)
     return app
 

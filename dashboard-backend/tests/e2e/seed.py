@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import redis.asyncio as aioredis
 
+from dashboard_backend.api.present import probability
 from dashboard_backend.catalog import CatalogStore
 from dashboard_backend.embeddings.factory import create_provider
 from dashboard_backend.matching.store import MatchStore
@@ -159,7 +160,9 @@ async def read_seed(redis: aioredis.Redis) -> Seed:
     for base, value in (await MatchStore(redis).read_raw()).items():
         for entry in MatchStore.parse(base, value) or []:
             lo, hi = sorted((base, entry.market_id))
-            pairs[(lo, hi)] = max(pairs.get((lo, hi), 0.0), entry.similarity)
+            # As the API serves it (rounded), which is what the page sorts and filters on.
+            similarity = probability(entry.similarity)
+            pairs[(lo, hi)] = max(pairs.get((lo, hi), 0.0), similarity)
     ops = await OpsStore(redis).read_snapshot()
     return Seed(
         markets=markets,
