@@ -1,18 +1,29 @@
-"""Redis I/O for the market catalog and stored order books."""
+"""Redis I/O for the market catalog and stored order books, whole or one venue at a time.
+
+The catalog (`markets:catalog`) and books (`markets:books`) hold every venue's entries; a venue's
+poll replaces only its own (ids say their venue, see `venues/base.py`) in one MULTI/EXEC, so a
+reader sees the venue's old set or its new one, never a mix, and another venue's entries are never
+touched. A crash before EXEC leaves everything as it was.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Iterable, Mapping
 
 import redis.asyncio as aioredis
-from pydantic import ValidationError
 
 from dashboard_backend import keys
 from dashboard_backend.models import MarketDocument, OrderBook
+from dashboard_backend.stored import StoredValues, parse_one, parse_stored
+from dashboard_backend.venues.base import venue_of
 
 log = logging.getLogger(__name__)
+
+# Hash fields per HSET command in a pipeline (keeps each command a reasonable size).
+_CHUNK = 1000
 
 # Update a market document only if it is still in the catalog, so a late quote update can never
 # resurrect a market that a poll has just removed.
@@ -34,21 +45,31 @@ class CatalogStore:
     def __init__(self, redis: aioredis.Redis):
         self.redis = redis
 
-    async def read_all(self) -> dict[str, MarketDocument]:
-        """Every catalog document; an unreadable entry is logged and skipped."""
+    async def read_all(self, venue: str | None = None) -> StoredValues[MarketDocument]:
+        """Every catalog document (one venue's when given); unreadable entries are skipped."""
         raw: dict[str, str] = await self.redis.hgetall(keys.CATALOG)
-        docs: dict[str, MarketDocument] = {}
-        for market_id, value in raw.items():
-            try:
-                docs[market_id] = MarketDocument.from_json(value)
-            except ValidationError:
-                log.warning("skipping unreadable catalog entry %s", market_id)
-        return docs
+        if venue is not None:
+            raw = {mid: v for mid, v in raw.items() if venue_of(mid) == venue}
+        return parse_stored(raw, MarketDocument.from_json, "catalog entries")
 
     async def get(self, market_id: str) -> MarketDocument | None:
-        """One document, or None."""
-        raw = await self.redis.hget(keys.CATALOG, market_id)
-        return MarketDocument.from_json(raw) if raw else None
+        """One document, or None (absent or unreadable)."""
+        return (await self.get_many([market_id])).get(market_id)
+
+    async def get_many(self, market_ids: Iterable[str]) -> StoredValues[MarketDocument]:
+        """The documents of these ids (absent or unreadable ones are missing)."""
+        ids = list(dict.fromkeys(market_ids))
+        if not ids:
+            return StoredValues()
+        values = await self.redis.hmget(keys.CATALOG, ids)
+        return parse_stored(
+            dict(zip(ids, values, strict=True)), MarketDocument.from_json, "catalog entries"
+        )
+
+    async def ids(self, venue: str | None = None) -> set[str]:
+        """The market ids in the catalog (one venue's when given)."""
+        all_ids: list[str] = await self.redis.hkeys(keys.CATALOG)
+        return {m for m in all_ids if venue is None or venue_of(m) == venue}
 
     async def size(self) -> int:
         """Number of markets in the catalog."""
@@ -67,8 +88,8 @@ class CatalogStore:
         tmp = keys.tmp_key(keys.CATALOG, uuid.uuid4().hex)
         items = list(docs.items())
         async with self.redis.pipeline(transaction=False) as pipe:
-            for start in range(0, len(items), 1000):
-                chunk = items[start : start + 1000]
+            for start in range(0, len(items), _CHUNK):
+                chunk = items[start : start + _CHUNK]
                 pipe.hset(tmp, mapping={mid: doc.to_json() for mid, doc in chunk})
             pipe.expire(tmp, 600)
             await pipe.execute()
@@ -76,6 +97,17 @@ class CatalogStore:
             pipe.rename(tmp, keys.CATALOG)
             pipe.persist(keys.CATALOG)
             await pipe.execute()
+
+    async def replace_venue(self, venue: str, docs: Mapping[str, MarketDocument]) -> set[str]:
+        """Make `docs` exactly the venue's markets, in one transaction; returns the removed ids.
+
+        Other venues' markets are left as they are.
+        """
+        removed = await self.ids(venue) - set(docs)
+        await self._replace_fields(
+            keys.CATALOG, {mid: doc.to_json() for mid, doc in docs.items()}, removed
+        )
+        return removed
 
     async def update_existing(self, docs: Iterable[MarketDocument]) -> int:
         """Overwrite documents that are still in the catalog; returns how many were written."""
@@ -93,17 +125,73 @@ class CatalogStore:
         if mapping:
             await self.redis.hset(keys.BOOKS, mapping=mapping)
 
-    async def read_books(self, token_ids: Iterable[str]) -> dict[str, OrderBook]:
-        """Stored books for these tokens (missing ones are absent)."""
-        ids = list(token_ids)
-        if not ids:
-            return {}
-        values = await self.redis.hmget(keys.BOOKS, ids)
-        return {tid: OrderBook.from_json(v) for tid, v in zip(ids, values, strict=True) if v}
-
-    async def prune_books(self, keep_tokens: set[str]) -> None:
-        """Drop stored books of tokens no longer in the catalog."""
+    async def replace_venue_books(
+        self, venue: str, books: Iterable[OrderBook], keep_tokens: set[str], depth: int = 20
+    ) -> None:
+        """Store these books and drop the venue's stored books of tokens not in `keep_tokens`."""
+        mapping = {b.token_id: b.top(depth).to_json() for b in books}
         stored: list[str] = await self.redis.hkeys(keys.BOOKS)
-        stale = [t for t in stored if t not in keep_tokens]
-        if stale:
-            await self.redis.hdel(keys.BOOKS, *stale)
+        stale = {t for t in stored if venue_of(t) == venue and t not in keep_tokens}
+        await self._replace_fields(keys.BOOKS, mapping, stale)
+
+    async def read_books(self, token_ids: Iterable[str]) -> StoredValues[OrderBook]:
+        """Stored books for these tokens (missing or unreadable ones are absent)."""
+        ids = list(dict.fromkeys(token_ids))
+        if not ids:
+            return StoredValues()
+        values = await self.redis.hmget(keys.BOOKS, ids)
+        return parse_stored(dict(zip(ids, values, strict=True)), OrderBook.from_json, "books")
+
+    # --- rolling coverage (a venue whose poll walks a window of its listing) --------------------
+
+    async def rolling_offset(self, venue: str) -> int:
+        """Where the venue's next rolling poll starts in its listing."""
+        raw = await self.redis.get(keys.rolling_offset(venue))
+        return int(raw) if raw and str(raw).isdigit() else 0
+
+    async def set_rolling_offset(self, venue: str, offset: int) -> None:
+        """Remember where the next rolling poll starts."""
+        await self.redis.set(keys.rolling_offset(venue), offset)
+
+    async def mark_seen(
+        self, venue: str, market_ids: Iterable[str], when: float
+    ) -> dict[str, float]:
+        """Record that these markets were seen at `when`; returns every market's last sighting."""
+        key = keys.catalog_last_seen(venue)
+        ids = list(market_ids)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            if ids:
+                pipe.zadd(key, dict.fromkeys(ids, when))
+            pipe.zrange(key, 0, -1, withscores=True)
+            *_, seen = await pipe.execute()
+        return {str(mid): float(ts) for mid, ts in seen}
+
+    async def forget_seen(self, venue: str, market_ids: Iterable[str]) -> None:
+        """Drop the sightings of markets no longer kept."""
+        ids = list(market_ids)
+        if ids:
+            await self.redis.zrem(keys.catalog_last_seen(venue), *ids)
+
+    # --- the markets whose full books a venue keeps fresh ---------------------------------------
+
+    async def set_watch(self, venue: str, market_ids: Iterable[str]) -> None:
+        """Record the venue's watched markets (by priority) for its websocket ingest."""
+        await self.redis.set(keys.book_watch(venue), json.dumps(list(market_ids)))
+
+    async def watch(self, venue: str) -> list[str]:
+        """The venue's watched markets ([] when none or unreadable)."""
+        raw = await self.redis.get(keys.book_watch(venue))
+        value = parse_one(keys.book_watch(venue), raw, json.loads, "watch lists")
+        return [str(m) for m in value] if isinstance(value, list) else []
+
+    async def _replace_fields(self, key: str, mapping: Mapping[str, str], drop: set[str]) -> None:
+        items = list(mapping.items())
+        stale = sorted(drop - mapping.keys())
+        if not items and not stale:
+            return
+        async with self.redis.pipeline(transaction=True) as pipe:
+            for start in range(0, len(items), _CHUNK):
+                pipe.hset(key, mapping=dict(items[start : start + _CHUNK]))
+            for start in range(0, len(stale), _CHUNK):
+                pipe.hdel(key, *stale[start : start + _CHUNK])
+            await pipe.execute()

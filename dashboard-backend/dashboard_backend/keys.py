@@ -4,10 +4,6 @@ from __future__ import annotations
 
 # Market catalog: hash marketId -> MarketDocument JSON (camelCase).
 CATALOG = "markets:catalog"
-# Rolling coverage: sorted set marketId -> unix time last seen by a poll.
-CATALOG_LAST_SEEN = "markets:last_seen"
-# Rolling coverage: the Gamma offset the next rolling poll starts from.
-POLLER_ROLLING_OFFSET = "poller:rolling_offset"
 # Top levels of each token's order book: hash tokenId -> OrderBook JSON.
 BOOKS = "markets:books"
 # Embeddings: hash marketId -> MarketEmbedding JSON.
@@ -28,11 +24,9 @@ MATCH_UPDATES = "matches:updates"
 # Pub/sub: one JSON summary per completed poll (so clients see every poll, even a quiet one).
 POLL_UPDATES = "polls:updates"
 
-# Worker status hashes (field -> value), read by /healthz.
-STATUS_POLLER = "status:poller"
+# Worker status hashes (field -> value), read by /healthz; pollers and ingests have one per venue.
 STATUS_EMBEDDING = "status:embedding"
 STATUS_MATCHING = "status:matching"
-STATUS_WS = "status:ws"
 
 # Prefix for build-then-rename temporary keys; never read by anyone.
 TMP_PREFIX = "tmp:"
@@ -41,3 +35,28 @@ TMP_PREFIX = "tmp:"
 def tmp_key(key: str, token: str) -> str:
     """A private temporary key beside `key`, renamed over it when complete."""
     return f"{TMP_PREFIX}{key}:{token}"
+
+
+def catalog_last_seen(venue: str) -> str:
+    """Rolling coverage: sorted set marketId -> unix time a venue's poll last saw it."""
+    return f"markets:last_seen:{venue}"
+
+
+def rolling_offset(venue: str) -> str:
+    """Rolling coverage: the listing offset a venue's next rolling poll starts from."""
+    return f"poller:rolling_offset:{venue}"
+
+
+def book_watch(venue: str) -> str:
+    """The markets whose full books a venue keeps fresh (JSON list of market ids, by priority)."""
+    return f"books:watch:{venue}"
+
+
+def status_poller(venue: str) -> str:
+    """A venue poller's status hash."""
+    return f"status:poller:{venue}"
+
+
+def status_ws(venue: str) -> str:
+    """A venue websocket ingest's status hash."""
+    return f"status:ws:{venue}"

@@ -83,6 +83,14 @@ class MarketDocument(Model):
     fee_rate: float | None = None  # market's own taker fee rate when the venue states it
     accepting_orders: bool = True
     updated_at: datetime | None = None  # when our ingest last refreshed this document
+    # Structured terms some venues state (Kalshi), kept faithful to the wire for matching:
+    rules: str | None = None  # full resolution rules text
+    strike_type: str | None = None  # e.g. "greater_or_equal", "between", "custom"
+    floor_strike: float | None = None
+    cap_strike: float | None = None
+    series_ticker: str | None = None
+    expiration_time: datetime | None = None  # when the outcome is expected to be determined
+    yes_sub_title: str | None = None  # what YES stands for; context, never an outcome name
     signature: str = ""
 
     @property

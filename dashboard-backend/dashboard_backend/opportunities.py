@@ -1,4 +1,4 @@
-"""Intra-market opportunities on Polymarket: binary buy-both, binary split-sell, negRisk buy-all.
+"""Intra-market opportunities on any venue: binary buy-both, binary split-sell, negRisk buy-all.
 
 Pure functions over catalog documents and order books (no I/O). Opportunity ids are
 deterministic, one per kind and market (or negRisk group), so a recomputation replaces or
@@ -17,7 +17,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from dashboard_backend.book_walk import Side, WalkResult, walk_books
-from dashboard_backend.fees import FeeTable
 from dashboard_backend.models import (
     BookLevel,
     Leg,
@@ -26,6 +25,7 @@ from dashboard_backend.models import (
     OpportunityKind,
     OrderBook,
 )
+from dashboard_backend.venues.base import FeeModel
 
 BUY_BOTH: OpportunityKind = "binary_buy_both"
 SPLIT_SELL: OpportunityKind = "binary_split_sell"
@@ -105,7 +105,7 @@ def affected_markets(
 def find_opportunities(
     markets: Iterable[MarketDocument],
     books: Mapping[str, OrderBook],
-    fees: FeeTable,
+    fees: FeeModel,
     now: datetime,
     min_profit: float = 0.0,
 ) -> dict[str, Opportunity]:
@@ -141,14 +141,14 @@ def find_opportunities(
 
 
 def binary_buy_both(
-    doc: MarketDocument, books: Mapping[str, OrderBook], fees: FeeTable, now: datetime
+    doc: MarketDocument, books: Mapping[str, OrderBook], fees: FeeModel, now: datetime
 ) -> Opportunity | None:
     """Buy one share of each outcome of a binary market at the asks, for less than $1."""
     return _binary(doc, books, fees, now, "buy")
 
 
 def binary_split_sell(
-    doc: MarketDocument, books: Mapping[str, OrderBook], fees: FeeTable, now: datetime
+    doc: MarketDocument, books: Mapping[str, OrderBook], fees: FeeModel, now: datetime
 ) -> Opportunity | None:
     """Split $1 into both outcomes of a binary market and sell both at the bids, for more."""
     return _binary(doc, books, fees, now, "sell")
@@ -157,7 +157,7 @@ def binary_split_sell(
 def _binary(
     doc: MarketDocument,
     books: Mapping[str, OrderBook],
-    fees: FeeTable,
+    fees: FeeModel,
     now: datetime,
     side: Side,
 ) -> Opportunity | None:
@@ -178,6 +178,7 @@ def _binary(
     min_size = max(_min_size(doc, book_a), _min_size(doc, book_b))
     kind = BUY_BOTH if side == "buy" else SPLIT_SELL
     return _opportunity(
+        fees=fees,
         kind=kind,
         key=doc.id,
         walk=walk,
@@ -196,7 +197,7 @@ def negrisk_buy_all(
     key: str,
     members: Sequence[MarketDocument],
     books: Mapping[str, OrderBook],
-    fees: FeeTable,
+    fees: FeeModel,
     now: datetime,
 ) -> Opportunity | None:
     """Buy YES on every market of a negRisk group for less than $1 (exactly one pays $1).
@@ -241,6 +242,7 @@ def negrisk_buy_all(
         return None
     head = ordered[0]
     return _opportunity(
+        fees=fees,
         kind=NEGRISK_BUY_ALL,
         key=key,
         walk=walk,
@@ -262,6 +264,7 @@ def _min_size(doc: MarketDocument, book: OrderBook) -> float:
 
 def _opportunity(
     *,
+    fees: FeeModel,
     kind: OpportunityKind,
     key: str,
     walk: WalkResult,
@@ -278,7 +281,12 @@ def _opportunity(
     # Every leg is one order of `size` shares, so the largest minimum among legs binds.
     if walk.size < min_size - 1e-9:
         return None
-    profit = round(walk.profit, _DIGITS)
+    # Each leg is one order, charged by its venue's rounding rule (Kalshi: up to the cent).
+    charged = sum(
+        fees.schedule_for(doc).settle(fill.fees) for doc, fill in zip(docs, walk.legs, strict=True)
+    )
+    exact_profit = walk.profit + walk.fees - charged
+    profit = round(exact_profit, _DIGITS)
     edge = round(walk.edge, _DIGITS)
     if profit <= 0.0 or edge <= 0.0:
         return None  # sub-micro-dollar "edges" are rounding noise, not opportunities
@@ -309,10 +317,10 @@ def _opportunity(
         url=url,
         legs=legs,
         edge=edge,
-        avg_edge=round(walk.profit / walk.size, _DIGITS),
+        avg_edge=round(exact_profit / walk.size, _DIGITS),
         size=round(walk.size, _DIGITS),
         cost=round(cost, _DIGITS),
-        fees=round(walk.fees, _DIGITS),
+        fees=round(charged, _DIGITS),
         expected_profit=profit,
         detected_at=now,
     )

@@ -9,11 +9,11 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
 import redis.asyncio as aioredis
-from pydantic import ValidationError
 
 from dashboard_backend import keys
 from dashboard_backend.changes import OpportunityChange, diff_snapshots
 from dashboard_backend.models import Opportunity
+from dashboard_backend.stored import StoredValues, parse_stored
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +25,18 @@ class OpsStore:
         self.redis = redis
         self.history_retention = history_retention
 
-    async def read_snapshot(self) -> dict[str, Opportunity]:
-        """Every current opportunity by id; unreadable entries are skipped."""
+    async def read_snapshot(self, venue: str | None = None) -> dict[str, Opportunity]:
+        """Every current opportunity by id (one venue's when given); unreadable ones skipped."""
         raw: dict[str, str] = await self.redis.hgetall(keys.OPS_SNAPSHOT)
-        return self._parse(raw)
+        parsed = self._parse(raw)
+        if venue is None:
+            return parsed
+        return {oid: op for oid, op in parsed.items() if op.venue == venue}
+
+    async def count(self) -> int:
+        """Number of current opportunities."""
+        n: int = await self.redis.hlen(keys.OPS_SNAPSHOT)
+        return n
 
     async def read_many(self, ids: Iterable[str]) -> dict[str, Opportunity]:
         """Current opportunities among `ids`."""
@@ -39,14 +47,8 @@ class OpsStore:
         return self._parse({i: v for i, v in zip(wanted, values, strict=True) if v})
 
     @staticmethod
-    def _parse(raw: Mapping[str, str]) -> dict[str, Opportunity]:
-        out: dict[str, Opportunity] = {}
-        for oid, value in raw.items():
-            try:
-                out[oid] = Opportunity.from_json(value)
-            except ValidationError:
-                log.warning("skipping unreadable opportunity %s", oid)
-        return out
+    def _parse(raw: Mapping[str, str]) -> StoredValues[Opportunity]:
+        return parse_stored(raw, Opportunity.from_json, "opportunities")
 
     async def replace_all(
         self, new: Mapping[str, Opportunity], now: datetime | None = None
@@ -66,6 +68,16 @@ class OpsStore:
             await pipe.execute()
         return changes
 
+    async def replace_venue(
+        self, venue: str, new: Mapping[str, Opportunity], now: datetime | None = None
+    ) -> list[OpportunityChange]:
+        """Make `new` exactly the venue's opportunities (others untouched), in one transaction."""
+        now = now or datetime.now(UTC)
+        old = await self.read_snapshot(venue)
+        changes = diff_snapshots(old, new, now)
+        await self._write_changes(changes)
+        return changes
+
     async def apply_scoped(
         self,
         scope: Iterable[str],
@@ -83,8 +95,13 @@ class OpsStore:
         if old is None:
             old = await self.read_many(scope_ids)
         changes = diff_snapshots(old, new, now, scope=scope_ids)
+        await self._write_changes(changes)
+        return changes
+
+    async def _write_changes(self, changes: list[OpportunityChange]) -> None:
+        """Apply appeared / changed / disappeared entries, history and publish in one MULTI."""
         if not changes:
-            return changes
+            return
         async with self.redis.pipeline(transaction=True) as pipe:
             for ch in changes:
                 if ch.action == "disappeared":
@@ -93,7 +110,6 @@ class OpsStore:
                     pipe.hset(keys.OPS_SNAPSHOT, ch.id, ch.opportunity.to_json())
             self._queue_history_and_publish(pipe, changes)
             await pipe.execute()
-        return changes
 
     def _queue_history_and_publish(
         self, pipe: aioredis.client.Pipeline, changes: list[OpportunityChange]
@@ -133,20 +149,30 @@ class OpsStore:
             batch = await self.redis.xrevrange(keys.OPS_HISTORY, max=last, min=min_id, count=500)
             if not batch:
                 return out, None
-            for entry_id, fields in batch:
+            wanted = {
+                entry_id: fields.get("data")
+                for entry_id, fields in batch
+                if market_id is None or market_id in _markets_of(fields)
+            }
+            parsed = parse_stored(wanted, OpportunityChange.from_json, "history entries")
+            for entry_id, _ in batch:
                 last_id = entry_id
-                if market_id is not None and market_id not in json.loads(
-                    fields.get("markets", "[]")
-                ):
+                change = parsed.get(entry_id)
+                if change is None:
                     continue
-                try:
-                    out.append(OpportunityChange.from_json(fields["data"]))
-                except (ValidationError, KeyError):
-                    log.warning("skipping unreadable history entry %s", entry_id)
-                    continue
+                out.append(change)
                 if len(out) >= limit:
                     return out, entry_id
             if len(batch) < 500:
                 return out, None
             last = "(" + batch[-1][0]
         return out, last_id
+
+
+def _markets_of(fields: Mapping[str, str]) -> list[str]:
+    """The market ids a history entry names (none when the field is unreadable)."""
+    try:
+        value = json.loads(fields.get("markets", "[]"))
+    except ValueError:
+        return []
+    return [str(m) for m in value] if isinstance(value, list) else []

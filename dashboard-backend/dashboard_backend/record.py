@@ -1,16 +1,19 @@
-"""Record live Polymarket responses into a directory the replay server can serve.
+"""Record live venue responses into a directory the replay server can serve.
 
-`python -m dashboard_backend.record OUT_DIR [--gamma-url URL] [--clob-url URL] [--limit N]
-[--page-size N] [--books-batch N]` fetches the N most active open markets from Gamma
-(`/markets`, ordered by volume24hr; `/markets/keyset` when N exceeds the 2,100 offset limit),
-their events (`/events?id=...`) and the CLOB books of their tokens (`POST /books`), and writes
-every response body exactly as received:
+`python -m dashboard_backend.record OUT_DIR [--venue NAME ...] [--limit N] [--books N]` runs each
+venue's own clients (the same paginators and retries the poller uses) over one HTTP client whose
+response hook writes every successful response body exactly as received:
 
     OUT_DIR/gamma/markets-0000.json ...   OUT_DIR/gamma/events-0000.json ...
-    OUT_DIR/clob/books-0000.json ...      OUT_DIR/manifest.json
+    OUT_DIR/clob/books-0000.json ...      OUT_DIR/kalshi/events-0000.json ...
+    OUT_DIR/kalshi/orderbooks/TICKER.json ...                       OUT_DIR/manifest.json
 
-Requests are retried on 429/5xx/timeouts (honouring Retry-After). Each file is written to a
-temporary name and renamed, so an interrupted run never leaves a half-written file.
+Polymarket: the N most active open markets (Gamma `/markets`, `/markets/keyset` past the 2,100
+offset limit), their events and the CLOB books of every token. Kalshi: N open markets (events with
+nested markets, cursor pages, parlays excluded) and the order books of the first `--books` of them
+(a Kalshi order book does not name its market, so its file is named by ticker). Requests are
+retried on 429/5xx/timeouts (honouring Retry-After). Each file is written to a temporary name and
+renamed, so an interrupted run never leaves a half-written file.
 """
 
 from __future__ import annotations
@@ -20,33 +23,34 @@ import asyncio
 import json
 import logging
 import sys
-from dataclasses import asdict, dataclass
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
 
 from dashboard_backend.logs import configure_logging
-from dashboard_backend.retry import RetryPolicy, raise_for_status, with_retries
-from dashboard_backend.settings import load_settings
+from dashboard_backend.settings import Settings, load_settings
+from dashboard_backend.venues.polymarket.gamma import GammaClient
+from dashboard_backend.venues.registry import create_venue, enabled_specs
 
 log = logging.getLogger(__name__)
 
-MAX_OFFSET = 2100
-KEYSET_PAGE = 100
-EVENTS_PER_REQUEST = 20
+# Kalshi order books fetched by default (each is one request under the rate limit).
+DEFAULT_BOOKS = 200
 
 
 @dataclass
 class RecordSummary:
-    """What a recording holds."""
+    """What a recording holds (distinct records across every saved file)."""
 
     markets: int = 0
     events: int = 0
     books: int = 0
     files: int = 0
-    skipped_records: int = 0
+    venues: list[str] = field(default_factory=list)
 
 
 def _write(path: Path, body: bytes) -> None:
@@ -56,132 +60,106 @@ def _write(path: Path, body: bytes) -> None:
     tmp.replace(path)
 
 
-def _str_list(value: object) -> list[str]:
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return []
-    return [str(v) for v in value] if isinstance(value, list) else []
+def file_name(path: str) -> tuple[str, str | None]:
+    """(kind, fixed name) of a response by request path: `gamma/markets`, `kalshi/orderbooks`..."""
+    if "/trade-api/" in path:
+        rest = path.split("/trade-api/", 1)[1].split("/", 1)[-1]  # drop the API version
+        parts = rest.strip("/").split("/")
+        if parts[0] == "markets" and parts[-1] == "orderbook" and len(parts) == 3:
+            return "kalshi/orderbooks", f"{parts[1]}.json"
+        return f"kalshi/{parts[0]}", None
+    if path.rstrip("/").endswith(("/books", "/book")):
+        return "clob/books", None
+    head = path.strip("/").split("/")[0] or "root"
+    return f"gamma/{head}", None
 
 
-class Recorder:
-    """Fetches and writes one recording; created with its HTTP client and policy."""
+class ResponseRecorder:
+    """An httpx response hook saving every successful body and counting what it holds."""
 
-    def __init__(
-        self,
-        client: httpx.AsyncClient,
-        out_dir: Path,
-        gamma_url: str,
-        clob_url: str,
-        policy: RetryPolicy,
-    ) -> None:
-        self.client = client
+    def __init__(self, out_dir: Path) -> None:
         self.out = out_dir
-        self.gamma = gamma_url.rstrip("/")
-        self.clob = clob_url.rstrip("/")
-        self.policy = policy
-        self.summary = RecordSummary()
+        self.files = 0
+        self._sequence: dict[str, int] = defaultdict(int)
+        self.ids: dict[str, set[str]] = defaultdict(set)
 
-    async def _fetch(self, what: str, method: str, url: str, **kwargs: Any) -> bytes:
-        async def call() -> bytes:
-            response = await self.client.request(method, url, **kwargs)
-            raise_for_status(response)
-            return response.content
+    async def __call__(self, response: httpx.Response) -> None:
+        body = await response.aread()
+        if response.status_code >= 400:
+            return
+        kind, fixed = file_name(response.request.url.path)
+        name = fixed or f"{kind.rsplit('/', 1)[-1]}-{self._sequence[kind]:04d}.json"
+        self._sequence[kind] += 1
+        _write(self.out / kind / name if fixed else self.out / kind.rsplit("/", 1)[0] / name, body)
+        self.files += 1
+        try:
+            self._count(kind, fixed, json.loads(body))
+        except ValueError:
+            log.warning("record: %s is not JSON; saved as received", response.request.url)
 
-        return await with_retries(call, self.policy, what)
+    def _count(self, kind: str, fixed: str | None, data: object) -> None:
+        if kind == "kalshi/orderbooks" and fixed:
+            self.ids["books"].add("kalshi:" + fixed.removesuffix(".json"))
+            return
+        items = data.get(kind.split("/")[-1]) if isinstance(data, dict) else data
+        if not isinstance(items, list):
+            items = [data]
+        for item in items:
+            if not isinstance(item, dict):
+                continue
+            if kind == "clob/books" and item.get("asset_id"):
+                self.ids["books"].add(str(item["asset_id"]))
+            elif kind == "gamma/markets" and item.get("id") is not None:
+                self.ids["markets"].add(str(item["id"]))
+            elif kind == "gamma/events" and item.get("id") is not None:
+                self.ids["events"].add(str(item["id"]))
+            elif kind == "kalshi/events" and item.get("event_ticker"):
+                self.ids["events"].add("kalshi:" + str(item["event_ticker"]))
+                for market in item.get("markets") or []:
+                    if isinstance(market, dict) and market.get("ticker"):
+                        self.ids["markets"].add("kalshi:" + str(market["ticker"]))
+            elif kind == "kalshi/markets" and item.get("ticker"):
+                self.ids["markets"].add("kalshi:" + str(item["ticker"]))
 
-    def _save(self, name: str, body: bytes) -> Any:
-        _write(self.out / name, body)
-        self.summary.files += 1
-        return json.loads(body)
 
-    async def record_markets(self, limit: int, page_size: int) -> list[dict[str, Any]]:
-        """Fetch and save the `limit` most active open markets; returns the usable ones."""
-        base = {"active": "true", "closed": "false", "order": "volume24hr", "ascending": "false"}
-        markets: list[dict[str, Any]] = []
-        keyset = limit > MAX_OFFSET
-        cursor: str | None = None
-        page = 0
-        while len(markets) < limit:
-            size = min(KEYSET_PAGE if keyset else page_size, limit - len(markets))
-            params = {**base, "limit": str(size)}
-            if keyset:
-                if cursor:
-                    params["after_cursor"] = cursor
-                url = f"{self.gamma}/markets/keyset"
-            else:
-                params["offset"] = str(len(markets))
-                url = f"{self.gamma}/markets"
-            data = self._save(
-                f"gamma/markets-{page:04d}.json",
-                await self._fetch("gamma markets", "GET", url, params=params),
-            )
-            page += 1
-            items = data.get("markets", []) if isinstance(data, dict) else data
-            items = items if isinstance(items, list) else []
-            usable = [m for m in items if isinstance(m, dict) and m.get("id") is not None]
-            self.summary.skipped_records += len(items) - len(usable)
-            markets += usable
-            cursor = data.get("next_cursor") if isinstance(data, dict) else None
-            if len(items) < size or (keyset and not cursor):
-                break
-            if not keyset and len(markets) >= MAX_OFFSET:
-                break  # offset paging ends here; --limit above 2100 uses keyset instead
-        self.summary.markets = len(markets)
-        return markets
-
-    async def record_events(self, markets: list[dict[str, Any]]) -> None:
-        """Fetch and save the events of the recorded markets."""
-        ids: list[str] = []
-        for m in markets:
-            events = m.get("events")
-            if isinstance(events, list) and events and isinstance(events[0], dict):
-                eid = events[0].get("id")
-                if eid is not None and str(eid) not in ids:
-                    ids.append(str(eid))
-        for n, start in enumerate(range(0, len(ids), EVENTS_PER_REQUEST)):
-            chunk = ids[start : start + EVENTS_PER_REQUEST]
-            params = [("id", i) for i in chunk] + [("limit", str(len(chunk)))]
-            body = await self._fetch("gamma events", "GET", f"{self.gamma}/events", params=params)
-            data = self._save(f"gamma/events-{n:04d}.json", body)
-            self.summary.events += len(data) if isinstance(data, list) else 0
-
-    async def record_books(self, markets: list[dict[str, Any]], batch: int) -> None:
-        """Fetch and save the CLOB books of every token of the recorded markets."""
-        tokens = [t for m in markets for t in _str_list(m.get("clobTokenIds"))]
-        for n, start in enumerate(range(0, len(tokens), batch)):
-            payload = [{"token_id": t} for t in tokens[start : start + batch]]
-            body = await self._fetch("clob books", "POST", f"{self.clob}/books", json=payload)
-            data = self._save(f"clob/books-{n:04d}.json", body)
-            self.summary.books += len(data) if isinstance(data, list) else 0
+async def record_venue(
+    name: str, settings: Settings, http: httpx.AsyncClient, limit: int, books: int
+) -> None:
+    """Walk one venue's listing and books through its own clients (the hook saves them)."""
+    venue = create_venue(name, settings, http)
+    fetch = await venue.markets.fetch_catalog(limit)
+    if isinstance(venue.markets, GammaClient):
+        await venue.markets.fetch_events(d.event_id for d in fetch.markets if d.event_id)
+    markets = fetch.markets if venue.poll.full_books else fetch.markets[:books]
+    await venue.books.fetch_books([o.token_id for d in markets for o in d.outcomes])
+    log.info("record: %s: %d markets, books of %d", name, len(fetch.markets), len(markets))
 
 
 async def record(
     out_dir: Path,
-    gamma_url: str,
-    clob_url: str,
+    settings: Settings,
     *,
+    venues: Sequence[str] = (),
     limit: int = 200,
-    page_size: int = 100,
-    books_batch: int = 100,
-    policy: RetryPolicy | None = None,
-    http_timeout: float = 10.0,
+    books: int = DEFAULT_BOOKS,
 ) -> RecordSummary:
-    """Record markets, events and books into `out_dir`; returns what was written."""
-    async with httpx.AsyncClient(timeout=http_timeout) as client:
-        recorder = Recorder(client, out_dir, gamma_url, clob_url, policy or RetryPolicy())
-        markets = await recorder.record_markets(limit, page_size)
-        await recorder.record_events(markets)
-        await recorder.record_books(markets, books_batch)
-    manifest = {
-        "fetched_at": datetime.now(UTC).isoformat(),
-        "gamma_url": gamma_url,
-        "clob_url": clob_url,
-        **asdict(recorder.summary),
-    }
+    """Record the venues (default: every enabled one) into `out_dir`; returns what was written."""
+    names = list(venues) or [s.name for s in enabled_specs(settings)]
+    recorder = ResponseRecorder(out_dir)
+    timeout = httpx.Timeout(settings.pm_http_timeout_sec)
+    async with httpx.AsyncClient(timeout=timeout, event_hooks={"response": [recorder]}) as http:
+        for name in names:
+            await record_venue(name, settings, http, limit, books)
+    summary = RecordSummary(
+        markets=len(recorder.ids["markets"]),
+        events=len(recorder.ids["events"]),
+        books=len(recorder.ids["books"]),
+        files=recorder.files,
+        venues=names,
+    )
+    manifest = {"fetched_at": datetime.now(UTC).isoformat(), **asdict(summary)}
     _write(out_dir / "manifest.json", json.dumps(manifest, indent=2).encode())
-    return recorder.summary
+    return summary
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -189,27 +167,15 @@ def main(argv: list[str] | None = None) -> None:
     settings = load_settings()
     parser = argparse.ArgumentParser(prog="python -m dashboard_backend.record")
     parser.add_argument("out_dir", type=Path, help="directory to write the recording to")
-    parser.add_argument("--gamma-url", default=settings.pm_gamma_url, help="Gamma base URL")
-    parser.add_argument("--clob-url", default=settings.pm_clob_url, help="CLOB base URL")
+    parser.add_argument(
+        "--venue", action="append", default=[], help="venue to record (repeatable; default all)"
+    )
     parser.add_argument("--limit", type=int, default=settings.pm_gamma_limit, help="markets")
-    parser.add_argument("--page-size", type=int, default=settings.pm_gamma_page_size)
-    parser.add_argument("--books-batch", type=int, default=settings.pm_books_batch)
+    parser.add_argument("--books", type=int, default=DEFAULT_BOOKS, help="Kalshi books")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     configure_logging(settings.log_level)
-    policy = RetryPolicy(
-        settings.pm_max_retries, settings.pm_backoff_base_sec, settings.pm_backoff_max_sec
-    )
     summary = asyncio.run(
-        record(
-            args.out_dir,
-            args.gamma_url,
-            args.clob_url,
-            limit=args.limit,
-            page_size=args.page_size,
-            books_batch=args.books_batch,
-            policy=policy,
-            http_timeout=settings.pm_http_timeout_sec,
-        )
+        record(args.out_dir, settings, venues=args.venue, limit=args.limit, books=args.books)
     )
     log.info("recorded into %s: %s", args.out_dir, summary)
 

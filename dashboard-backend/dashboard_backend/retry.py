@@ -14,11 +14,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import httpx
 
 from dashboard_backend.errors import PermanentUpstreamError, RetryableUpstreamError, UpstreamError
+
+if TYPE_CHECKING:
+    from dashboard_backend.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +72,15 @@ def raise_for_status(response: httpx.Response) -> None:
     )
 
 
+def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random | None = None) -> float:
+    """Jittered exponential backoff: uniform in [d/2, d] with d = min(cap, base * 2^attempt).
+
+    `attempt` counts from 0 (the first retry or reconnect waits about `base`).
+    """
+    delay = min(cap, base * 2.0 ** min(attempt, 30))
+    return delay * (0.5 + (rng or random).random() / 2)
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """How many times and how long to retry."""
@@ -77,12 +89,20 @@ class RetryPolicy:
     base_delay: float = 0.5
     max_delay: float = 30.0
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RetryPolicy:
+        """The policy of PM_MAX_RETRIES / PM_BACKOFF_BASE_SEC / PM_BACKOFF_MAX_SEC."""
+        return cls(
+            max_retries=settings.pm_max_retries,
+            base_delay=settings.pm_backoff_base_sec,
+            max_delay=settings.pm_backoff_max_sec,
+        )
+
     def delay(self, attempt: int, error: BaseException) -> float:
         """Delay before retry number `attempt` (1-based); Retry-After wins when given."""
         if isinstance(error, UpstreamError) and error.retry_after is not None:
             return float(min(error.retry_after, self.max_delay))
-        backoff = min(self.max_delay, self.base_delay * (2.0 ** (attempt - 1)))
-        return backoff * (0.5 + random.random() / 2)
+        return backoff_delay(attempt - 1, self.base_delay, self.max_delay)
 
 
 async def with_retries(

@@ -28,6 +28,7 @@ import httpx
 
 from dashboard_backend.connections import resolve_redis_url
 from dashboard_backend.settings import Settings, process_settings
+from dashboard_backend.venues.registry import enabled_specs
 
 log = logging.getLogger("dashboard_backend.run")
 
@@ -58,7 +59,13 @@ def plan_children(settings: Settings, demo_dir: Path | None, replay_port: int) -
                 ready_url=f"http://127.0.0.1:{replay_port}/markets?limit=1",
             )
         )
-    children.append(Child("poller", ("dashboard_backend.workers.poller", "--loop")))
+    for spec in enabled_specs(settings):
+        children.append(
+            Child(
+                f"poller:{spec.name}",
+                ("dashboard_backend.workers.poller", "--venue", spec.name, "--loop"),
+            )
+        )
     if settings.enable_ws_ingest:
         children.append(Child("ws", ("dashboard_backend.workers.ws_ingest",)))
     children.append(Child("embedding", ("dashboard_backend.workers.embedding", "--loop")))

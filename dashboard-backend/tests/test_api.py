@@ -17,6 +17,7 @@ from dashboard_backend.models import MarketDocument, OrderBook
 from dashboard_backend.opportunities import find_opportunities
 from dashboard_backend.ops_store import OpsStore
 from dashboard_backend.status import write_status
+from dashboard_backend.venues.base import POLYMARKET
 from tests.api_fixtures import binary_market
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -177,7 +178,7 @@ async def test_healthz_reports_counts_and_worker_status(
     assert empty["catalogSize"] == 0
     assert empty["lastPoll"] is None
     await seed(redis_client)
-    await write_status(redis_client, keys.STATUS_POLLER, lastPoll=NOW.isoformat())
+    await write_status(redis_client, keys.status_poller(POLYMARKET), lastPoll=NOW.isoformat())
     body = (await http.get("/healthz")).json()
     assert body["catalogSize"] == 3
     assert body["opportunities"] == 2

@@ -19,13 +19,14 @@ import redis.asyncio as aioredis
 
 from dashboard_backend import keys
 from dashboard_backend.catalog import CatalogStore
-from dashboard_backend.embeddings.factory import create_provider, retry_policy
+from dashboard_backend.embeddings.factory import create_provider
 from dashboard_backend.embeddings.openai_provider import OpenAIProvider
 from dashboard_backend.embeddings.provider import is_fatal
 from dashboard_backend.embeddings.store import EmbeddingStore
 from dashboard_backend.embeddings.vectors import decode_vector
 from dashboard_backend.errors import ParseError, PermanentUpstreamError
 from dashboard_backend.models import MarketDocument, embedding_text
+from dashboard_backend.retry import RetryPolicy
 from dashboard_backend.settings import Settings
 from dashboard_backend.venues.polymarket.gamma_parse import parse_market
 from dashboard_backend.workers.embedding import (
@@ -232,7 +233,7 @@ async def test_429_twice_then_success_loses_nothing_and_honours_retry_after(
             api_key=API_KEY,
             model="text-embedding-3-small",
             base_url=stub.base_url,
-            policy=retry_policy(settings),
+            policy=RetryPolicy.from_settings(settings),
             sleep=record_sleep,
         )
         result = await embed_pending(redis_client, provider, settings)

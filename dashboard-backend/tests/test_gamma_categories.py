@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard_backend.venues.polymarket.categories import (
+from dashboard_backend.categories import (
     CATEGORIES,
     EXACT,
     KEYWORDS,

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from dashboard_backend.categories import CATEGORIES, category_of_text
 from dashboard_backend.errors import ParseError
 from dashboard_backend.models import MarketDocument, market_signature
-from dashboard_backend.venues.polymarket.categories import CATEGORIES, category_of_text
 from dashboard_backend.venues.polymarket.gamma_parse import (
     is_open_order_book_market,
     open_event_market_ids,

@@ -1,4 +1,4 @@
-"""GammaPoller end to end: the replay stand-in over real HTTP, a real Redis."""
+"""The catalog poller (Polymarket) end to end: the replay stand-in over real HTTP, a real Redis."""
 
 from __future__ import annotations
 
@@ -23,8 +23,9 @@ from dashboard_backend.replay.faults import FaultPlan
 from dashboard_backend.replay.state import ReplayState
 from dashboard_backend.settings import Settings
 from dashboard_backend.status import utc_now, write_status
-from dashboard_backend.venues.polymarket import create_polymarket_clients
-from dashboard_backend.workers.poller import GammaPoller, merge_rolling
+from dashboard_backend.venues.base import POLYMARKET
+from dashboard_backend.venues.polymarket import create_venue as create_polymarket
+from dashboard_backend.workers.poller import CatalogPoller, merge_rolling
 from tests.api_fixtures import binary_market
 from tests.support_http import replay_settings as settings_for
 from tests.support_http import run_app
@@ -50,9 +51,10 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-def make_poller(settings: Settings, redis: aioredis.Redis, http: httpx.AsyncClient) -> GammaPoller:
-    gamma, clob = create_polymarket_clients(settings, http)
-    return GammaPoller(settings, redis, gamma, clob)
+def make_poller(
+    settings: Settings, redis: aioredis.Redis, http: httpx.AsyncClient
+) -> CatalogPoller:
+    return CatalogPoller(settings, redis, create_polymarket(settings, http))
 
 
 async def test_one_poll_fills_catalog_books_and_opportunities(
@@ -79,7 +81,7 @@ async def test_one_poll_fills_catalog_books_and_opportunities(
     expected = find_opportunities(docs.values(), books, FeeTable.from_settings(settings), utc_now())
     assert set(snapshot) == set(expected)
     assert report.opportunities == len(snapshot) > 0
-    status = await redis_client.hgetall(keys.STATUS_POLLER)
+    status = await redis_client.hgetall(keys.status_poller(POLYMARKET))
     assert status["markets"] == "200"
     message = await next_message(pubsub, 5.0)
     assert message is not None
@@ -149,7 +151,7 @@ async def test_rolling_mode_walks_new_windows_and_keeps_seen_markets(
     assert len(first) == 20
     assert first < second
     assert len(second) == 40
-    assert await redis_client.zcard(keys.CATALOG_LAST_SEEN) == 40
+    assert await redis_client.zcard(keys.catalog_last_seen(POLYMARKET)) == 40
 
 
 def test_merge_rolling_drops_markets_unseen_for_longer_than_the_ttl() -> None:
@@ -186,7 +188,7 @@ async def test_poll_leaves_opportunities_to_a_live_websocket_ingest(
     replay_url: str, redis_url: str, redis_client: aioredis.Redis, http: httpx.AsyncClient
 ) -> None:
     await write_status(
-        redis_client, keys.STATUS_WS, connected="true", updatedAt=utc_now().isoformat()
+        redis_client, keys.status_ws(POLYMARKET), connected="true", updatedAt=utc_now().isoformat()
     )
     settings = settings_for(replay_url, redis_url, pm_gamma_limit=200)
     report = await make_poller(settings, redis_client, http).poll_once()
@@ -195,7 +197,7 @@ async def test_poll_leaves_opportunities_to_a_live_websocket_ingest(
     assert await redis_client.hlen(keys.OPS_SNAPSHOT) == 0
     # A stale websocket status is not trusted: the poll computes the opportunities itself.
     stale = (utc_now() - timedelta(minutes=5)).isoformat()
-    await write_status(redis_client, keys.STATUS_WS, updatedAt=stale)
+    await write_status(redis_client, keys.status_ws(POLYMARKET), updatedAt=stale)
     report = await make_poller(settings, redis_client, http).poll_once()
     assert not report.live
     assert await redis_client.hlen(keys.OPS_SNAPSHOT) == report.opportunities > 0

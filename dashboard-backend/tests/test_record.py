@@ -13,9 +13,9 @@ from dashboard_backend.record import record
 from dashboard_backend.replay.app import create_app
 from dashboard_backend.replay.dataset import market_tokens
 from dashboard_backend.replay.faults import FaultPlan
-from dashboard_backend.replay.server import serve_in_thread
 from dashboard_backend.replay.state import ReplayState
-from dashboard_backend.retry import RetryPolicy
+from dashboard_backend.serve import serve_in_thread
+from dashboard_backend.settings import Settings
 
 
 def snapshot(url: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
@@ -48,9 +48,14 @@ async def test_recording_replays_identically(tmp_path: Path, shared_data: Path) 
     first = ReplayState.from_directory(source, seed=3, faults=faults)
     out = tmp_path / "recording"
     with serve_in_thread(create_app(first)) as url:
-        summary = await record(
-            out, url, url, limit=5000, policy=RetryPolicy(max_retries=3, base_delay=0.01)
+        settings = Settings(
+            pm_gamma_url=url,
+            pm_clob_url=url,
+            pm_max_retries=3,
+            pm_backoff_base_sec=0.01,
+            pm_backoff_max_sec=0.05,
         )
+        summary = await record(out, settings, venues=["polymarket"], limit=5000)
         original = snapshot(url)
 
     markets, events, books = original

@@ -12,8 +12,8 @@ import pytest
 from dashboard_backend.replay.app import create_app
 from dashboard_backend.replay.dataset import load_dataset, market_tokens
 from dashboard_backend.replay.faults import AppliedFault, FaultPlan
-from dashboard_backend.replay.server import serve_in_thread
 from dashboard_backend.replay.state import ReplayState
+from dashboard_backend.serve import serve_in_thread
 
 GHOST = "ghost_alpha/gamma_markets_100.json"
 

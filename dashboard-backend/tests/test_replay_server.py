@@ -11,8 +11,8 @@ import pytest
 
 from dashboard_backend.replay.app import create_app
 from dashboard_backend.replay.dataset import market_tokens, to_float, yes_index
-from dashboard_backend.replay.server import serve_in_thread
 from dashboard_backend.replay.state import ReplayState
+from dashboard_backend.serve import serve_in_thread
 
 FEE_RATE = 0.07  # the highest taker rate in API_FACTS.md
 GHOST = "ghost_alpha/gamma_markets_100.json"

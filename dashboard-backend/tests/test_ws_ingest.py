@@ -22,13 +22,14 @@ from dashboard_backend import keys
 from dashboard_backend.fees import FeeTable
 from dashboard_backend.ops_store import OpsStore
 from dashboard_backend.replay.app import create_app
-from dashboard_backend.replay.server import serve_in_thread
 from dashboard_backend.replay.state import ReplayState
 from dashboard_backend.replay.ws import MarketChannel, scenario_for
 from dashboard_backend.replay.ws_script import Frame, ScriptConfig, WindowEvent
+from dashboard_backend.serve import serve_in_thread
 from dashboard_backend.status import read_status
-from dashboard_backend.venues.polymarket import create_polymarket_clients
-from dashboard_backend.workers.poller import GammaPoller
+from dashboard_backend.venues.base import POLYMARKET
+from dashboard_backend.venues.polymarket import create_venue as create_polymarket
+from dashboard_backend.workers.poller import CatalogPoller
 from dashboard_backend.workers.ws_ingest import WsIngest
 from dashboard_backend.workers.ws_pipeline import WsPipeline
 from dashboard_backend.workers.ws_support import IngestConfig
@@ -106,8 +107,8 @@ async def running(
     with serve_in_thread(create_app(state, channel.routes())) as url:
         settings = replay_settings(url, redis_url, pm_http_timeout_sec=5.0)
         async with httpx.AsyncClient(timeout=5.0) as http:
-            gamma, clob = create_polymarket_clients(settings, http)
-            await GammaPoller(settings, redis, gamma, clob).poll_once()
+            venue = create_polymarket(settings, http)
+            await CatalogPoller(settings, redis, venue).poll_once()
             pipeline = WsPipeline(OpsStore(redis), FeeTable.from_settings(settings))
             ingest_config = IngestConfig(
                 url=url.replace("http://", "ws://") + "/ws/market",
@@ -121,7 +122,7 @@ async def running(
                 resync_delay_sec=0.02,
                 resync_retry_sec=0.2,
             )
-            ingest = WsIngest(redis, pipeline, clob, ingest_config, rng=random.Random(1))
+            ingest = WsIngest(redis, pipeline, venue.books, ingest_config, rng=random.Random(1))
             stop = asyncio.Event()
             task = asyncio.create_task(ingest.run(stop))
             try:
@@ -203,7 +204,7 @@ async def test_stream_ends_with_the_books_the_script_implies_and_one_window_even
     assert appeared["opportunity"]["edge"] > 0
     assert not await redis_client.hexists(keys.OPS_SNAPSHOT, window_id)
 
-    status = await read_status(redis_client, keys.STATUS_WS)
+    status = await read_status(redis_client, keys.status_ws(POLYMARKET))
     assert status["malformed"] == "2"
     assert status["connected"] == "false"  # the ingest has stopped
     assert int(status["subscribedTokens"]) == len(h.ingest.pipeline.token_market) > 0

@@ -11,7 +11,6 @@ import httpx
 from websockets.asyncio.client import connect
 
 from dashboard_backend.replay.app import create_app
-from dashboard_backend.replay.server import serve_in_thread
 from dashboard_backend.replay.state import ReplayState
 from dashboard_backend.replay.ws import MarketChannel, scenario_for
 from dashboard_backend.replay.ws_script import (
@@ -21,6 +20,7 @@ from dashboard_backend.replay.ws_script import (
     ScriptConfig,
     WindowEvent,
 )
+from dashboard_backend.serve import serve_in_thread
 from dashboard_backend.venues.polymarket.ws_messages import (
     BookMessage,
     FrameError,

@@ -8,6 +8,7 @@ import redis.asyncio as aioredis
 from fastapi import Depends, Request
 
 from dashboard_backend.catalog import CatalogStore
+from dashboard_backend.matching.store import MatchStore
 from dashboard_backend.ops_store import OpsStore
 from dashboard_backend.settings import Settings
 
@@ -37,6 +38,11 @@ def get_ops(
     return OpsStore(redis, settings.history_retention)
 
 
+def get_matches(redis: Annotated[aioredis.Redis, Depends(get_redis)]) -> MatchStore:
+    """Match store over the shared client."""
+    return MatchStore(redis)
+
+
 # `?format=`: JSON (the response model) or CSV for spreadsheets and research.
 ExportFormat = Literal["json", "csv"]
 
@@ -44,3 +50,4 @@ RedisDep = Annotated[aioredis.Redis, Depends(get_redis)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CatalogDep = Annotated[CatalogStore, Depends(get_catalog)]
 OpsDep = Annotated[OpsStore, Depends(get_ops)]
+MatchDep = Annotated[MatchStore, Depends(get_matches)]

@@ -51,6 +51,20 @@ class HistoryPage(Model):
     next_cursor: str | None = None
 
 
+class VenueHealth(Model):
+    """One venue in `GET /healthz`: its poller, how its books are kept live, its websocket."""
+
+    label: str
+    enabled: bool
+    markets: int | None = None  # markets in its last successful poll
+    last_poll: str | None = None
+    last_error: str | None = None  # the last failed poll's error (cleared by a good poll)
+    live: str  # how books are kept live under the settings (websocket, or REST refresh: why)
+    ws_connected: bool
+    poller: dict[str, str]  # its poller's status hash, as stored
+    ws: dict[str, str]  # its websocket ingest's status hash, as stored
+
+
 class Health(Model):
     """`GET /healthz` when Redis answers: counts and each worker's last reported status."""
 
@@ -67,5 +81,6 @@ class Health(Model):
     pairs: int | None = None
     last_matching_run: str | None = None
     last_matching_duration_sec: float | None = None
-    ws: dict[str, str]  # the websocket ingest's status hash, as stored
-    workers: dict[str, dict[str, str]]  # every worker's status hash, as stored
+    ws: dict[str, str]  # Polymarket's websocket ingest status hash, as stored
+    venues: dict[str, VenueHealth]  # by venue name
+    workers: dict[str, dict[str, str]]  # every worker's status hash (`poller:kalshi`, ...)

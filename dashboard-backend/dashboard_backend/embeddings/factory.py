@@ -12,15 +12,6 @@ from dashboard_backend.retry import RetryPolicy
 from dashboard_backend.settings import Settings
 
 
-def retry_policy(settings: Settings) -> RetryPolicy:
-    """The retry policy shared with the venue clients (PM_MAX_RETRIES, PM_BACKOFF_*)."""
-    return RetryPolicy(
-        max_retries=settings.pm_max_retries,
-        base_delay=settings.pm_backoff_base_sec,
-        max_delay=settings.pm_backoff_max_sec,
-    )
-
-
 def create_provider(settings: Settings, http: httpx.AsyncClient | None = None) -> EmbeddingProvider:
     """OpenAI (when EMBEDDING_PROVIDER resolves to it) or the offline local model.
 
@@ -36,6 +27,6 @@ def create_provider(settings: Settings, http: httpx.AsyncClient | None = None) -
         api_key=settings.openai_api_key,
         model=settings.embedding_model,
         base_url=settings.openai_base_url,
-        policy=retry_policy(settings),
+        policy=RetryPolicy.from_settings(settings),
         owns_http=http is None,
     )

@@ -10,10 +10,10 @@ import logging
 from collections.abc import Iterable, Sequence
 
 import redis.asyncio as aioredis
-from pydantic import ValidationError
 
 from dashboard_backend import keys
 from dashboard_backend.models import MarketEmbedding
+from dashboard_backend.stored import parse_one, parse_stored
 
 log = logging.getLogger(__name__)
 
@@ -31,21 +31,15 @@ class EmbeddingStore:
         vectors should pass the model they embed queries with.
         """
         raw: dict[str, str] = await self.redis.hgetall(keys.EMBEDDINGS)
-        out: dict[str, MarketEmbedding] = {}
-        for market_id, value in raw.items():
-            try:
-                embedding = MarketEmbedding.from_json(value)
-            except ValidationError:
-                log.warning("skipping unreadable embedding entry %s", market_id)
-                continue
-            if model is None or embedding.model == model:
-                out[market_id] = embedding
-        return out
+        parsed = parse_stored(raw, MarketEmbedding.from_json, "embeddings")
+        if model is None:
+            return parsed
+        return {mid: e for mid, e in parsed.items() if e.model == model}
 
     async def get(self, market_id: str) -> MarketEmbedding | None:
         """One stored embedding, or None."""
         raw = await self.redis.hget(keys.EMBEDDINGS, market_id)
-        return MarketEmbedding.from_json(raw) if raw else None
+        return parse_one(market_id, raw, MarketEmbedding.from_json, "embeddings")
 
     async def write_batch(self, embeddings: Sequence[MarketEmbedding]) -> None:
         """Store a batch with one HSET (all of it becomes visible at once)."""

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import redis.asyncio as aioredis
-from pydantic import TypeAdapter, ValidationError
+from pydantic import TypeAdapter
 
 from dashboard_backend import keys
 from dashboard_backend.matching.diff import MatchChange, diff_matches, keep_first_matched
 from dashboard_backend.models import MatchEntry
 from dashboard_backend.status import write_status
+from dashboard_backend.stored import StoredValues, parse_stored
 
 log = logging.getLogger(__name__)
 
@@ -47,33 +48,25 @@ class MatchStore:
         self.redis = redis
 
     @staticmethod
-    def parse(market_id: str, raw: str) -> list[MatchEntry] | None:
-        """One stored list, or None (logged) when unreadable."""
-        try:
-            return _ENTRIES.validate_json(raw)
-        except ValidationError:
-            log.warning("skipping unreadable match list of %s", market_id)
-            return None
+    def parse_lists(raw: Mapping[str, str | None]) -> StoredValues[list[MatchEntry]]:
+        """Stored lists by market id; unreadable ones are skipped, counted and logged."""
+        return parse_stored(raw, _ENTRIES.validate_json, "match lists")
 
-    async def read_all(self) -> dict[str, list[MatchEntry]]:
+    async def read_all(self) -> StoredValues[list[MatchEntry]]:
         """Every market's match list; unreadable lists are skipped."""
-        raw: dict[str, str] = await self.redis.hgetall(keys.CROSS_MATCHES)
-        out: dict[str, list[MatchEntry]] = {}
-        for market_id, value in raw.items():
-            entries = self.parse(market_id, value)
-            if entries is not None:
-                out[market_id] = entries
-        return out
+        return self.parse_lists(await self.read_raw())
 
-    async def read_raw(self) -> dict[str, str]:
-        """Every market's stored JSON list, unparsed (readers parse only what they need)."""
+    async def read_raw(self, market_id: str | None = None) -> dict[str, str]:
+        """Stored JSON lists, unparsed (readers parse only what they need): all, or one market's."""
+        if market_id is not None:
+            value = await self.redis.hget(keys.CROSS_MATCHES, market_id)
+            return {market_id: value} if value else {}
         raw: dict[str, str] = await self.redis.hgetall(keys.CROSS_MATCHES)
         return raw
 
     async def read(self, market_id: str) -> list[MatchEntry]:
-        """One market's matches (empty when none)."""
-        raw = await self.redis.hget(keys.CROSS_MATCHES, market_id)
-        return (self.parse(market_id, raw) or []) if raw else []
+        """One market's matches (empty when none or unreadable)."""
+        return self.parse_lists(await self.read_raw(market_id)).get(market_id, [])
 
     async def replace(
         self, new: Mapping[str, Sequence[MatchEntry]], now: datetime

@@ -11,8 +11,8 @@ from dashboard_backend.replay.app import create_app
 from dashboard_backend.replay.books import BookStore, OrderBook
 from dashboard_backend.replay.dataset import Dataset, load_dataset
 from dashboard_backend.replay.faults import FaultPlan
-from dashboard_backend.replay.server import serve_in_thread
 from dashboard_backend.replay.state import ReplayState
+from dashboard_backend.serve import serve_in_thread
 
 __all__ = [
     "BookStore",

@@ -23,7 +23,7 @@ from dashboard_backend.matching.filters import MatchFilters
 from dashboard_backend.matching.pipeline import match_documents, select_embedded
 from dashboard_backend.matching.store import MatchRunStatus, MatchStore
 from dashboard_backend.settings import Settings, process_settings
-from dashboard_backend.status import utc_now
+from dashboard_backend.status import read_status_field, utc_now
 
 log = logging.getLogger("dashboard_backend.workers.matching")
 
@@ -74,8 +74,7 @@ async def match_once(
 
 async def embedding_run_marker(redis: aioredis.Redis) -> str:
     """When the embedding worker last finished a run ('' if never)."""
-    marker = await redis.hget(keys.STATUS_EMBEDDING, "lastRun")
-    return str(marker or "")
+    return await read_status_field(redis, keys.STATUS_EMBEDDING, "lastRun")
 
 
 async def wait_for_next_pass(

@@ -1,21 +1,27 @@
-"""GammaPoller: Gamma markets + CLOB books -> catalog, books and intra-market opportunities.
+"""The catalog poller, for any venue: listing + books -> catalog, books and opportunities.
 
-`python -m dashboard_backend.workers.poller [--loop]`: once mode polls one time and exits; loop
-mode polls every PM_POLL_SEC. One poll: fetch up to PM_GAMMA_LIMIT open markets (skipping and
-counting malformed ones), fetch every catalog token's book, put best bid/ask into the documents,
-replace `markets:catalog` atomically, store the books, then recompute `ops:snapshot` (publishing
-what appeared, changed or disappeared on `ops:updates` and appending it to `ops:history`) —
-unless a connected websocket ingest owns the opportunities (its books are live).
+`python -m dashboard_backend.workers.poller [--venue NAME] [--loop]`: once mode polls one time and
+exits; loop mode polls every venue poll interval. One process runs one venue, so one venue's
+outage never stops another's polling. One poll: fetch up to the venue's limit of open markets
+(skipping and counting malformed ones), fetch books, put best bid/ask into the documents, replace
+the venue's markets in `markets:catalog` and its books in `markets:books` atomically (other venues'
+entries are untouched), then recompute the venue's opportunities in `ops:snapshot` (publishing
+what appeared, changed or disappeared on `ops:updates`, appending it to `ops:history`) — unless
+the venue's websocket ingest is connected and owns them (its books are live).
 
-Rolling mode (PM_GAMMA_ROLLING) walks a different window of the active catalog each poll and keeps
-a market until it has not been seen for PM_GAMMA_ROLLING_TTL_SEC.
+Books: a venue that can afford it (Polymarket) fetches every catalog token's book each poll. A
+venue that cannot (Kalshi) keeps its listing's top of book on every document and fetches full books
+only for the markets that matter (`book_selection.py`), again every `book_refresh_sec` between
+polls; the selection is stored as `books:watch:{venue}` for the venue's websocket ingest.
+
+Rolling mode (a venue's `PollPlan.rolling`) walks a different window of the listing each poll and
+keeps a market until it has not been seen for `rolling_ttl_sec`.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Iterable, Mapping
@@ -26,18 +32,19 @@ import httpx
 import redis.asyncio as aioredis
 
 from dashboard_backend import keys
+from dashboard_backend.book_selection import select_book_markets
 from dashboard_backend.catalog import CatalogStore
 from dashboard_backend.connections import redis_session
 from dashboard_backend.errors import UpstreamError
-from dashboard_backend.fees import FeeTable
+from dashboard_backend.matching.store import MatchStore
 from dashboard_backend.models import MarketDocument, OrderBook
 from dashboard_backend.opportunities import find_opportunities
 from dashboard_backend.ops_store import OpsStore
 from dashboard_backend.settings import Settings, process_settings
 from dashboard_backend.status import read_status, utc_now, write_status
-from dashboard_backend.venues.polymarket import create_polymarket_clients
-from dashboard_backend.venues.polymarket.clob import ClobClient
-from dashboard_backend.venues.polymarket.gamma import GammaClient
+from dashboard_backend.updates import publish_poll
+from dashboard_backend.venues.base import POLYMARKET, Venue, venue_of
+from dashboard_backend.venues.registry import create_venue
 
 # Named explicitly: under `python -m` __name__ would be "__main__".
 log = logging.getLogger("dashboard_backend.workers.poller")
@@ -50,6 +57,7 @@ WS_FRESH_SEC = 10.0
 class PollReport:
     """What one poll did, for logs, status and tests."""
 
+    venue: str = POLYMARKET
     markets: int = 0
     skipped: int = 0
     skipped_reasons: dict[str, int] = field(default_factory=dict)
@@ -66,16 +74,20 @@ def apply_books(doc: MarketDocument, books: Mapping[str, OrderBook]) -> MarketDo
     """The document with best bid/ask (and tick/min size) taken from its tokens' books."""
     outcomes = []
     tick, min_size = doc.tick_size, doc.min_order_size
+    changed = False
     for outcome in doc.outcomes:
         book = books.get(outcome.token_id)
         if book is None:
             outcomes.append(outcome)
             continue
+        changed = True
         outcomes.append(
             outcome.model_copy(update={"best_bid": book.best_bid, "best_ask": book.best_ask})
         )
         tick = book.tick_size if book.tick_size is not None else tick
         min_size = book.min_order_size if book.min_order_size is not None else min_size
+    if not changed:
+        return doc
     return doc.model_copy(
         update={"outcomes": tuple(outcomes), "tick_size": tick, "min_order_size": min_size}
     )
@@ -95,67 +107,129 @@ def merge_rolling(
     return merged
 
 
-class GammaPoller:
-    """Polls Polymarket and maintains the catalog, books and opportunity snapshot."""
+def related_markets(matches: Mapping[str, Iterable[object]], venue: str) -> set[str]:
+    """The venue's markets that a cross-venue match names (as base market or as match)."""
+    out: set[str] = set()
+    for base, entries in matches.items():
+        for entry in entries:
+            other = getattr(entry, "market_id", None)
+            if not isinstance(other, str) or venue_of(other) == venue_of(base):
+                continue
+            out.update(m for m in (base, other) if venue_of(m) == venue)
+    return out
 
-    def __init__(
-        self,
-        settings: Settings,
-        redis: aioredis.Redis,
-        gamma: GammaClient,
-        clob: ClobClient,
-    ):
+
+class CatalogPoller:
+    """Polls one venue and maintains its catalog, books and opportunities."""
+
+    def __init__(self, settings: Settings, redis: aioredis.Redis, venue: Venue):
         self.settings = settings
         self.redis = redis
-        self.gamma = gamma
-        self.clob = clob
+        self.venue = venue
         self.catalog = CatalogStore(redis)
         self.ops = OpsStore(redis, settings.history_retention)
-        self.fees = FeeTable.from_settings(settings)
+        self.matches = MatchStore(redis)
+        # The venue's documents and books as of the last poll (the book refresh updates them).
+        self._docs: dict[str, MarketDocument] = {}
+        self._books: dict[str, OrderBook] = {}
+        self._watch: list[str] = []
+
+    @property
+    def name(self) -> str:
+        """The venue's name."""
+        return self.venue.name
 
     async def poll_once(self) -> PollReport:
-        """One complete poll; the catalog is replaced only when the poll succeeded."""
+        """One complete poll; the venue's catalog is replaced only when the poll succeeded."""
         started = time.monotonic()
-        report = PollReport()
-        s = self.settings
-        offset = await self._rolling_offset() if s.pm_gamma_rolling else 0
-        result = await self.gamma.fetch_markets(s.pm_gamma_limit, s.gamma_tags, offset)
+        report = PollReport(venue=self.name)
+        plan = self.venue.poll
+        offset = await self.catalog.rolling_offset(self.name) if plan.rolling else 0
+        result = await self.venue.markets.fetch_catalog(plan.limit, offset)
         report.skipped = result.skipped
         report.skipped_reasons = dict(result.skipped_reasons)
         fetched = {doc.id: doc for doc in result.markets}
-        previous_ids = set(await self.redis.hkeys(keys.CATALOG))
-        now_ts = time.time()
-        if s.pm_gamma_rolling:
-            catalog = await self._merge_rolling(fetched, now_ts)
+        if plan.rolling:
+            catalog = await self._merge_rolling(fetched, time.time())
             next_offset = 0 if result.exhausted else result.next_offset
-            await self.redis.set(keys.POLLER_ROLLING_OFFSET, next_offset)
+            await self.catalog.set_rolling_offset(self.name, next_offset)
         else:
             catalog = fetched
-        tokens = [o.token_id for doc in catalog.values() for o in doc.outcomes]
-        books_result = await self.clob.fetch_books(tokens)
+        if plan.full_books:
+            tokens = [o.token_id for doc in catalog.values() for o in doc.outcomes]
+        else:
+            self._watch = await self._select_watch(catalog)
+            tokens = [o.token_id for mid in self._watch for o in catalog[mid].outcomes]
+        books_result = await self.venue.books.fetch_books(tokens)
         books = books_result.books
         report.books, report.books_skipped = len(books), books_result.skipped
         docs = {mid: apply_books(doc, books) for mid, doc in catalog.items()}
-        await self.catalog.replace(docs)
-        await self.catalog.write_books(books.values())
-        await self.catalog.prune_books(set(tokens))
+        removed = await self.catalog.replace_venue(self.name, docs)
+        await self.catalog.replace_venue_books(self.name, books.values(), set(tokens))
+        if not plan.full_books:
+            await self.catalog.set_watch(self.name, self._watch)
+        self._docs, self._books = docs, dict(books)
         report.markets = len(docs)
-        report.removed = len(previous_ids - set(docs))
+        report.removed = len(removed)
+        await self._opportunities(report)
+        report.duration = time.monotonic() - started
+        await self._report(report)
+        return report
+
+    async def refresh_books(self) -> PollReport:
+        """Between polls: fresh books for the watched markets, their best prices, opportunities."""
+        started = time.monotonic()
+        report = PollReport(venue=self.name, markets=len(self._docs))
+        if not self._watch or await self._ws_owns_opportunities(utc_now()):
+            return report  # nothing watched, or the websocket keeps these books live
+        docs = self._docs
+        tokens = [o.token_id for mid in self._watch if mid in docs for o in docs[mid].outcomes]
+        result = await self.venue.books.fetch_books(tokens)
+        report.books, report.books_skipped = len(result.books), result.skipped
+        self._books.update(result.books)
+        updated = [apply_books(docs[mid], result.books) for mid in self._watch if mid in docs]
+        self._docs.update((d.id, d) for d in updated)
+        await self.catalog.write_books(result.books.values())
+        await self.catalog.update_existing(updated)
+        await self._opportunities(report)
+        report.duration = time.monotonic() - started
+        log.info(
+            "%s: refreshed %d books of %d watched markets (%d skipped), %d opportunities, "
+            "%d changes in %.2fs",
+            self.name,
+            report.books,
+            len(self._watch),
+            report.books_skipped,
+            report.opportunities,
+            report.changes,
+            report.duration,
+        )
+        return report
+
+    async def _opportunities(self, report: PollReport) -> None:
         now = utc_now()
         if await self._ws_owns_opportunities(now):
             # Live books are fresher than this poll's REST books: recomputing here would only
             # make opportunities flicker between the two views.
-            report.opportunities = await self.redis.hlen(keys.OPS_SNAPSHOT)
+            report.opportunities = len(await self.ops.read_snapshot(self.name))
             report.live = True
-        else:
-            opportunities = find_opportunities(
-                docs.values(), books, self.fees, now, self.settings.min_profit_usd
-            )
-            changes = await self.ops.replace_all(opportunities, now)
-            report.opportunities, report.changes = len(opportunities), len(changes)
-        report.duration = time.monotonic() - started
+            return
+        found = find_opportunities(
+            self._docs.values(), self._books, self.venue.fees, now, self.settings.min_profit_usd
+        )
+        changes = await self.ops.replace_venue(self.name, found, now)
+        report.opportunities, report.changes = len(found), len(changes)
+
+    async def _select_watch(self, catalog: Mapping[str, MarketDocument]) -> list[str]:
+        current = await self.ops.read_snapshot(self.name)
+        in_opportunities = {m for op in current.values() for m in op.market_ids}
+        related = related_markets(await self.matches.read_all(), self.name)
+        return select_book_markets(catalog, in_opportunities, related, self.venue.poll.book_max)
+
+    async def _report(self, report: PollReport) -> None:
         summary: dict[str, str | int | float] = {
-            "lastPoll": now.isoformat(),
+            "venue": self.name,
+            "lastPoll": utc_now().isoformat(),
             "lastDuration": round(report.duration, 3),
             "markets": report.markets,
             "skipped": report.skipped,
@@ -164,13 +238,15 @@ class GammaPoller:
             "opportunities": report.opportunities,
             "changes": report.changes,
             "live": int(report.live),
+            "lastError": "",
         }
-        await write_status(self.redis, keys.STATUS_POLLER, **summary)
-        await self.redis.publish(keys.POLL_UPDATES, json.dumps({"type": "poll", **summary}))
+        await write_status(self.redis, keys.status_poller(self.name), **summary)
+        await publish_poll(self.redis, summary)
         reasons = ", ".join(f"{k}: {v}" for k, v in sorted(report.skipped_reasons.items()))
         log.info(
-            "poll: %d markets (%d skipped%s, %d removed), %d books (%d skipped), "
+            "%s poll: %d markets (%d skipped%s, %d removed), %d books (%d skipped), "
             "%d opportunities%s, %d changes in %.2fs",
+            self.name,
             report.markets,
             report.skipped,
             f" [{reasons}]" if reasons else "",
@@ -182,13 +258,12 @@ class GammaPoller:
             report.changes,
             report.duration,
         )
-        return report
 
     async def _ws_owns_opportunities(self, now: datetime) -> bool:
-        """Whether a connected websocket ingest has reported within WS_FRESH_SEC."""
-        if not self.settings.enable_ws_ingest:
+        """Whether the venue's connected websocket ingest has reported within WS_FRESH_SEC."""
+        if not self.venue.live_enabled:
             return False
-        status = await read_status(self.redis, keys.STATUS_WS)
+        status = await read_status(self.redis, keys.status_ws(self.name))
         if status.get("connected") != "true" or not status.get("updatedAt"):
             return False
         try:
@@ -197,55 +272,63 @@ class GammaPoller:
             return False
         return (now - updated).total_seconds() <= WS_FRESH_SEC
 
-    async def _rolling_offset(self) -> int:
-        raw = await self.redis.get(keys.POLLER_ROLLING_OFFSET)
-        return int(raw) if raw else 0
-
     async def _merge_rolling(
         self, fetched: Mapping[str, MarketDocument], now_ts: float
     ) -> dict[str, MarketDocument]:
-        if fetched:
-            await self.redis.zadd(keys.CATALOG_LAST_SEEN, dict.fromkeys(fetched, now_ts))
-        last_seen = dict(await self.redis.zrange(keys.CATALOG_LAST_SEEN, 0, -1, withscores=True))
-        previous = await self.catalog.read_all()
+        last_seen = await self.catalog.mark_seen(self.name, fetched, now_ts)
+        previous = await self.catalog.read_all(self.name)
         merged = merge_rolling(
-            previous, fetched.values(), last_seen, now_ts, self.settings.pm_gamma_rolling_ttl_sec
+            previous, fetched.values(), last_seen, now_ts, self.venue.poll.rolling_ttl_sec
         )
-        expired = [mid for mid in last_seen if mid not in merged]
-        if expired:
-            await self.redis.zrem(keys.CATALOG_LAST_SEEN, *expired)
+        await self.catalog.forget_seen(self.name, [m for m in last_seen if m not in merged])
         return merged
 
     async def run(self, loop: bool) -> None:
-        """Poll once, or forever every PM_POLL_SEC (a failed poll is logged, not fatal)."""
+        """Poll once, or forever (a failed poll is logged and recorded, not fatal)."""
+        plan = self.venue.poll
         while True:
             try:
                 await self.poll_once()
             except UpstreamError as exc:
                 if not loop:
                     raise
-                log.error("poll failed, catalog left unchanged: %s", exc)
+                log.error("%s poll failed, its catalog left unchanged: %s", self.name, exc)
+                await write_status(
+                    self.redis,
+                    keys.status_poller(self.name),
+                    lastError=str(exc)[:300],
+                    lastErrorAt=utc_now().isoformat(),
+                )
             if not loop:
                 return
-            await asyncio.sleep(self.settings.pm_poll_sec)
+            next_poll = time.monotonic() + plan.interval_sec
+            while not plan.full_books and time.monotonic() + plan.book_refresh_sec < next_poll:
+                await asyncio.sleep(plan.book_refresh_sec)
+                try:
+                    await self.refresh_books()
+                except UpstreamError as exc:
+                    log.warning("%s book refresh failed: %s", self.name, exc)
+            await asyncio.sleep(max(0.0, next_poll - time.monotonic()))
 
 
-async def amain(loop: bool, settings: Settings) -> None:
-    """Create the clients, run the poller, close everything."""
+async def amain(venue_name: str, loop: bool, settings: Settings) -> None:
+    """Create the clients, run the venue's poller, close everything."""
     timeout = httpx.Timeout(settings.pm_http_timeout_sec)
     async with redis_session(settings) as redis, httpx.AsyncClient(timeout=timeout) as http:
-        gamma, clob = create_polymarket_clients(settings, http)
-        await GammaPoller(settings, redis, gamma, clob).run(loop)
+        venue = create_venue(venue_name, settings, http)
+        log.info("%s: books kept by %s", venue.name, venue.live_mode)
+        await CatalogPoller(settings, redis, venue).run(loop)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
     parser = argparse.ArgumentParser(prog="python -m dashboard_backend.workers.poller")
-    parser.add_argument("--loop", action="store_true", help="poll every PM_POLL_SEC")
+    parser.add_argument("--venue", default=POLYMARKET, help="venue to poll (default polymarket)")
+    parser.add_argument("--loop", action="store_true", help="poll every venue poll interval")
     args = parser.parse_args(argv)
     settings = process_settings()
     try:
-        asyncio.run(amain(args.loop, settings))
+        asyncio.run(amain(args.venue, args.loop, settings))
     except UpstreamError as exc:
         log.error("poll failed: %s", exc)
         return 1

@@ -44,19 +44,19 @@ from dashboard_backend.fees import FeeTable
 from dashboard_backend.live_book import ApplyOutcome
 from dashboard_backend.models import MarketDocument
 from dashboard_backend.ops_store import OpsStore
+from dashboard_backend.retry import backoff_delay
 from dashboard_backend.settings import Settings, process_settings
 from dashboard_backend.status import utc_now, write_status
+from dashboard_backend.venues.base import POLYMARKET, BookSource
 from dashboard_backend.venues.polymarket import create_polymarket_clients
 from dashboard_backend.workers.ws_pipeline import WsPipeline
 from dashboard_backend.workers.ws_support import (
-    BooksFetcher,
     IngestConfig,
     QueuedCatalog,
     QueuedFrame,
     QueuedSnapshots,
     QueueItem,
     Reconnected,
-    backoff_delay,
     close_on,
     reraise_if_cancelling,
     subscribe_messages,
@@ -76,7 +76,7 @@ class WsIngest:
         self,
         redis: aioredis.Redis,
         pipeline: WsPipeline,
-        clob: BooksFetcher,
+        clob: BookSource,
         config: IngestConfig,
         rng: random.Random | None = None,
         on_publish: Callable[[list[Any], float], None] | None = None,
@@ -99,9 +99,7 @@ class WsIngest:
         self._stopping = False
 
     @classmethod
-    def from_settings(
-        cls, settings: Settings, redis: aioredis.Redis, clob: BooksFetcher
-    ) -> WsIngest:
+    def from_settings(cls, settings: Settings, redis: aioredis.Redis, clob: BookSource) -> WsIngest:
         """An ingest wired to Redis and the CLOB client as the settings say."""
         pipeline = WsPipeline(
             OpsStore(redis, settings.history_retention),
@@ -361,9 +359,9 @@ class WsIngest:
         refreshes = 0
         while not self._stopping:
             try:
-                ids = set(await self.redis.hkeys(keys.CATALOG))
+                ids = await self.catalog.ids(POLYMARKET)
                 if ids != known or refreshes % self.config.full_catalog_every == 0:
-                    docs = await self.catalog.read_all()
+                    docs = await self.catalog.read_all(POLYMARKET)
                     self._queue.put_nowait(QueuedCatalog(docs))
                     known = ids
             except (aioredis.RedisError, OSError) as exc:
@@ -387,7 +385,7 @@ class WsIngest:
         age = "" if stats.last_message_at is None else f"{now - stats.last_message_at:.3f}"
         await write_status(
             self.redis,
-            keys.STATUS_WS,
+            keys.status_ws(POLYMARKET),
             connected="true" if stats.connected else "false",
             subscribedTokens=len(self.pipeline.token_market),
             messagesPerSec=round(rate, 1),

@@ -5,22 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from websockets.asyncio.client import ClientConnection
 
 from dashboard_backend.models import MarketDocument
 from dashboard_backend.settings import Settings
-from dashboard_backend.venues.polymarket import BooksResult
-
-
-class BooksFetcher(Protocol):
-    """The REST side used for resyncs (ClobClient)."""
-
-    async def fetch_books(self, token_ids: Sequence[str]) -> BooksResult: ...
+from dashboard_backend.venues.base import BooksResult
 
 
 @dataclass(frozen=True)
@@ -51,12 +44,6 @@ class IngestConfig:
             backoff_base_sec=settings.pm_backoff_base_sec,
             backoff_max_sec=settings.pm_backoff_max_sec,
         )
-
-
-def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random) -> float:
-    """Jittered exponential backoff: uniform in [d/2, d] with d = min(cap, base * 2^attempt)."""
-    delay = min(cap, base * 2.0 ** min(attempt, 30))
-    return delay * (0.5 + rng.random() / 2)
 
 
 def subscribe_messages(tokens: Sequence[str], chunk: int, initial: bool) -> list[str]:

@@ -28,10 +28,10 @@ from dashboard_backend.ops_store import OpsStore
 from dashboard_backend.replay.app import create_app as create_replay_app
 from dashboard_backend.replay.state import ReplayState
 from dashboard_backend.settings import Settings
-from dashboard_backend.venues.polymarket import create_polymarket_clients
+from dashboard_backend.venues.polymarket import create_venue as create_polymarket
 from dashboard_backend.workers.embedding import embed_pending
 from dashboard_backend.workers.matching import match_once
-from dashboard_backend.workers.poller import GammaPoller
+from dashboard_backend.workers.poller import CatalogPoller
 from tests.openai_stub import API_KEY, serve_stub
 from tests.support_http import run_app
 
@@ -115,8 +115,8 @@ async def run_workers(redis_url: str, recordings: Path) -> None:
                     match_require_same_entities=False,
                 )
                 async with httpx.AsyncClient(timeout=5.0) as http:
-                    gamma, clob = create_polymarket_clients(settings, http)
-                    await GammaPoller(settings, redis, gamma, clob).poll_once()
+                    venue = create_polymarket(settings, http)
+                    await CatalogPoller(settings, redis, venue).poll_once()
                 provider = create_provider(settings)
                 try:
                     await embed_pending(redis, provider, settings)
@@ -157,8 +157,8 @@ async def read_seed(redis: aioredis.Redis) -> Seed:
     """What the stores hold now."""
     markets = await CatalogStore(redis).read_all()
     pairs: dict[tuple[str, str], float] = {}
-    for base, value in (await MatchStore(redis).read_raw()).items():
-        for entry in MatchStore.parse(base, value) or []:
+    for base, entries in (await MatchStore(redis).read_all()).items():
+        for entry in entries:
             lo, hi = sorted((base, entry.market_id))
             # As the API serves it (rounded), which is what the page sorts and filters on.
             similarity = probability(entry.similarity)

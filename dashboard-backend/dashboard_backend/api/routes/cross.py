@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from dashboard_backend import keys
 from dashboard_backend.api.csv_export import (
     CSV_RESPONSE,
     csv_response,
@@ -16,7 +15,7 @@ from dashboard_backend.api.csv_export import (
     model_columns,
     to_csv,
 )
-from dashboard_backend.api.deps import ExportFormat, RedisDep
+from dashboard_backend.api.deps import CatalogDep, ExportFormat, MatchDep
 from dashboard_backend.api.present import maybe_probability, present_match
 from dashboard_backend.api.schemas import CrossGroup, CrossMarket
 from dashboard_backend.matching.entries import refresh_entry, yes_best_ask, yes_mid
@@ -46,24 +45,10 @@ def cross_market(doc: MarketDocument) -> CrossMarket:
     )
 
 
-async def _documents(redis: RedisDep, ids: Sequence[str]) -> dict[str, MarketDocument]:
-    """Catalog documents of these ids (vanished or unreadable ones are absent)."""
-    if not ids:
-        return {}
-    values = await redis.hmget(keys.CATALOG, list(ids))
-    docs: dict[str, MarketDocument] = {}
-    for mid, raw in zip(ids, values, strict=True):
-        if raw:
-            try:
-                docs[mid] = MarketDocument.from_json(raw)
-            except ValueError:  # pydantic's ValidationError is a ValueError
-                continue
-    return docs
-
-
 @router.get("/v1/cross-opportunities", response_model=list[CrossGroup], responses=CSV_RESPONSE)
 async def read_cross_opportunities(
-    redis: RedisDep,
+    catalog: CatalogDep,
+    match_store: MatchDep,
     market_id: Annotated[
         str | None, Query(min_length=1, description="only this base market")
     ] = None,
@@ -84,15 +69,10 @@ async def read_cross_opportunities(
     Markets (base or match) that left the catalog since the matching run are skipped; an empty
     array means no matches yet.
     """
-    store = MatchStore(redis)
-    if market_id is not None:
-        raw = await redis.hget(keys.CROSS_MATCHES, market_id)
-        stored = {market_id: raw} if raw else {}
-    else:
-        stored = await store.read_raw()
+    stored = MatchStore.parse_lists(await match_store.read_raw(market_id))
     lists: dict[str, list[MatchEntry]] = {}
-    for base, value in stored.items():
-        entries = [e for e in store.parse(base, value) or [] if e.similarity >= min_similarity]
+    for base, all_entries in stored.items():
+        entries = [e for e in all_entries if e.similarity >= min_similarity]
         if entries:
             lists[base] = entries
     order = sorted(lists, key=lambda b: (-lists[b][0].similarity, b))
@@ -101,7 +81,7 @@ async def read_cross_opportunities(
     for start in range(0, len(order), _FETCH):
         chunk = order[start : start + _FETCH]
         ids = list(dict.fromkeys([*chunk, *(e.market_id for b in chunk for e in lists[b])]))
-        docs = await _documents(redis, ids)
+        docs = await catalog.get_many(ids)
         for base in chunk:
             doc = docs.get(base)
             if doc is None or (wanted is not None and category_key(doc.category) != wanted):

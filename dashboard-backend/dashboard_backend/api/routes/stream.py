@@ -17,6 +17,7 @@ from fastapi.responses import StreamingResponse
 
 from dashboard_backend import keys
 from dashboard_backend.api.deps import RedisDep
+from dashboard_backend.updates import subscribe
 
 router = APIRouter(tags=["stream"])
 
@@ -50,8 +51,7 @@ async def stream_updates(
     keepalive: Annotated[float, Query(gt=0, le=300, description="seconds between pings")] = 15.0,
 ) -> StreamingResponse:
     """Live opportunity and match changes as Server-Sent Events."""
-    pubsub = redis.pubsub(ignore_subscribe_messages=True)
-    await pubsub.subscribe(*CHANNEL_EVENTS)
+    pubsub = await subscribe(redis, CHANNEL_EVENTS)
 
     async def events() -> AsyncIterator[str]:
         try:

@@ -4,35 +4,64 @@ from __future__ import annotations
 
 import httpx
 
+from dashboard_backend.fees import FeeTable
 from dashboard_backend.retry import RetryPolicy
 from dashboard_backend.settings import Settings
-from dashboard_backend.venues.polymarket.clob import BooksResult, ClobClient
-from dashboard_backend.venues.polymarket.gamma import FetchResult, GammaClient
+from dashboard_backend.venues.base import POLYMARKET, PollPlan, Venue, VenueSpec
+from dashboard_backend.venues.polymarket.clob import ClobClient
+from dashboard_backend.venues.polymarket.gamma import GammaClient
 
-__all__ = [
-    "BooksResult",
-    "ClobClient",
-    "FetchResult",
-    "GammaClient",
-    "create_polymarket_clients",
-    "retry_policy",
-]
-
-
-def retry_policy(settings: Settings) -> RetryPolicy:
-    """The venue retry policy from PM_MAX_RETRIES / PM_BACKOFF_BASE_SEC / PM_BACKOFF_MAX_SEC."""
-    return RetryPolicy(
-        max_retries=settings.pm_max_retries,
-        base_delay=settings.pm_backoff_base_sec,
-        max_delay=settings.pm_backoff_max_sec,
-    )
+__all__ = ["SPEC", "ClobClient", "GammaClient", "create_polymarket_clients", "create_venue"]
 
 
 def create_polymarket_clients(
     settings: Settings, http: httpx.AsyncClient
 ) -> tuple[GammaClient, ClobClient]:
     """Gamma and CLOB clients sharing one HTTP client (its timeout is PM_HTTP_TIMEOUT_SEC)."""
-    policy = retry_policy(settings)
-    gamma = GammaClient(http, settings.pm_gamma_url, policy, settings.pm_gamma_page_size)
+    policy = RetryPolicy.from_settings(settings)
+    gamma = GammaClient(
+        http,
+        settings.pm_gamma_url,
+        policy,
+        settings.pm_gamma_page_size,
+        tags=settings.gamma_tags,
+    )
     clob = ClobClient(http, settings.pm_clob_url, policy, settings.pm_books_batch)
     return gamma, clob
+
+
+def create_venue(settings: Settings, http: httpx.AsyncClient) -> Venue:
+    """Polymarket's capabilities: Gamma listing, CLOB books, the market channel, taker fees."""
+    gamma, clob = create_polymarket_clients(settings, http)
+    return Venue(
+        name=POLYMARKET,
+        label="Polymarket",
+        markets=gamma,
+        books=clob,
+        fees=FeeTable.from_settings(settings),
+        poll=PollPlan(
+            limit=settings.pm_gamma_limit,
+            interval_sec=settings.pm_poll_sec,
+            rolling=settings.pm_gamma_rolling,
+            rolling_ttl_sec=settings.pm_gamma_rolling_ttl_sec,
+        ),
+        live_enabled=settings.enable_ws_ingest,
+        live_mode=live_mode(settings),
+    )
+
+
+def live_mode(settings: Settings) -> str:
+    """How Polymarket books are kept live."""
+    if settings.enable_ws_ingest:
+        return "websocket (CLOB market channel)"
+    return "REST polling only (ENABLE_WS_INGEST=false)"
+
+
+SPEC = VenueSpec(
+    name=POLYMARKET,
+    label="Polymarket",
+    enabled=lambda settings: True,
+    create=create_venue,
+    live_mode=live_mode,
+    web_url="https://polymarket.com",
+)

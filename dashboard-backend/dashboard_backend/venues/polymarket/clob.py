@@ -12,31 +12,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import httpx
 
 from dashboard_backend.errors import ParseError, PermanentUpstreamError
 from dashboard_backend.models import OrderBook
 from dashboard_backend.retry import RetryPolicy, raise_for_status, with_retries
+from dashboard_backend.venues.base import BooksResult
 from dashboard_backend.venues.polymarket.clob_parse import parse_book_counted
 
 log = logging.getLogger(__name__)
 
 # Batches in flight at once: enough to hide latency, well inside the /books rate limit.
 DEFAULT_CONCURRENCY = 4
-
-
-@dataclass(frozen=True)
-class BooksResult:
-    """Books by token id, plus what was skipped."""
-
-    books: dict[str, OrderBook]
-    skipped: int  # malformed book entries (and entries for tokens we did not ask for)
-    requests: int = 0
-    dropped_levels: int = 0  # levels with zero/negative size or unparsable numbers
-    malformed_batches: int = 0  # responses that were not a JSON array
-    skipped_reasons: dict[str, int] = field(default_factory=dict)
 
 
 class ClobClient:

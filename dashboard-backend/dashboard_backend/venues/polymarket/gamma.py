@@ -20,7 +20,7 @@ import logging
 from collections import Counter
 from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
 from contextlib import AsyncExitStack, aclosing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,6 +29,7 @@ import httpx
 from dashboard_backend.errors import PermanentUpstreamError, UpstreamError
 from dashboard_backend.models import MarketDocument
 from dashboard_backend.retry import RetryPolicy, raise_for_status, with_retries
+from dashboard_backend.venues.base import CatalogFetch
 from dashboard_backend.venues.polymarket.coerce import to_number
 from dashboard_backend.venues.polymarket.gamma_parse import (
     MarketParseError,
@@ -69,21 +70,6 @@ class PageStats:
     exhausted: bool = False  # the listing ran out before the caller stopped
 
 
-@dataclass(frozen=True)
-class FetchResult:
-    """One Gamma fetch: parsed open markets plus what was skipped and why."""
-
-    markets: list[MarketDocument]
-    skipped: int
-    skipped_reasons: dict[str, int]
-    pages: int
-    exhausted: bool
-    filtered: int = 0  # well-formed but closed, inactive or without an order book
-    malformed_pages: int = 0
-    next_offset: int = 0  # listing position just after the last market examined
-    reasons_examples: dict[str, str] = field(default_factory=dict)
-
-
 class GammaClient:
     """Async client for Polymarket's Gamma API (market metadata)."""
 
@@ -94,7 +80,9 @@ class GammaClient:
         policy: RetryPolicy,
         page_size: int = 100,
         offset_ceiling: int = OFFSET_CEILING,
+        tags: Sequence[str] = (),
     ):
+        self.tags = tuple(tags)
         self.http = http
         self.base_url = base_url.rstrip("/")
         self.policy = policy
@@ -152,10 +140,10 @@ class GammaClient:
 
     async def fetch_markets(
         self, limit: int, tags: Sequence[str] = (), offset_start: int = 0
-    ) -> FetchResult:
+    ) -> CatalogFetch:
         """Up to `limit` parsed open order-book markets; malformed ones skipped and counted."""
         if limit <= 0:
-            return FetchResult(markets=[], skipped=0, skipped_reasons={}, pages=0, exhausted=False)
+            return CatalogFetch(markets=[], skipped=0, skipped_reasons={}, pages=0, exhausted=False)
         stats = PageStats()
         reasons: Counter[str] = Counter()
         examples: dict[str, str] = {}
@@ -188,7 +176,7 @@ class GammaClient:
         if stats.malformed_pages:
             log.warning("gamma: %d malformed page(s) skipped", stats.malformed_pages)
         docs = await self._with_event_members(docs)
-        return FetchResult(
+        return CatalogFetch(
             markets=docs,
             skipped=sum(reasons.values()),
             skipped_reasons=dict(reasons),
@@ -199,6 +187,10 @@ class GammaClient:
             next_offset=offset_start + stats.consumed,
             reasons_examples=examples,
         )
+
+    async def fetch_catalog(self, limit: int, offset: int = 0) -> CatalogFetch:
+        """The MarketSource listing: `fetch_markets` with the configured tags."""
+        return await self.fetch_markets(limit, self.tags, offset)
 
     async def fetch_events(self, event_ids: Iterable[str]) -> list[RawMarket]:
         """Raw events (with nested markets) for these ids; unknown ids are simply absent."""

@@ -7,9 +7,9 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from dashboard_backend.categories import derive_category
 from dashboard_backend.errors import ParseError
 from dashboard_backend.models import MarketDocument, Outcome
-from dashboard_backend.venues.polymarket.categories import derive_category
 from dashboard_backend.venues.polymarket.coerce import to_number, to_positive
 
 POLYMARKET_WEB = "https://polymarket.com"

@@ -1,8 +1,9 @@
-"""Canonical market categories derived from Polymarket's free-form categories, tags and slugs.
+"""The category vocabulary shared by every venue, and the mapping of venue texts onto it.
 
-Polymarket markets created since 2025 carry no `category`; the topic lives in the event's
-`tags[]` (label + slug). We map those onto a small fixed set so fee tables and filters have a
-stable vocabulary:
+Venues label topics freely: Polymarket markets created since 2025 carry no `category` (the topic
+lives in the event's `tags[]`, label + slug); Kalshi puts a category on each event ("Climate and
+Weather", "Financials", "Science and Technology", ...). Every venue maps its texts onto one small
+fixed set, so fee tables, filters and cross-venue matching speak one vocabulary:
 
     politics, crypto, sports, finance, economics, tech, culture, weather, geopolitics,
     science, other
@@ -321,6 +322,15 @@ EXACT: dict[str, str] = {
     "elections": "politics",
     "us politics": "politics",
     "esports": "sports",
+    # Kalshi's event categories.
+    "climate and weather": "weather",
+    "science and technology": "tech",
+    "financials": "finance",
+    "companies": "finance",
+    "entertainment": "culture",
+    "social": "culture",
+    "mentions": "culture",
+    "health": "science",
 }
 
 KEYWORDS: dict[str, str] = {word: cat for cat, words in _GROUPS.items() for word in words}

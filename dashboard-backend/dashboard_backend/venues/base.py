@@ -1,0 +1,153 @@
+"""What a venue adapter provides, as small interfaces, and the id scheme shared by all venues.
+
+A venue is one folder under `venues/` whose package exposes `SPEC` (a `VenueSpec`): its name,
+whether the settings enable it, and how to build its `Venue` — the capabilities the rest of the
+product composes:
+
+    MarketSource   paged catalog listing -> MarketDocuments (malformed entries skipped, counted)
+    BookSource     REST order books for tokens -> OrderBooks (bids and asks, best first)
+    LiveFeed       websocket: connect, subscribe, decode frames into venue-neutral book events
+    FeeModel       taker fee of one order (rate and rounding rule per market)
+
+The generic poller (`workers/poller.py`) runs any `Venue`; the websocket ingest runs any
+`LiveFeed`. Adding a venue means one new folder; nothing else names it.
+
+Ids are unique across venues. Polymarket keeps the bare ids it always had (Gamma market ids, CLOB
+token ids), so existing API users keep working; every other venue prefixes its native ids with its
+name: market `kalshi:KXNBAGAME-26JAN11PHITOR-PHI`, tokens `kalshi:KXNBAGAME-26JAN11PHITOR-PHI:yes`
+and `...:no`. Polymarket ids never contain a colon, so the venue of any market, token or
+opportunity key is read from the id alone (`venue_of`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from dashboard_backend.fees import FeeSchedule
+from dashboard_backend.models import MarketDocument, OrderBook
+
+if TYPE_CHECKING:
+    import httpx
+
+    from dashboard_backend.settings import Settings
+
+POLYMARKET = "polymarket"
+
+
+def venue_id(venue: str, native: str) -> str:
+    """The id of a venue's native market (or token) id: bare on Polymarket, `venue:native` else."""
+    return native if venue == POLYMARKET else f"{venue}:{native}"
+
+
+def venue_of(any_id: str) -> str:
+    """The venue of a market id, token id or opportunity-key id (`kalshi:...` -> kalshi)."""
+    head, sep, _ = any_id.partition(":")
+    return head if sep else POLYMARKET
+
+
+def native_id(any_id: str) -> str:
+    """The venue's own id inside one of ours (`kalshi:KXBTC-25` -> `KXBTC-25`)."""
+    head, sep, rest = any_id.partition(":")
+    return rest if sep else head
+
+
+@dataclass(frozen=True)
+class CatalogFetch:
+    """One catalog listing: parsed open markets plus what was skipped and why."""
+
+    markets: list[MarketDocument]
+    skipped: int
+    skipped_reasons: dict[str, int]
+    pages: int
+    exhausted: bool  # the listing ran out before the limit
+    filtered: int = 0  # well-formed but not tradable (closed, inactive, parlays, ...)
+    malformed_pages: int = 0
+    next_offset: int = 0  # listing position just after the last market examined
+    reasons_examples: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BooksResult:
+    """Books by token id, plus what was skipped."""
+
+    books: dict[str, OrderBook]
+    skipped: int  # malformed book entries (and entries for tokens we did not ask for)
+    requests: int = 0
+    dropped_levels: int = 0  # levels with zero/negative size or unparsable numbers
+    malformed_batches: int = 0  # responses that were not the expected shape
+    skipped_reasons: dict[str, int] = field(default_factory=dict)
+
+
+class MarketSource(Protocol):
+    """A venue's paged catalog listing."""
+
+    async def fetch_catalog(self, limit: int, offset: int = 0) -> CatalogFetch:
+        """Up to `limit` open markets, starting `offset` positions into the listing."""
+        ...
+
+
+class BookSource(Protocol):
+    """A venue's REST order books."""
+
+    async def fetch_books(self, token_ids: Sequence[str]) -> BooksResult:
+        """Books for these tokens; tokens without a book are absent."""
+        ...
+
+
+class FeeModel(Protocol):
+    """A venue's taker fees."""
+
+    def rate_for(self, doc: MarketDocument) -> float:
+        """The taker fee rate of this market (fee per share = rate × p × (1 − p))."""
+        ...
+
+    def schedule_for(self, doc: MarketDocument) -> FeeSchedule:
+        """The fee schedule (rate and rounding rule) of an order on this market."""
+        ...
+
+
+@dataclass(frozen=True)
+class PollPlan:
+    """How the generic poller runs a venue."""
+
+    limit: int  # markets per poll
+    interval_sec: float
+    # True: every catalog token's book is fetched each poll. False: the listing's top of book
+    # serves every market and full books are fetched only for the markets that matter (see
+    # `book_selection.py`), every `book_refresh_sec`, at most `book_max` markets a round.
+    full_books: bool = True
+    book_refresh_sec: float = 10.0
+    book_max: int = 200
+    rolling: bool = False  # walk a different window of the listing each poll
+    rolling_ttl_sec: float = 3600.0
+
+
+@dataclass
+class Venue:
+    """A venue's capabilities, built at start-up from the settings and one HTTP client."""
+
+    name: str
+    label: str
+    markets: MarketSource
+    books: BookSource
+    fees: FeeModel
+    poll: PollPlan
+    # Whether the settings run a websocket ingest for this venue (Kalshi: only with an API key).
+    live_enabled: bool = False
+    # A line for logs and /healthz saying how books are kept (e.g. "REST refresh only: ...").
+    live_mode: str = ""
+
+
+@dataclass(frozen=True)
+class VenueSpec:
+    """What a venue package exposes as `SPEC`, found by `venues.registry`."""
+
+    name: str
+    label: str
+    enabled: Callable[[Settings], bool]
+    create: Callable[[Settings, httpx.AsyncClient], Venue]
+    # How its books are kept live under these settings, for logs and /healthz.
+    live_mode: Callable[[Settings], str]
+    web_url: str = ""  # the venue's own site, for links
