@@ -1,0 +1,138 @@
+"""Alias tables: every venue's spelling of a team, country, party, league or asset -> one key.
+
+The tables are data files (`matching/data/*.tsv`, format in that folder's README), loaded once.
+A name may resolve to several keys ("Kings": the NBA's Sacramento Kings and the NHL's Los Angeles
+Kings); two mentions name the same thing when their key sets intersect, so the other side of a
+pair disambiguates. Ticker codes (`SAS`, `MIN`) are a separate lookup, used only on tickers.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from dashboard_backend.matching.text import words
+
+DATA_DIR = Path(__file__).with_name("data")
+_MAX_NAME_WORDS = 8
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One line of an alias table."""
+
+    key: str
+    kind: str
+    names: tuple[str, ...]
+    codes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A name found in a text: words [start, end) resolve to `keys`."""
+
+    start: int
+    end: int
+    keys: frozenset[str]
+    kinds: frozenset[str]
+
+
+def parse_table(lines: Iterable[str], source: str = "<table>") -> list[Entity]:
+    """Entities of one table; raises ValueError naming the line when a line is malformed."""
+    out: list[Entity] = []
+    for number, raw in enumerate(lines, start=1):
+        line = raw.rstrip("\n")
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        cols = line.split("\t")
+        if len(cols) not in (3, 4) or not cols[0] or ":" not in cols[0] or not cols[2].strip():
+            raise ValueError(f"{source}:{number}: expected key, kind, names[, codes] (TAB)")
+        names = tuple(n.strip() for n in cols[2].split("|") if n.strip())
+        codes = tuple(c.strip().upper() for c in cols[3].split("|") if c.strip()) if len(cols) == 4 else ()
+        out.append(Entity(cols[0].strip(), cols[1].strip(), names, codes))
+    return out
+
+
+class AliasTable:
+    """Name and code lookups over a set of entities."""
+
+    def __init__(self, entities: Sequence[Entity]):
+        by_name: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        by_code: dict[str, set[str]] = defaultdict(set)
+        self._kind: dict[str, str] = {}
+        self._names: dict[str, tuple[str, ...]] = {}
+        for entity in entities:
+            self._kind[entity.key] = entity.kind
+            self._names[entity.key] = entity.names
+            for name in entity.names:
+                ws = words(name)
+                if ws and len(ws) <= _MAX_NAME_WORDS:
+                    by_name[ws].add(entity.key)
+            for code in entity.codes:
+                by_code[code].add(entity.key)
+        self._by_name = {k: frozenset(v) for k, v in by_name.items()}
+        self._by_code = {k: frozenset(v) for k, v in by_code.items()}
+        self._longest = max((len(k) for k in self._by_name), default=0)
+
+    def kind(self, key: str) -> str:
+        """The kind of a key ('' when unknown)."""
+        return self._kind.get(key, "")
+
+    def display(self, key: str) -> str:
+        """The first name listed for a key (the key itself when unknown)."""
+        names = self._names.get(key)
+        return names[0] if names else key
+
+    def lookup(self, name: str | Sequence[str]) -> frozenset[str]:
+        """Keys of exactly this name (folded); empty when unknown."""
+        ws = words(name) if isinstance(name, str) else tuple(name)
+        return self._by_name.get(ws, frozenset())
+
+    def codes(self, code: str, namespace: str | None = None) -> frozenset[str]:
+        """Keys whose ticker code is `code`, restricted to `namespace` (`nba`) when given."""
+        keys = self._by_code.get(code.upper(), frozenset())
+        if namespace is None:
+            return keys
+        return frozenset(k for k in keys if k.startswith(namespace + ":"))
+
+    def scan(self, ws: Sequence[str], kinds: Iterable[str] | None = None) -> list[Mention]:
+        """Known names in a word sequence, longest first, left to right, non-overlapping."""
+        wanted = None if kinds is None else frozenset(kinds)
+        out: list[Mention] = []
+        i, n = 0, len(ws)
+        while i < n:
+            found: Mention | None = None
+            for size in range(min(self._longest, n - i), 0, -1):
+                keys = self._by_name.get(tuple(ws[i : i + size]))
+                if not keys:
+                    continue
+                if wanted is not None:
+                    keys = frozenset(k for k in keys if self._kind[k] in wanted)
+                    if not keys:
+                        continue
+                found = Mention(i, i + size, keys, frozenset(self._kind[k] for k in keys))
+                break
+            if found is None:
+                i += 1
+            else:
+                out.append(found)
+                i = found.end
+        return out
+
+
+def load_tables(directory: Path = DATA_DIR) -> AliasTable:
+    """Every `*.tsv` table of a folder, merged."""
+    entities: list[Entity] = []
+    for path in sorted(directory.glob("*.tsv")):
+        with path.open(encoding="utf-8") as handle:
+            entities.extend(parse_table(handle, str(path.name)))
+    return AliasTable(entities)
+
+
+@functools.cache
+def default_aliases() -> AliasTable:
+    """The tables shipped with the package (loaded once per process)."""
+    return load_tables()

@@ -1,0 +1,377 @@
+"""Condition cards: what one market asks, parsed from its text and the venue's structured fields.
+
+A card says which kind of question it is (`game`: two sides meet on a day; `candle`: an asset up
+or down over a window; `contest`: who wins a competition, race or award; `other`), who takes part,
+which outcome YES backs, the bet (winner, spread, total, exact score, ...), the period, the line,
+the day it is about, and the remaining topic words with aliases folded. The relation rules
+(`rules.py`) compare cards; nothing here decides a relation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from dashboard_backend.matching.aliases import AliasTable, default_aliases
+from dashboard_backend.matching.dates import DateReading, eastern_day, read_dates, ticker_reading
+from dashboard_backend.matching.lexicon import ESPORTS_HINTS, STOPWORDS, bet_of, period_of
+from dashboard_backend.matching.names import Name, make_name
+from dashboard_backend.matching.text import fold, words
+
+# Leagues whose games can end in a draw (a 3-way result).
+_DRAW_SPORTS = re.compile(r"\b(?:soccer|football|premier league|la ?liga|serie a|bundesliga|ligue 1|mls|"
+                          r"eredivisie|world cup|champions league|europa|liga|league one|championship|"
+                          r"k-league|j league|saudi)\b")
+
+
+@dataclass(frozen=True)
+class MarketText:
+    """What the relation engine reads of one market (every field but `question` optional)."""
+
+    question: str
+    event_title: str = ""
+    group_item: str = ""  # Polymarket group item title / Kalshi yes_sub_title: the outcome named
+    outcomes: tuple[str, ...] = ()
+    venue: str = ""
+    event_ticker: str = ""
+    market_ticker: str = ""
+    about: datetime | None = None  # the structured "when" (game start, condition date)
+    about_precision: str = ""  # minute / hour / day / month / year / ""
+    league: str = ""
+    sports_type: str = ""  # Polymarket sportsMarketType (moneyline, spreads, totals, ...)
+    line: float | None = None  # Polymarket line / Kalshi strike
+    rules: str = ""
+
+
+@dataclass(frozen=True)
+class Card:
+    """The parsed condition of one market."""
+
+    kind: str  # game / candle / contest / other
+    text: str
+    participants: tuple[Name, ...] = ()  # a game's two sides, as written
+    target: Name | None = None  # the participant, candidate or party YES backs
+    target_role: str = ""  # side / draw / over / under / field / ""
+    bet: str = ""
+    period: str = "ft"
+    line: float | None = None
+    score: tuple[int, int] | None = None  # exact score, in the order of `participants`
+    day: date | None = None
+    dates: DateReading = field(default_factory=DateReading)
+    topic: frozenset[str] = frozenset()
+    entities: frozenset[str] = frozenset()
+    asset: str = ""
+    draw_possible: bool = False
+    esports: bool = False
+
+
+_VS = r"\s+(?:vs\.?|v\.?|@)\s+"
+_SUFFIX = re.compile(
+    r"\s*(?:\(bo\d\)|\(best of \d\)|\s-\s.*|:\s.*|\?|\bwinner\??|\bwin\??)\s*$", re.IGNORECASE
+)
+_PREFIX = re.compile(r"^(?:[^:]{1,60}:\s+)", re.IGNORECASE)
+_LIMITLESS = re.compile(
+    r"^(?P<lg>[^,]{1,40}),\s+(?P<a>.+?)" + _VS + r"(?P<b>.+?),\s+(?P<date>[A-Za-z]{3,9}\.? \d{1,2},? \d{4})"
+    r"(?::\s*(?P<out>.+))?$",
+    re.IGNORECASE,
+)
+_EXACT = re.compile(r"exact score:\s*(?P<a>.+?)\s+(?P<sa>\d+)\s*-\s*(?P<sb>\d+)\s+(?P<b>.+?)\??$", re.IGNORECASE)
+_DRAW = re.compile(r"^will\s+(?P<a>.+?)" + _VS + r"(?P<b>.+?)\s+end in a draw\??$", re.IGNORECASE)
+_HT_DRAW = re.compile(r"^(?P<a>.+?)" + _VS + r"(?P<b>.+?):\s*draw at half-?time\??$", re.IGNORECASE)
+_BOTH = re.compile(r"^both\s+(?P<a>.+?)\s+and\s+(?P<b>.+?)\s+score\b", re.IGNORECASE)
+_WIN_MATCH = re.compile(
+    r"^will\s+(?P<t>.+?)\s+win\s+(?:map \d+ in\s+)?the\s+(?P<a>.+?)" + _VS
+    + r"(?P<b>.+?)\s+(?:[\w-]+\s+){0,3}(?:match|fight|game|series)\b",
+    re.IGNORECASE,
+)
+_WIN_ON = re.compile(r"^will\s+(?P<t>.+?)\s+win\s+on\s+(?P<date>\d{4}-\d\d-\d\d)\??$", re.IGNORECASE)
+_LEADING = re.compile(r"^(?P<t>.+?)\s+leading at half-?time\??$", re.IGNORECASE)
+_WIN_HALF = re.compile(r"^will\s+(?P<t>.+?)\s+win the (?:1st|2nd|first|second) half\??$", re.IGNORECASE)
+_BY_OVER = re.compile(
+    r"^(?:will\s+)?(?P<t>.+?)\s+(?:wins?|win the 2h|wins first 5 innings)\s+by over\s+(?P<line>\d+(?:\.\d+)?)",
+    re.IGNORECASE,
+)
+_SPREAD = re.compile(r"spread:\s*(?P<t>.+?)\s*\((?P<line>[-+]?\d+(?:\.\d+)?)\)", re.IGNORECASE)
+_OVER = re.compile(r"\b(?:over|o/u)\s+(?P<line>\d+(?:\.\d+)?)|(?P<plus>\d+)\+\s+(?:total|goals|points|runs)", re.IGNORECASE)
+_PLAYER = re.compile(r"^(?P<t>[^:?]{3,40}):\s+(?:\d+\+|anytime|first|points|rebounds|assists)", re.IGNORECASE)
+_WILL_SUBJECT = re.compile(
+    r"^will\s+(?:the\s+)?(?P<t>.+?)\s+(?:win|be|finish|lead|have|make|qualify|advance|get|reach|"
+    r"become|enter|visit|launch|acquire|resign|play|score|hit|close|dip|record)\b",
+    re.IGNORECASE,
+)
+_COLON_OUTCOME = re.compile(r"^(?P<topic>.+?):\s*(?P<t>[^:]+?)\s*$")
+_CANDLE = re.compile(r"\bup or down\b", re.IGNORECASE)
+_FIELD = re.compile(r"\b(?:another|any other|other|field)\b", re.IGNORECASE)
+
+
+def _looks_like_names(a: str, b: str) -> bool:
+    """Both sides of an "X at Y" split read as names (short, capitalised, no question words)."""
+    for part in (a, b):
+        ws = part.split()
+        if not 1 <= len(ws) <= 6 or not part[:1].isupper():
+            return False
+        if {"will", "the", "price", "above", "below", "temperature"} & set(fold(part).split()):
+            return False
+    return True
+
+
+def split_fixture(text: str) -> tuple[str, str] | None:
+    """The two sides of a fixture title ("A vs. B", "A at B", "League: A vs B (BO3) - Stage")."""
+    core = text.strip()
+    for _ in range(3):
+        stripped = _PREFIX.sub("", core, count=1) if re.search(_VS, _PREFIX.sub("", core, count=1), re.I) else core
+        if stripped == core:
+            break
+        core = stripped
+    parts = re.split(_VS, core, maxsplit=1, flags=re.IGNORECASE)
+    if len(parts) == 2:
+        a, b = parts
+    else:
+        at = re.split(r"\s+at\s+", core, maxsplit=1)
+        if len(at) != 2:
+            return None
+        a, b = at
+        b = _SUFFIX.sub("", b)
+        if not _looks_like_names(a, b):
+            return None
+    a = re.sub(r"^will\s+", "", a.strip(), flags=re.IGNORECASE)
+    for _ in range(3):
+        b = _SUFFIX.sub("", b).strip()
+    a, b = a.strip(" ?:-"), b.strip(" ?:-")
+    if not a or not b or len(a) > 60 or len(b) > 60:
+        return None
+    return a, b
+
+
+def topic_words(text: str, exclude: tuple[Name, ...] = (), aliases: AliasTable | None = None) -> frozenset[str]:
+    """Content words of `text`: aliases folded to keys, names in `exclude`, stopwords and numbers of
+    dates dropped; other numbers kept (`liga 1`, `group l`, district codes)."""
+    table = aliases or default_aliases()
+    t = fold(text)
+    t = re.sub(r"\b([a-z]{2})-(\d{1,2}|al)\b", lambda m: f" district{m.group(1)}{int(m.group(2)) if m.group(2).isdigit() else 0} ", t)
+    ws = words(t)
+    dropped: set[str] = set()
+    for name in exclude:
+        dropped.update(name.words)
+        dropped.update(words(name.text))
+    out: set[str] = set()
+    i = 0
+    mentions = {m.start: m for m in table.scan(ws)}
+    while i < len(ws):
+        m = mentions.get(i)
+        if m is not None:
+            span = ws[m.start : m.end]
+            if not set(span) <= dropped:
+                out.update(sorted(m.keys)[:1] if len(m.keys) > 1 and m.kinds <= {"team"} else m.keys)
+            i = m.end
+            continue
+        w = ws[i]
+        i += 1
+        if w in STOPWORDS or w in dropped or re.fullmatch(r"20\d\d|\d{1,2}(?:st|nd|rd|th)?", w):
+            if not re.fullmatch(r"\d", w):
+                continue
+        if w in _MONTH_WORDS:
+            continue
+        out.add(w)
+    return frozenset(out)
+
+
+_MONTH_WORDS = frozenset(
+    "jan january feb february mar march apr april may jun june jul july aug august sep sept "
+    "september oct october nov november dec december et est edt pm am".split()
+)
+
+
+def _day_of(market: MarketText, dates: DateReading) -> date | None:
+    """The day the market is about: ticker date, else a day in the text, else the structured one."""
+    for ticker in (market.event_ticker, market.market_ticker):
+        if ticker:
+            reading = ticker_reading(ticker)
+            if reading.day is not None:
+                return reading.day
+    if dates.day is not None:
+        return dates.day
+    if market.about is not None and market.about_precision in ("minute", "hour"):
+        return eastern_day(market.about)
+    if market.about is not None and market.about_precision == "day":
+        return market.about.date()
+    return None
+
+
+def parse_card(market: MarketText, aliases: AliasTable | None = None) -> Card:
+    """The card of one market."""
+    table = aliases or default_aliases()
+    question = market.question.strip()
+    title = market.event_title.strip()
+    full = " ".join(p for p in (title, question, market.group_item) if p)
+    folded = fold(full)
+    context_year = market.about.year if market.about else None
+    dates = read_dates(question, context_year)
+    if dates.empty and title:
+        dates = read_dates(title, context_year)
+    day = _day_of(market, dates)
+    esports = bool(ESPORTS_HINTS.search(folded))
+    if _CANDLE.search(full):
+        return _candle(market, full, dates, day, table)
+    card = _game(market, question, title, dates, day, esports, table)
+    if card is not None:
+        return card
+    return _contest(market, question, title, dates, day, table)
+
+
+def _entities(text: str, table: AliasTable) -> frozenset[str]:
+    return frozenset(k for m in table.scan(words(text)) for k in m.keys)
+
+
+def _candle(market: MarketText, full: str, dates: DateReading, day: date | None, table: AliasTable) -> Card:
+    assets = [k for m in table.scan(words(full), kinds=("asset",)) for k in m.keys]
+    return Card(
+        kind="candle",
+        text=market.question,
+        bet="up",
+        day=day,
+        dates=dates,
+        asset=assets[0] if assets else "",
+        entities=frozenset(assets),
+        topic=topic_words(full, aliases=table),
+        target_role="side" if fold(market.group_item or "") in ("up", "down") else "",
+    )
+
+
+def _game(
+    market: MarketText,
+    question: str,
+    title: str,
+    dates: DateReading,
+    day: date | None,
+    esports: bool,
+    table: AliasTable,
+) -> Card | None:
+    """A card for a market about a fixture, or None when no fixture is named."""
+    q = question.strip()
+    namespaces = frozenset({market.league.lower()}) if market.league else None
+
+    def name(text: str) -> Name:
+        return make_name(text, table, namespaces)
+
+    sides: tuple[str, str] | None = None
+    target: str | None = None
+    role = ""
+    line: float | None = None
+    score: tuple[int, int] | None = None
+    bet = ""
+    m = _LIMITLESS.match(q) or (_LIMITLESS.match(title) if title else None)
+    if m is not None:
+        sides = (m.group("a"), m.group("b"))
+        out = m.group("out")
+        if out:
+            target, role = (None, "draw") if fold(out) in ("draw", "tie") else (out, "side")
+        if day is None:
+            day = read_dates(m.group("date")).day
+    elif (m := _EXACT.search(q)) is not None:
+        sides = (m.group("a"), m.group("b"))
+        score = (int(m.group("sa")), int(m.group("sb")))
+        bet = "exact_score"
+    elif (m := _DRAW.match(q) or _HT_DRAW.match(q)) is not None:
+        sides = (m.group("a"), m.group("b"))
+        role = "draw"
+    elif (m := _BOTH.match(q)) is not None:
+        sides = (m.group("a"), m.group("b"))
+        bet = "btts"
+    elif (m := _WIN_MATCH.match(q)) is not None:
+        sides = (m.group("a"), m.group("b"))
+        target, role = m.group("t"), "side"
+    else:
+        for pattern in (_WIN_ON, _LEADING, _WIN_HALF, _BY_OVER, _SPREAD):
+            m = pattern.search(q)
+            if m is not None:
+                target, role = m.group("t"), "side"
+                if "line" in m.groupdict() and m.group("line"):
+                    line = abs(float(m.group("line")))
+                break
+        sides = split_fixture(q) or (split_fixture(title) if title else None)
+        if target is None and (pm := _PLAYER.match(q)) is not None and sides is None:
+            target, role = pm.group("t"), "player"
+        elif target is None and (pm := _PLAYER.match(q)) is not None:
+            target, role = pm.group("t"), "player"
+    if sides is None and target is None:
+        return None
+    if sides is None and role != "player" and not (_WIN_ON.search(q) or _LEADING.search(q) or _BY_OVER.search(q) or _SPREAD.search(q) or _WIN_HALF.search(q)):
+        return None
+    folded_q = fold(q)
+    folded_all = fold(" ".join((title, q)))
+    if not bet:
+        bet = bet_of(folded_q) or bet_of(fold(title)) or "winner"
+    if bet == "winner" and market.sports_type:
+        bet = {"spreads": "spread", "totals": "total", "moneyline": "winner"}.get(market.sports_type, bet)
+    if role == "draw" and bet not in ("winner", "exact_score"):
+        bet = "winner"
+    if bet in ("total", "total_maps") and line is None:
+        om = _OVER.search(q)
+        if om is not None:
+            line = float(om.group("line")) if om.group("line") else float(om.group("plus")) - 0.5
+            role = role or "over"
+        elif market.line is not None:
+            line = market.line
+    if role == "player":
+        bet = "player_prop" if bet in ("", "winner", "total") else bet
+        om = re.search(r"(\d+)\+", q)
+        line = float(om.group(1)) - 0.5 if om else line
+    participants = tuple(name(s) for s in sides) if sides else ()
+    target_name = name(target) if target else None
+    # Outcomes named after the sides (Polymarket "Spurs" / "Timberwolves") make a two-way market.
+    if target_name is None and role == "" and participants and market.group_item:
+        gi = name(market.group_item)
+        target_name, role = (gi, "side") if not gi.empty else (None, "")
+    period = period_of(folded_q) if period_of(folded_q) != "ft" else period_of(fold(title))
+    draw_possible = bool(_DRAW_SPORTS.search(fold(" ".join((title, q, market.league))))) or role == "draw" or "tie" in folded_all.split()
+    return Card(
+        kind="game",
+        text=q,
+        participants=participants,
+        target=target_name,
+        target_role=role,
+        bet=bet,
+        period=period,
+        line=line,
+        score=score,
+        day=day,
+        dates=dates,
+        topic=topic_words(" ".join((title, q)), exclude=participants + ((target_name,) if target_name else ()), aliases=table),
+        entities=_entities(" ".join((title, q)), table),
+        draw_possible=draw_possible,
+        esports=esports,
+    )
+
+
+def _contest(
+    market: MarketText, question: str, title: str, dates: DateReading, day: date | None, table: AliasTable
+) -> Card:
+    """A card for a market that is not a fixture: who wins a contest, a proposition."""
+    target: str | None = None
+    role = ""
+    m = _WILL_SUBJECT.match(question)
+    if m is not None:
+        target, role = m.group("t"), "side"
+    elif (m2 := _COLON_OUTCOME.match(question)) is not None and len(m2.group("t").split()) <= 5:
+        target, role = m2.group("t"), "side"
+    if market.group_item and not target:
+        target, role = market.group_item, "side"
+    if target is not None and _FIELD.search(target):
+        role = "field"
+    target_name = make_name(target, table) if target else None
+    exclude = (target_name,) if target_name is not None and role == "side" else ()
+    bet = bet_of(fold(question)) or "winner"
+    return Card(
+        kind="contest",
+        text=question,
+        target=target_name,
+        target_role=role,
+        bet=bet,
+        period=period_of(fold(question)),
+        day=day,
+        dates=dates,
+        topic=topic_words(" ".join((title, question)), exclude=exclude, aliases=table),
+        entities=_entities(" ".join((title, question)), table),
+    )

@@ -1,0 +1,229 @@
+"""The dates a market is about, read from its words and tickers (not from its close time).
+
+Venues close markets at unrelated times (a Kalshi game closes two weeks after tip-off, a House race
+a year after the election), so the date a bet is *about* comes from what it says:
+
+| text                                   | reading                                         |
+| -------------------------------------- | ----------------------------------------------- |
+| `May 17, 2026` / `2026-05-17` / `17 May` | day 2026-05-17 (year from the context if unsaid) |
+| `by June 30` / `before Jan 20, 2029`   | deadline (`before` = the day before)             |
+| `before 2027` / `by end of 2026` / `in 2026` | deadline 2026-12-31 / year 2026            |
+| `May 11-17`                            | window of days                                   |
+| `10:25AM-10:30AM ET` / `4AM ET` / `7PM-7:15PM` | a clock window in US Eastern time        |
+| `KXNBAGAME-26JAN11SASMIN`              | day 2026-01-11 (local); `26MAY131915` adds 19:15 |
+
+All times are US Eastern unless the text says UTC; windows are naive Eastern datetimes so two
+venues' spellings compare equal.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from dashboard_backend.matching.text import fold
+
+EASTERN = ZoneInfo("America/New_York")
+
+MONTHS = {
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "may": 5,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
+}
+_MONTH = (
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_ISO = re.compile(r"\b(20\d\d)-(\d\d)-(\d\d)\b")
+_MDY = re.compile(_MONTH + r" (\d{1,2})(?:st|nd|rd|th)?(?:\s*[-–]\s*(\d{1,2})(?!\d|:|\s*(?:am|pm)))?(?:,? (20\d\d))?\b")
+_DMY = re.compile(r"\b(\d{1,2}) " + _MONTH + r"(?:,? (20\d\d))?\b")
+_MONTH_YEAR = re.compile(r"\b(?:in |of |during )?" + _MONTH + r"(?:,? (20\d\d))?\b")
+_BY_YEAR = re.compile(r"\b(before|by end of|by the end of|end of|by|in|during|for) (20\d\d)\b")
+_SEASON = re.compile(r"\b(20\d\d)\s*[-–/]\s*(20)?(\d\d)\b")
+_YEAR = re.compile(r"(?<![\d$.,])\b(20\d\d)\b(?![\d%])")
+_CLOCK = r"(\d{1,2})(?::(\d\d))?\s*(am|pm|a\.m\.|p\.m\.)?"
+_TIME_RANGE = re.compile(r"\b" + _CLOCK + r"\s*[-–]\s*" + _CLOCK + r"\s*(et|est|edt|utc)?\b")
+_TIME = re.compile(r"\b(\d{1,2})(?::(\d\d))?\s*(am|pm|a\.m\.|p\.m\.)\s*(et|est|edt|utc)?\b")
+_BY_WORD = re.compile(r"\b(by|before|until|through|prior to|no later than)\s*$")
+_TICKER = re.compile(r"-(\d\d)([A-Z]{3})(\d\d)?(\d{4})?(?=[A-Z0-9]*(?:-|$))")
+
+
+@dataclass(frozen=True)
+class DateReading:
+    """What a text says about when: a day, a deadline, a window, a year (any may be None)."""
+
+    day: date | None = None  # the single day the bet is about ("on May 17", a game day)
+    deadline: date | None = None  # last day that counts ("by June 30", "before 2027")
+    first_day: date | None = None  # a window of days ("May 11-17")
+    last_day: date | None = None
+    start: datetime | None = None  # a clock window, naive US Eastern ("10:25AM-10:30AM ET")
+    end: datetime | None = None
+    hour: datetime | None = None  # a one-hour candle ("4AM ET")
+    month: tuple[int, int] | None = None  # (year, month) when only a month is named ("in May")
+    year: int | None = None  # a year or season end named alone ("in 2026", "2025-26")
+
+    @property
+    def empty(self) -> bool:
+        """Nothing was read."""
+        return self == DateReading()
+
+
+def _month(token: str) -> int:
+    return MONTHS[token[:3]]
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _clock(hour: str, minute: str | None, meridiem: str | None, fallback: str | None) -> time | None:
+    h, m = int(hour), int(minute or 0)
+    mer = (meridiem or fallback or "").replace(".", "")
+    if mer:
+        if not 1 <= h <= 12:
+            return None
+        h = h % 12 + (12 if mer == "pm" else 0)
+    if h > 23 or m > 59:
+        return None
+    return time(h, m)
+
+
+def eastern_day(moment: datetime) -> date:
+    """The US Eastern calendar day of an aware (or UTC-naive) datetime."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(EASTERN).date()
+
+
+def ticker_reading(ticker: str) -> DateReading:
+    """The date in a Kalshi ticker: `-26MAY17` (day), `-26MAY131915` (day and ET time), `-27JAN`."""
+    for match in _TICKER.finditer(ticker.upper()):
+        yy, mon, dd, hhmm = match.groups()
+        if mon.lower() not in MONTHS:
+            continue
+        year, month = 2000 + int(yy), MONTHS[mon.lower()]
+        if dd is None:
+            return DateReading(month=(year, month))
+        day = _safe_date(year, month, int(dd))
+        if day is None:
+            continue
+        start = None
+        if hhmm is not None and int(hhmm[:2]) < 24 and int(hhmm[2:]) < 60:
+            start = datetime.combine(day, time(int(hhmm[:2]), int(hhmm[2:])))
+        return DateReading(day=day, start=start)
+    return DateReading()
+
+
+def read_dates(text: str, context_year: int | None = None) -> DateReading:
+    """What `text` says about dates; a day without a year takes `context_year`."""
+    t = fold(text)
+    day: date | None = None
+    deadline: date | None = None
+    first = last = None
+    month: tuple[int, int] | None = None
+    year: int | None = None
+    spans: list[tuple[int, int]] = []
+
+    def resolve(y: str | None) -> int | None:
+        return int(y) if y else context_year
+
+    for m in _ISO.finditer(t):
+        d = _safe_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        if d is not None:
+            day = day or d
+            spans.append(m.span())
+    for m in _MDY.finditer(t):
+        mon, dd, dd2, yy = m.groups()
+        y = resolve(yy)
+        if y is None:
+            continue
+        d = _safe_date(y, _month(mon), int(dd))
+        if d is None:
+            continue
+        spans.append(m.span())
+        if dd2 is not None:
+            d2 = _safe_date(y, _month(mon), int(dd2))
+            if d2 is not None and d2 > d:
+                first, last = d, d2
+                continue
+        if _BY_WORD.search(t[: m.start()]):
+            before = t[: m.start()].rstrip().endswith("before")
+            deadline = d - timedelta(days=1) if before else d
+        else:
+            day = day or d
+    for m in _DMY.finditer(t):
+        if any(s <= m.start() < e for s, e in spans):
+            continue
+        dd, mon, yy = m.groups()
+        y = resolve(yy)
+        d = _safe_date(y, _month(mon), int(dd)) if y is not None else None
+        if d is not None:
+            spans.append(m.span())
+            day = day or d
+    for m in _BY_YEAR.finditer(t):
+        word, yy = m.group(1), int(m.group(2))
+        spans.append(m.span())
+        if word == "before":
+            deadline = deadline or date(yy - 1, 12, 31)
+        elif word in ("by", "by end of", "by the end of", "end of"):
+            deadline = deadline or date(yy, 12, 31)
+        else:
+            year = year or yy
+    for m in _SEASON.finditer(t):
+        if (int(m.group(1)) + 1) % 100 == int(m.group(3)):
+            year = year or int(m.group(1)) + 1  # a season is named by the year it ends
+            spans.append(m.span())
+    if day is None and deadline is None and first is None:
+        for m in _MONTH_YEAR.finditer(t):
+            if any(s <= m.start() < e for s, e in spans):
+                continue
+            mon, yy = m.groups()
+            # "may" is also a verb: a month only after in/during/of or before a year.
+            if mon == "may" and not yy and not m.group(0).startswith(("in ", "during ", "of ")):
+                continue
+            y = resolve(yy)
+            if y is not None:
+                month = (y, _month(mon))
+                break
+    if year is None:
+        for m in _YEAR.finditer(t):
+            if not any(s <= m.start() < e for s, e in spans):
+                year = int(m.group(1))
+                break
+    start, end, hour = _clock_window(t, day)
+    return DateReading(day, deadline, first, last, start, end, hour, month, year)
+
+
+def _clock_window(t: str, day: date | None) -> tuple[datetime | None, datetime | None, datetime | None]:
+    """A clock window ("10:25AM-10:30AM ET") or a one-hour mark ("4AM ET") on `day`."""
+    if day is None:
+        return None, None, None
+    m = _TIME_RANGE.search(t)
+    if m is not None and (m.group(3) or m.group(6)):
+        end_t = _clock(m.group(4), m.group(5), m.group(6), m.group(3))
+        start_t = _clock(m.group(1), m.group(2), m.group(3), m.group(6))
+        if start_t is not None and end_t is not None:
+            start = datetime.combine(day, start_t)
+            end = datetime.combine(day, end_t)
+            if end <= start:
+                end += timedelta(days=1)
+            return start, end, None
+    m2 = _TIME.search(t)
+    if m2 is not None:
+        at = _clock(m2.group(1), m2.group(2), m2.group(3), None)
+        if at is not None:
+            return None, None, datetime.combine(day, at)
+    return None, None, None
