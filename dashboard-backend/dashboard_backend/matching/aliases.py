@@ -1,6 +1,6 @@
 """Alias tables: every venue's spelling of a team, country, party, league or asset -> one key.
 
-The tables are data files (`matching/data/*.tsv`, format in that folder's README), loaded once.
+The tables are data files (`matching/data/aliases/*.tsv`, format in that folder's README), loaded once.
 A name may resolve to several keys ("Kings": the NBA's Sacramento Kings and the NHL's Los Angeles
 Kings); two mentions name the same thing when their key sets intersect, so the other side of a
 pair disambiguates. Ticker codes (`SAS`, `MIN`) are a separate lookup, used only on tickers.
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from dashboard_backend.matching.text import words
 
-DATA_DIR = Path(__file__).with_name("data")
+DATA_DIR = Path(__file__).with_name("data") / "aliases"
 _MAX_NAME_WORDS = 8
 
 

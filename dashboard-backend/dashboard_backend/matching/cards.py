@@ -56,6 +56,7 @@ class Card:
     bet: str = ""
     period: str = "ft"
     line: float | None = None
+    comparator: str = ""  # ">" / "<" for thresholds ("above $500M", "dip to $38")
     score: tuple[int, int] | None = None  # exact score, in the order of `participants`
     day: date | None = None
     dates: DateReading = field(default_factory=DateReading)
@@ -71,6 +72,7 @@ _SUFFIX = re.compile(
     r"\s*(?:\(bo\d\)|\(best of \d\)|\s-\s.*|:\s.*|\?|\bwinner\??|\bwin\??)\s*$", re.IGNORECASE
 )
 _PREFIX = re.compile(r"^(?:[^:]{1,60}:\s+)", re.IGNORECASE)
+_GAME_PREFIX = re.compile(r"^game \d+:\s+", re.IGNORECASE)  # "Game 4: New York at Philadelphia"
 _LIMITLESS = re.compile(
     r"^(?P<lg>[^,]{1,40}),\s+(?P<a>.+?)" + _VS + r"(?P<b>.+?),\s+(?P<date>[A-Za-z]{3,9}\.? \d{1,2},? \d{4})"
     r"(?::\s*(?P<out>.+))?$",
@@ -101,6 +103,7 @@ _WILL_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 _COLON_OUTCOME = re.compile(r"^(?P<topic>.+?):\s*(?P<t>[^:]+?)\s*$")
+_NUMBER_WORDS = {"five": "5", "ten": "10", "twenty": "20"}
 _CANDLE = re.compile(r"\bup or down\b", re.IGNORECASE)
 _FIELD = re.compile(r"\b(?:another|any other|other|field)\b", re.IGNORECASE)
 
@@ -118,12 +121,12 @@ def _looks_like_names(a: str, b: str) -> bool:
 
 def split_fixture(text: str) -> tuple[str, str] | None:
     """The two sides of a fixture title ("A vs. B", "A at B", "League: A vs B (BO3) - Stage")."""
-    core = text.strip()
+    core = _GAME_PREFIX.sub("", text.strip())
     for _ in range(3):
-        stripped = _PREFIX.sub("", core, count=1) if re.search(_VS, _PREFIX.sub("", core, count=1), re.I) else core
-        if stripped == core:
+        rest = _PREFIX.sub("", core, count=1)
+        if rest == core or not (re.search(_VS, rest, re.I) or re.search(r"\s+at\s+", rest)):
             break
-        core = stripped
+        core = rest
     parts = re.split(_VS, core, maxsplit=1, flags=re.IGNORECASE)
     if len(parts) == 2:
         a, b = parts
@@ -144,43 +147,95 @@ def split_fixture(text: str) -> tuple[str, str] | None:
     return a, b
 
 
-def topic_words(text: str, exclude: tuple[Name, ...] = (), aliases: AliasTable | None = None) -> frozenset[str]:
-    """Content words of `text`: aliases folded to keys, names in `exclude`, stopwords and numbers of
-    dates dropped; other numbers kept (`liga 1`, `group l`, district codes)."""
+_STATES = frozenset(
+    "al ak az ar ca co ct de fl ga hi id il in ia ks ky la me md ma mi mn ms mo mt ne nv nh nj nm "
+    "ny nc nd oh ok or pa ri sc sd tn tx ut vt va wa wv wi wy dc".split()
+)
+_DISTRICT = re.compile(r"\b([a-z]{2})-(\d{1,2}|al)\b")
+# Dates, clock times and amounts are compared by dates.py and the lines, not as topic words.
+_NOT_TOPIC = re.compile(
+    r"\b20\d\d-\d\d-\d\d\b"
+    r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?(?:,? 20\d\d)?\b"
+    r"|\b\d{1,2}(?::\d\d)?\s*(?:am|pm)\b(?:\s*(?:et|est|edt|utc))?"
+    r"|[$€£]\s*\d[\d,]*(?:\.\d+)?\s*(?:k|m|b|bn|t|million|billion|trillion)?\b"
+    r"|\b\d[\d,]*(?:\.\d+)?\s*(?:%|percent|bps|basis points)"
+    r"|\b\d+\.\d+\b"
+    r"|\b20\d\d\b"
+    r"|\btop (?:\d+|five|ten|twenty)\b|\bround \d\b|\br\d\b"
+)
+_MONTH_WORDS = frozenset(
+    "jan january feb february mar march apr april may jun june jul july aug august sep sept "
+    "september oct october nov november dec december et est edt utc".split()
+)
+
+
+def _district(m: re.Match[str]) -> str:
+    state, number = m.group(1), m.group(2)
+    if state not in _STATES:
+        return m.group(0)
+    seat = 0 if number == "al" else int(number)
+    return f" district{state}{seat} {state}state "
+
+
+def topic_words(
+    text: str, exclude: tuple[Name, ...] = (), aliases: AliasTable | None = None
+) -> frozenset[str]:
+    """Content words of `text`, aliases folded to their keys.
+
+    Dropped: stopwords, month names, dates, clock times, amounts and years (compared elsewhere),
+    and the words of the names in `exclude` (an outcome is not the topic). Kept: other numbers
+    (`liga 1`, `top 10`, `season 23`), district codes (`AL-02` -> `districtal2` and the state).
+    """
     table = aliases or default_aliases()
-    t = fold(text)
-    t = re.sub(r"\b([a-z]{2})-(\d{1,2}|al)\b", lambda m: f" district{m.group(1)}{int(m.group(2)) if m.group(2).isdigit() else 0} ", t)
+    t = _DISTRICT.sub(_district, fold(text))
+    t = _NOT_TOPIC.sub(" ", t)
     ws = words(t)
     dropped: set[str] = set()
     for name in exclude:
-        dropped.update(name.words)
         dropped.update(words(name.text))
     out: set[str] = set()
-    i = 0
     mentions = {m.start: m for m in table.scan(ws)}
+    i = 0
     while i < len(ws):
         m = mentions.get(i)
         if m is not None:
-            span = ws[m.start : m.end]
-            if not set(span) <= dropped:
-                out.update(sorted(m.keys)[:1] if len(m.keys) > 1 and m.kinds <= {"team"} else m.keys)
+            if not set(ws[m.start : m.end]) <= dropped:
+                out.update(m.keys)
             i = m.end
             continue
         w = ws[i]
         i += 1
-        if w in STOPWORDS or w in dropped or re.fullmatch(r"20\d\d|\d{1,2}(?:st|nd|rd|th)?", w):
-            if not re.fullmatch(r"\d", w):
-                continue
-        if w in _MONTH_WORDS:
-            continue
-        out.add(w)
+        if w.endswith("state") and w[:-5] in _STATES:
+            out.add("state:" + w[:-5])
+        elif w not in STOPWORDS and w not in dropped and w not in _MONTH_WORDS:
+            out.add(w)
     return frozenset(out)
 
 
-_MONTH_WORDS = frozenset(
-    "jan january feb february mar march apr april may jun june jul july aug august sep sept "
-    "september oct october nov november dec december et est edt pm am".split()
+_THRESHOLD = re.compile(
+    r"(?P<dir>\babove\b|\bover\b|\bat least\b|\bmore than\b|\bgreater than\b|\bexceed\w*|"
+    r"\breach(?:es)?\b|\bhigh\)?|↑|\bbelow\b|\bunder\b|\bless than\b|\bfewer than\b|\bdip(?:s)? to\b|"
+    r"\blow\)?|↓)\s*(?P<cur>[$€£])?\s*(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>k|m|b|bn|t|million|billion|"
+    r"trillion|%)?(?![\w.])",
+    re.IGNORECASE,
 )
+_UNITS = {"k": 1e3, "m": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9, "billion": 1e9, "t": 1e12, "trillion": 1e12}
+_DOWN = ("below", "under", "less", "fewer", "dip", "low", "↓")
+
+
+def read_threshold(text: str) -> tuple[str, float] | None:
+    """(">" or "<", amount) of a threshold question ("FDV above $500M", "dip to $38", "↑ $100")."""
+    m = _THRESHOLD.search(text)
+    if m is None:
+        return None
+    try:
+        value = float(m.group("num").replace(",", ""))
+    except ValueError:
+        return None
+    unit = (m.group("unit") or "").lower()
+    value *= _UNITS.get(unit, 1.0)
+    direction = m.group("dir").lower()
+    return ("<" if direction.startswith(_DOWN) else ">"), value
 
 
 def _day_of(market: MarketText, dates: DateReading) -> date | None:
@@ -291,9 +346,7 @@ def _game(
                     line = abs(float(m.group("line")))
                 break
         sides = split_fixture(q) or (split_fixture(title) if title else None)
-        if target is None and (pm := _PLAYER.match(q)) is not None and sides is None:
-            target, role = pm.group("t"), "player"
-        elif target is None and (pm := _PLAYER.match(q)) is not None:
+        if target is None and split_fixture(q) is None and (pm := _PLAYER.match(q)) is not None:
             target, role = pm.group("t"), "player"
     if sides is None and target is None:
         return None
@@ -363,6 +416,16 @@ def _contest(
     target_name = make_name(target, table) if target else None
     exclude = (target_name,) if target_name is not None and role == "side" else ()
     bet = bet_of(fold(question)) or "winner"
+    line: float | None = None
+    comparator = ""
+    threshold = read_threshold(question)
+    if threshold is not None:
+        comparator, line = threshold
+        bet = "threshold" if bet in ("winner", "") else bet
+    if bet == "top_n":
+        rank = re.search(r"\btop (\d+|five|ten|twenty)\b", fold(" ".join((title, question))))
+        if rank is not None:
+            line = float(_NUMBER_WORDS.get(rank.group(1), rank.group(1)))
     return Card(
         kind="contest",
         text=question,
@@ -370,6 +433,8 @@ def _contest(
         target_role=role,
         bet=bet,
         period=period_of(fold(question)),
+        line=line,
+        comparator=comparator,
         day=day,
         dates=dates,
         topic=topic_words(" ".join((title, question)), exclude=exclude, aliases=table),

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from dashboard_backend.matching.cards import Card, MarketText, parse_card, topic_words
-from dashboard_backend.matching.lexicon import common_affixes
 from dashboard_backend.matching.names import Name, make_name, same_name
 from dashboard_backend.matching.text import phrase, words
 from dashboard_backend.matching.verdict import Verdict, related, unrelated
+from dashboard_backend.matching.word_weights import weight
 from dashboard_backend.models import OutcomeLink, Relation
 
 
@@ -131,30 +131,24 @@ def _game_view(event: Event, title_card: Card, cards: tuple[Card, ...]) -> Event
 
 
 def _contest_view(event: Event, title_card: Card, cards: tuple[Card, ...]) -> EventView:
-    """Topic: the title's words plus what every market's text shares, minus outcome names."""
-    texts = [words(m.text.question) for m in event.markets]
-    outcome_words: set[str] = set()
-    shared = ""
-    if len(texts) >= 2:
-        prefix, suffix = common_affixes(texts)
-        for t in texts:
-            outcome_words.update(t[prefix : len(t) - suffix])
-        first = texts[0]
-        shared = " ".join((*first[:prefix], *first[len(first) - suffix :]))
-    names = tuple(c.target for c in cards if c.target is not None)
+    """Topic: the title's words plus the words every market shares, outcome names left out."""
     title = event.title
-    # "Topic: Outcome" titles (one market's own title) name an outcome after the colon.
-    if ":" in title and any(phrase(title) == phrase(m.text.question) for m in event.markets):
-        title = title.rsplit(":", 1)[0]
-    topic = topic_words(" ".join((title, shared)), exclude=names)
-    topic = frozenset(t for t in topic if t not in outcome_words or t.startswith(("league:", "word:", "district", "state:")))
+    head = title.rsplit(":", 1)[0].strip() if ":" in title else ""
+    # "Topic: Outcome" titles (Limitless, Predict) are one market's title: the tail is an outcome.
+    if head and any(phrase(m.text.question).startswith(phrase(head)) for m in event.markets):
+        title = head
+    topic = topic_words(title)
+    if cards:
+        shared = frozenset.intersection(*(c.topic for c in cards))
+        topic = topic | shared
     return EventView(
         event,
         title_card,
         cards,
         "contest",
         day=title_card.day,
-        families=frozenset((c.bet, c.period) for c in cards) or frozenset({(title_card.bet, title_card.period)}),
+        families=frozenset((c.bet, c.period) for c in cards)
+        or frozenset({(title_card.bet, title_card.period)}),
         topic=topic,
         outcomes=tuple(c.target for c in cards),
         roles=tuple(c.target_role for c in cards),
@@ -241,28 +235,173 @@ def _align(a: EventView, b: EventView) -> tuple[OutcomeLink, ...]:
     return tuple(links)
 
 
-def relate_contest_events(a: EventView, b: EventView) -> Verdict:
-    """Two contest events: topic words, then year."""
-    ta, tb = a.topic, b.topic
-    soft = {t for t in ta ^ tb if t.startswith("league:") or t in _SOFT_TOPIC}
-    hard_a, hard_b = ta - soft, tb - soft
-    if not (hard_a or hard_b):
-        return related("nothing but generic words to compare", 0.4)
-    if hard_a == hard_b:
-        return Verdict(Relation.EQUIVALENT, 0.85, (f"same contest: {' '.join(sorted(hard_a))}",), _align(a, b))
-    common = hard_a & hard_b
-    if not common:
-        return unrelated(f"different topics: {' '.join(sorted(hard_a))} / {' '.join(sorted(hard_b))}")
-    return unrelated(
-        f"different contests: {' '.join(sorted(hard_a - hard_b))} / {' '.join(sorted(hard_b - hard_a))}", 0.6
+# Key namespaces that name who or what a contest is about: two sides naming different ones are
+# different contests ("IN-03" / "IN-07", "Bitcoin" / "Ethereum", "Kawhi Leonard" / "Giannis").
+_IDENTITY = ("district", "state:", "country:", "person:", "asset:", "org:")
+# Venue boilerplate: words one venue adds and another leaves out without changing the contest.
+SOFT_TOPIC = frozenset(
+    """word:winner word:leader playoffs playoff finals final regular season award awards trophy
+    memorial election series seat results cup mens finishers finisher highest most lead leads
+    outright anyone candidate candidates person team teams club player players party parties
+    pro official officially name named announced""".split()
+)
+
+
+def topic_weight(token: str) -> float:
+    """How much a topic token tells contests apart."""
+    if token in SOFT_TOPIC or token.startswith("league:"):
+        return 0.1
+    if token == "country:usa":  # often left unsaid by US venues
+        return 0.3
+    if token.startswith(_IDENTITY):
+        return 1.0
+    return weight(token)
+
+
+def _identity(tokens: frozenset[str]) -> dict[str, frozenset[str]]:
+    out: dict[str, set[str]] = {}
+    for t in tokens:
+        for prefix in _IDENTITY:
+            if t.startswith(prefix):
+                out.setdefault(prefix, set()).add(t)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+@dataclass(frozen=True)
+class TopicMatch:
+    """How two topics compare: weighted containment of the lighter one, and what conflicts."""
+
+    containment: float
+    overlap: float
+    conflicts: tuple[str, ...]
+    only_a: frozenset[str]
+    only_b: frozenset[str]
+
+
+def compare_topics(ta: frozenset[str], tb: frozenset[str]) -> TopicMatch:
+    """Weighted comparison of two topic word sets."""
+    ia, ib = _identity(ta), _identity(tb)
+    conflicts = tuple(
+        f"{' '.join(sorted(ia[k]))} / {' '.join(sorted(ib[k]))}"
+        for k in sorted(ia.keys() & ib.keys())
+        if not ia[k] & ib[k]
+    )
+    wa = sum(topic_weight(t) for t in ta)
+    wb = sum(topic_weight(t) for t in tb)
+    common = sum(topic_weight(t) for t in ta & tb)
+    lighter = min(wa, wb)
+    containment = common / lighter if lighter > 0 else 0.0
+    union = wa + wb - common
+    overlap = common / union if union > 0 else 0.0
+    return TopicMatch(containment, overlap, conflicts, ta - tb, tb - ta)
+
+
+def _words(tokens: frozenset[str]) -> str:
+    return " ".join(sorted(tokens)) or "-"
+
+
+def _name_like(tokens: frozenset[str]) -> frozenset[str]:
+    """Rare plain words (a project, a tournament, a show): unseen in the catalogs' titles."""
+    return frozenset(
+        t for t in tokens if ":" not in t and t.isalpha() and len(t) >= 3 and t not in SOFT_TOPIC and weight(t) >= 0.9
     )
 
 
-# Words that one venue adds and another leaves out without changing the contest.
-_SOFT_TOPIC = frozenset(
-    {"word:winner", "playoffs", "finals", "final", "regular", "season", "award", "trophy",
-     "memorial", "election", "series", "seat", "results", "cup", "men's", "mens"}
-)
+def _years(view: EventView) -> frozenset[int]:
+    """Years a contest names outright ("in 2026", "2025-26 season"), not deadlines."""
+    readings = [view.title_card.dates, *(c.dates for c in view.cards)]
+    return frozenset(r.year for r in readings if r.year is not None) | frozenset(
+        r.month[0] for r in readings if r.month is not None
+    )
+
+
+def _deadlines(view: EventView) -> frozenset[date]:
+    readings = [view.title_card.dates, *(c.dates for c in view.cards)]
+    return frozenset(r.deadline for r in readings if r.deadline is not None)
+
+
+def _thresholds(view: EventView) -> frozenset[tuple[str, float]]:
+    return frozenset((c.comparator, c.line) for c in view.cards if c.comparator and c.line is not None)
+
+
+def _ladder(a: frozenset[object], b: frozenset[object], what: str, why: str) -> Verdict | None:
+    """One side's single value is a leg of the other's ladder -> subset; equal or overlapping
+    ladders -> None (same); disjoint ladders -> related."""
+    if not a or not b or a == b:
+        return None
+    if len(a) == 1 and len(b) > 1:
+        return Verdict(Relation.SUBSET_A_IN_B, 0.75, (why, f"A's {what} is one leg of B's ladder"))
+    if len(b) == 1 and len(a) > 1:
+        return Verdict(Relation.SUBSET_B_IN_A, 0.75, (why, f"B's {what} is one leg of A's ladder"))
+    if a & b:
+        return None
+    return related(f"{why}; different {what}s")
+
+
+def relate_contest_events(a: EventView, b: EventView) -> Verdict:
+    """Two contest events: identity conflicts, topic weights, then bets, lines and deadlines."""
+    match = compare_topics(a.topic, b.topic)
+    if match.conflicts:
+        return unrelated(f"about different things: {'; '.join(match.conflicts)}")
+    ya, yb = _years(a), _years(b)
+    if ya and yb and not ya & yb:
+        return unrelated(f"different years ({_words(frozenset(map(str, ya)))} / {_words(frozenset(map(str, yb)))})")
+    names_a, names_b = _name_like(a.topic), _name_like(b.topic)
+    if names_a and names_b and not names_a & names_b and not (a.topic & b.topic) - SOFT_TOPIC - _TEMPLATE_KEYS:
+        return unrelated(f"different names: {_words(names_a)} / {_words(names_b)}")
+    if names_a and names_b and not names_a & names_b:
+        return unrelated(f"different names: {_words(names_a)} / {_words(names_b)}", 0.7)
+    shared_identity = any(t.startswith(_IDENTITY) for t in a.topic & b.topic) or bool(names_a & names_b)
+    if match.containment < 0.5:
+        if shared_identity:
+            return related(f"same subject, other questions: {_words(match.only_a)} / {_words(match.only_b)}", 0.5)
+        return unrelated(f"different topics: {_words(match.only_a)} / {_words(match.only_b)}")
+    extra = max(_extra(match.only_a), _extra(match.only_b))
+    if match.containment < 0.8 or extra > 0.75:
+        return related(
+            f"overlapping topics ({match.containment:.2f}): {_words(match.only_a)} / {_words(match.only_b)}",
+            0.5,
+        )
+    why = f"same contest ({_words(a.topic & b.topic)})"
+    stages_a = {t for t in a.topic if t.startswith("stage:")}
+    stages_b = {t for t in b.topic if t.startswith("stage:")}
+    if stages_a != stages_b and any(t.startswith(("office:", "district")) for t in a.topic | b.topic):
+        return related(f"{why}; different stages of the race")
+    periods_a = {c.period for c in a.cards} or {a.title_card.period}
+    periods_b = {c.period for c in b.cards} or {b.title_card.period}
+    if periods_a != periods_b:
+        return related(f"{why}; different periods ({_words(frozenset(periods_a))} / {_words(frozenset(periods_b))})")
+    ranks_a = frozenset(c.line for c in a.cards if c.bet == "top_n" and c.line is not None)
+    ranks_b = frozenset(c.line for c in b.cards if c.bet == "top_n" and c.line is not None)
+    if ranks_a and ranks_b and ranks_a != ranks_b:
+        if max(ranks_a) < min(ranks_b):
+            return Verdict(Relation.SUBSET_A_IN_B, 0.85, (why, f"top {max(ranks_a):g} implies top {min(ranks_b):g}"))
+        if max(ranks_b) < min(ranks_a):
+            return Verdict(Relation.SUBSET_B_IN_A, 0.85, (why, f"top {max(ranks_b):g} implies top {min(ranks_a):g}"))
+        return related(f"{why}; different places")
+    ladder = _ladder(_thresholds(a), _thresholds(b), "threshold", why)  # type: ignore[arg-type]
+    if ladder is not None:
+        return ladder
+    da, db = _deadlines(a), _deadlines(b)
+    if da and db and da != db:
+        if len(da) == 1 and len(db) == 1:
+            (x,), (y,) = da, db
+            if x < y:
+                return Verdict(Relation.SUBSET_A_IN_B, 0.8, (why, f"by {x} implies by {y}"))
+            return Verdict(Relation.SUBSET_B_IN_A, 0.8, (why, f"by {y} implies by {x}"))
+        ladder = _ladder(da, db, "deadline", why)  # type: ignore[arg-type]
+        if ladder is not None:
+            return ladder
+    return Verdict(Relation.EQUIVALENT, 0.85, (why,), _align(a, b))
+
+
+# Keys that recur in a family of templated contests ("X FDV above $N one day after launch?").
+_TEMPLATE_KEYS = frozenset({"word:fdv", "word:launch", "word:ipo", "word:winner", "word:leader"})
+
+
+def _extra(tokens: frozenset[str]) -> float:
+    """Weight of what one side says and the other does not."""
+    return sum(topic_weight(t) for t in tokens)
 
 
 def relate_events(a: Event, b: Event) -> Verdict:

@@ -41,6 +41,7 @@ BET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "player_prop",
         ),
         (r"\btotal maps\b|\bmaps be played\b", "total_maps"),
+        (r"\btop (?:\d+|five|ten|twenty)\b", "top_n"),
         (r"\bodd/even\b|\bodd even\b", "odd_even"),
         (r"\bspreads?\b|\bwins? by over\b|\bwin the \w+ by over\b|\bhandicap\b|\(\s*[-+]\d+(?:\.\d+)?\s*\)", "spread"),
         (
