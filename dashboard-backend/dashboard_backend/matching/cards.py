@@ -151,6 +151,7 @@ _STATES = frozenset(
     "al ak az ar ca co ct de fl ga hi id il in ia ks ky la me md ma mi mn ms mo mt ne nv nh nj nm "
     "ny nc nd oh ok or pa ri sc sd tn tx ut vt va wa wv wi wy dc".split()
 )
+_GROUP = re.compile(r"\bgroup ([a-l])\b")  # a tournament group: "Group A" -> "groupa"
 _DISTRICT = re.compile(r"\b([a-z]{2})-(\d{1,2}|al)\b")
 # Dates, clock times and amounts are compared by dates.py and the lines, not as topic words.
 _NOT_TOPIC = re.compile(
@@ -188,6 +189,7 @@ def topic_words(
     """
     table = aliases or default_aliases()
     t = _DISTRICT.sub(_district, fold(text))
+    t = _GROUP.sub(lambda m: f" group{m.group(1)} ", t)
     t = _NOT_TOPIC.sub(" ", t)
     ws = words(t)
     dropped: set[str] = set()

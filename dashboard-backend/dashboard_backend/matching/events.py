@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from dashboard_backend.matching.cards import Card, MarketText, parse_card, topic_words
+from dashboard_backend.matching.lexicon import common_affixes
 from dashboard_backend.matching.names import Name, make_name, same_name
 from dashboard_backend.matching.text import phrase, words
 from dashboard_backend.matching.verdict import Verdict, related, unrelated
@@ -237,7 +238,7 @@ def _align(a: EventView, b: EventView) -> tuple[OutcomeLink, ...]:
 
 # Key namespaces that name who or what a contest is about: two sides naming different ones are
 # different contests ("IN-03" / "IN-07", "Bitcoin" / "Ethereum", "Kawhi Leonard" / "Giannis").
-_IDENTITY = ("district", "state:", "country:", "person:", "asset:", "org:")
+_IDENTITY = ("district", "state:", "country:", "person:", "asset:", "org:", "event:", "office:")
 # Venue boilerplate: words one venue adds and another leaves out without changing the contest.
 SOFT_TOPIC = frozenset(
     """word:winner word:leader playoffs playoff finals final regular season award awards trophy
@@ -349,19 +350,21 @@ def relate_contest_events(a: EventView, b: EventView) -> Verdict:
     names_a, names_b = _name_like(a.topic), _name_like(b.topic)
     if names_a and names_b and not names_a & names_b and not (a.topic & b.topic) - SOFT_TOPIC - _TEMPLATE_KEYS:
         return unrelated(f"different names: {_words(names_a)} / {_words(names_b)}")
-    if names_a and names_b and not names_a & names_b:
-        return unrelated(f"different names: {_words(names_a)} / {_words(names_b)}", 0.7)
-    shared_identity = any(t.startswith(_IDENTITY) for t in a.topic & b.topic) or bool(names_a & names_b)
+    shared_identity = any(
+        t.startswith(_IDENTITY) and t != "country:usa" for t in a.topic & b.topic
+    ) or bool(names_a & names_b)
     if match.containment < 0.5:
         if shared_identity:
             return related(f"same subject, other questions: {_words(match.only_a)} / {_words(match.only_b)}", 0.5)
         return unrelated(f"different topics: {_words(match.only_a)} / {_words(match.only_b)}")
+    same_title = _identical_titles(a, b)
     extra = max(_extra(match.only_a), _extra(match.only_b))
-    if match.containment < 0.8 or extra > 0.75:
-        return related(
-            f"overlapping topics ({match.containment:.2f}): {_words(match.only_a)} / {_words(match.only_b)}",
-            0.5,
-        )
+    deadlines_differ = bool(_deadlines(a)) and bool(_deadlines(b)) and _deadlines(a) != _deadlines(b)
+    if not same_title and (match.containment < 0.8 or (extra > 0.75 and not deadlines_differ)):
+        why = f"overlapping topics ({match.containment:.2f}): {_words(match.only_a)} / {_words(match.only_b)}"
+        if shared_identity or match.containment >= 0.8:
+            return related(why, 0.5)
+        return unrelated(why, 0.5)
     why = f"same contest ({_words(a.topic & b.topic)})"
     stages_a = {t for t in a.topic if t.startswith("stage:")}
     stages_b = {t for t in b.topic if t.startswith("stage:")}
@@ -404,10 +407,53 @@ def _extra(tokens: frozenset[str]) -> float:
     return sum(topic_weight(t) for t in tokens)
 
 
+# Venues that list another venue's own markets: Predict.fun lists Polymarket conditions (the same
+# on-chain condition ids), so an event there that repeats a Polymarket event's questions is that
+# event — however many of its markets each side lists.
+MIRROR_VENUES = frozenset({frozenset({"polymarket", "predict"})})
+_ARROWS = str.maketrans({"↑": " high ", "↓": " low "})
+
+
+def _outcome_parts(event: Event) -> list[str]:
+    """Each market's question, and the part that varies across the event's markets."""
+    texts = [words(m.text.question.translate(_ARROWS)) for m in event.markets]
+    prefix, suffix = common_affixes(texts)
+    parts = [" ".join(t) for t in texts]
+    if len(texts) >= 2:
+        parts += [" ".join(t[prefix : len(t) - suffix]) for t in texts]
+    return [p for p in parts if p]
+
+
+def mirrored(a: Event, b: Event) -> bool:
+    """Whether one event repeats the other's questions (same title, or every listed market of the
+    smaller one is a market of the other, by its question or by the part that varies)."""
+    if frozenset({a.venue, b.venue}) not in MIRROR_VENUES:
+        return False
+    if phrase(a.title) and phrase(a.title) == phrase(b.title):
+        return True
+    small, large = (a, b) if len(a.markets) <= len(b.markets) else (b, a)
+    if not small.markets:
+        return False
+    known = set(_outcome_parts(large))
+    return all(" ".join(words(m.text.question.translate(_ARROWS))) in known for m in small.markets)
+
+
 def relate_events(a: Event, b: Event) -> Verdict:
     """The relation between two events."""
     va, vb = view_event(a), view_event(b)
+    if mirrored(a, b):
+        if va.kind == vb.kind == "game" and va.day and vb.day and va.day != vb.day:
+            return unrelated(f"same listing on different days ({va.day} / {vb.day})")
+        return Verdict(
+            Relation.EQUIVALENT,
+            0.9,
+            (f"{b.venue if a.venue == 'polymarket' else a.venue} lists the same Polymarket questions",),
+            _align(va, vb),
+        )
     if va.kind != vb.kind:
+        shared = {t for t in va.topic & vb.topic if t.startswith(_IDENTITY) and t != "country:usa"}
+        if shared:
+            return related(f"different kinds of question about {_words(frozenset(shared))}", 0.5)
         return unrelated(f"different kinds of question ({va.kind} / {vb.kind})", 0.7)
     if va.kind == "game":
         return relate_game_events(va, vb)
