@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from dashboard_backend.matching.cards import Card, MarketText, parse_card, topic_words
+from dashboard_backend.matching.cards import Card, MarketText, parse_card, read_threshold, topic_words
 from dashboard_backend.matching.lexicon import common_affixes
 from dashboard_backend.matching.names import Name, make_name, same_name
 from dashboard_backend.matching.text import phrase, words
@@ -244,7 +244,8 @@ SOFT_TOPIC = frozenset(
     """word:winner word:leader playoffs playoff finals final regular season award awards trophy
     memorial election series seat results cup mens finishers finisher highest most lead leads
     outright anyone candidate candidates person team teams club player players party parties
-    pro official officially name named announced""".split()
+    pro official officially name named announced protocol labs lab finance network networks inc
+    corp corporation company co foundation exchange dao""".split()
 )
 
 
@@ -425,8 +426,9 @@ def _outcome_parts(event: Event) -> list[str]:
 
 
 def mirrored(a: Event, b: Event) -> bool:
-    """Whether one event repeats the other's questions (same title, or every listed market of the
-    smaller one is a market of the other, by its question or by the part that varies)."""
+    """Whether one event repeats the other's questions: same title, or the smaller one's listed
+    markets are the other's (by question, by the part that varies, or by threshold) — at least one,
+    and at least half of them unless the smaller one's markets name no topic of their own."""
     if frozenset({a.venue, b.venue}) not in MIRROR_VENUES:
         return False
     if phrase(a.title) and phrase(a.title) == phrase(b.title):
@@ -435,7 +437,15 @@ def mirrored(a: Event, b: Event) -> bool:
     if not small.markets:
         return False
     known = set(_outcome_parts(large))
-    return all(" ".join(words(m.text.question.translate(_ARROWS))) in known for m in small.markets)
+    large_lines = {read_threshold(m.text.question.translate(_ARROWS)) for m in large.markets} - {None}
+    hits = 0
+    bare = True
+    for m in small.markets:
+        question = m.text.question.translate(_ARROWS)
+        bare = bare and not topic_words(question)
+        line = read_threshold(question)
+        hits += " ".join(words(question)) in known or (line is not None and line in large_lines)
+    return hits >= 1 and (bare or 2 * hits >= len(small.markets))
 
 
 def relate_events(a: Event, b: Event) -> Verdict:
