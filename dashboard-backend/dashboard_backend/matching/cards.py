@@ -214,7 +214,7 @@ def topic_words(
     return frozenset(out)
 
 
-_THRESHOLD = re.compile(
+THRESHOLD = re.compile(
     r"(?P<dir>\babove\b|\bover\b|\bat least\b|\bmore than\b|\bgreater than\b|\bexceed\w*|"
     r"\breach(?:es)?\b|\bhigh\)?|↑|\bbelow\b|\bunder\b|\bless than\b|\bfewer than\b|\bdip(?:s)? to\b|"
     r"\blow\)?|↓)\s*(?P<cur>[$€£])?\s*(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>k|m|b|bn|t|million|billion|"
@@ -227,7 +227,7 @@ _DOWN = ("below", "under", "less", "fewer", "dip", "low", "↓")
 
 def read_threshold(text: str) -> tuple[str, float] | None:
     """(">" or "<", amount) of a threshold question ("FDV above $500M", "dip to $38", "↑ $100")."""
-    m = _THRESHOLD.search(text)
+    m = THRESHOLD.search(text)
     if m is None:
         return None
     try:

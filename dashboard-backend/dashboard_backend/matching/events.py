@@ -20,7 +20,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from dashboard_backend.matching.cards import Card, MarketText, parse_card, read_threshold, topic_words
+from dashboard_backend.matching.cards import (
+    THRESHOLD,
+    Card,
+    MarketText,
+    parse_card,
+    read_threshold,
+    topic_words,
+)
 from dashboard_backend.matching.lexicon import common_affixes
 from dashboard_backend.matching.names import Name, make_name, same_name
 from dashboard_backend.matching.text import phrase, words
@@ -433,7 +440,11 @@ def mirrored(a: Event, b: Event) -> bool:
         return False
     if phrase(a.title) and phrase(a.title) == phrase(b.title):
         return True
-    small, large = (a, b) if len(a.markets) <= len(b.markets) else (b, a)
+    return _repeats(a, b) or _repeats(b, a)
+
+
+def _repeats(small: Event, large: Event) -> bool:
+    """Whether `small`'s listed markets are markets of `large` (see `mirrored`)."""
     if not small.markets:
         return False
     known = set(_outcome_parts(large))
@@ -442,8 +453,8 @@ def mirrored(a: Event, b: Event) -> bool:
     bare = True
     for m in small.markets:
         question = m.text.question.translate(_ARROWS)
-        bare = bare and not topic_words(question)
         line = read_threshold(question)
+        bare = bare and not topic_words(THRESHOLD.sub(" ", question))
         hits += " ".join(words(question)) in known or (line is not None and line in large_lines)
     return hits >= 1 and (bare or 2 * hits >= len(small.markets))
 
