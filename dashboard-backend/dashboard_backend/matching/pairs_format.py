@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from dashboard_backend.matching.cards import MarketText
-from dashboard_backend.matching.events import Event, EventMarket
+from dashboard_backend.matching.events_model import Event, EventMarket
 from dashboard_backend.models import Relation
 
 # The five classes of the format; inverse and mutually exclusive pairs are related, not the same.
