@@ -76,6 +76,9 @@ def parse_market(
         event_slug=event_slug,
         group_item_title=_opt_str(raw.get("groupItemTitle")),
         close_time=_datetime(raw.get("endDate")),
+        event_start=_datetime(raw.get("gameStartTime")),
+        market_type=_opt_str(raw.get("sportsMarketType")),
+        line=to_number(raw.get("line")),
         neg_risk=_bool(raw.get("negRisk"), default=_bool(ev.get("negRisk")) if ev else False),
         neg_risk_market_id=_opt_str(raw.get("negRiskMarketID")),
         # Recorded data carries negRiskAugmented on the event; accept it on the market too.

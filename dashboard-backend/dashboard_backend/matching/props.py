@@ -1,0 +1,241 @@
+"""How two propositions (one outcome of a market each) relate: the logic of one pair of cards.
+
+A proposition is a card whose `target` says which outcome it backs ("Spain wins", "over 2.5
+goals", "the draw", "Alexander Albon wins the F1 title"). Between two propositions P (of A) and
+Q (of B) the answer is one of:
+
+- `same`: P and Q win together;
+- `a_implies_b` / `b_implies_a`: a stricter line or an earlier deadline implies the easier one
+  ("wins by 2+" -> "wins"; "over 3.5" -> "over 2.5"; "top 5" -> "top 10"; an exact score ->
+  the result it decides);
+- `exclusive`: never both (two different winners of one game or contest); `complement` when
+  exactly one of them wins (the two sides of a game that cannot be drawn, over / under a line);
+- `related`: same game or contest, a different question; `unrelated`: different subjects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from dashboard_backend.matching.cards import Card
+from dashboard_backend.matching.names import Name, same_name
+from dashboard_backend.matching.topics import same_subject
+
+SAME = "same"
+A_IMPLIES_B = "a_implies_b"
+B_IMPLIES_A = "b_implies_a"
+EXCLUSIVE = "exclusive"
+COMPLEMENT = "complement"
+RELATED = "related"
+UNRELATED = "unrelated"
+
+
+@dataclass(frozen=True)
+class PropRelation:
+    """The relation of two propositions, with its reason and confidence."""
+
+    kind: str
+    reason: str
+    confidence: float = 0.8
+
+
+def _flip(rel: PropRelation) -> PropRelation:
+    swap = {A_IMPLIES_B: B_IMPLIES_A, B_IMPLIES_A: A_IMPLIES_B}
+    return PropRelation(swap.get(rel.kind, rel.kind), rel.reason, rel.confidence)
+
+
+def same_fixture(a: Card, b: Card) -> tuple[bool, str]:
+    """Both sides of the two games and their days agree."""
+    if len(a.participants) != 2 or len(b.participants) != 2:
+        return False, "a side of the fixture could not be read"
+    (a1, a2), (b1, b2) = a.participants, b.participants
+    if not ((same_name(a1, b1) and same_name(a2, b2)) or (same_name(a1, b2) and same_name(a2, b1))):
+        return False, f"different fixtures ({a1.text} vs {a2.text} / {b1.text} vs {b2.text})"
+    if a.day is not None and b.day is not None and a.day != b.day:
+        return False, f"same teams on different days ({a.day} / {b.day})"
+    day = a.day or b.day
+    return True, f"{a1.text} vs {a2.text}" + (f" on {day}" if day else "")
+
+
+def _winner_of_score(card: Card) -> Name | None:
+    """The side an exact score makes the winner (None for a draw or an unknown score)."""
+    if card.score is None or len(card.participants) != 2 or card.score[0] == card.score[1]:
+        return None
+    return card.participants[0] if card.score[0] > card.score[1] else card.participants[1]
+
+
+def _same_target(a: Card, b: Card) -> bool | None:
+    """Whether two cards back the same outcome (None when either backs none that can be told)."""
+    if a.target_role == "draw" or b.target_role == "draw":
+        return a.target_role == b.target_role
+    if a.target is None or b.target is None:
+        return None
+    return same_name(a.target, b.target)
+
+
+def relate_game_props(a: Card, b: Card) -> PropRelation:
+    """Two propositions about games."""
+    same, where = same_fixture(a, b)
+    if not same:
+        return PropRelation(UNRELATED, where, 0.9)
+    if a.period != b.period:
+        return PropRelation(RELATED, f"{where}: different periods ({a.period} / {b.period})")
+    if a.bet == "exact_score" and b.bet != "exact_score":
+        return _flip(_score_implies(b, a, where))
+    if b.bet == "exact_score" and a.bet != "exact_score":
+        return _score_implies(a, b, where)
+    if a.bet == "spread" and b.bet == "winner":
+        return _margin_implies(a, b, where)
+    if b.bet == "spread" and a.bet == "winner":
+        return _flip(_margin_implies(b, a, where))
+    if a.bet != b.bet:
+        return PropRelation(RELATED, f"{where}: different bets ({a.bet} / {b.bet})")
+    if a.bet in ("winner", "series"):
+        same_target = _same_target(a, b)
+        if same_target is None:
+            return PropRelation(RELATED, f"{where}: an outcome could not be read", 0.5)
+        if same_target:
+            return PropRelation(SAME, f"{where}: both back {_label(a)}", 0.95)
+        draw = a.draw_possible or b.draw_possible
+        return PropRelation(EXCLUSIVE if draw else COMPLEMENT, f"{where}: {_label(a)} / {_label(b)}", 0.95)
+    if a.bet in ("spread", "total", "total_maps", "player_prop"):
+        return _lines(a, b, where)
+    if a.bet == "exact_score":
+        if a.score == b.score or (a.score and b.score and a.score == b.score[::-1] and _crossed(a, b)):
+            return PropRelation(SAME, f"{where}: the same exact score", 0.9)
+        return PropRelation(EXCLUSIVE, f"{where}: different exact scores", 0.9)
+    return PropRelation(SAME, f"{where}: {a.bet}", 0.85)
+
+
+def _crossed(a: Card, b: Card) -> bool:
+    return same_name(a.participants[0], b.participants[1])
+
+
+def _label(card: Card) -> str:
+    if card.target_role == "draw":
+        return "the draw"
+    return card.target.text if card.target is not None else card.target_role or "?"
+
+
+def _score_implies(other: Card, score: Card, where: str) -> PropRelation:
+    """The exact score (B) decides `other` (A): implies it or excludes it."""
+    if other.bet != "winner":
+        return PropRelation(RELATED, f"{where}: an exact score and a {other.bet} bet", 0.6)
+    winner = _winner_of_score(score)
+    if other.target_role == "draw":
+        wins = winner is None and score.score is not None
+    elif other.target is not None and winner is not None:
+        wins = same_name(other.target, winner)
+    else:
+        return PropRelation(RELATED, f"{where}: an exact score", 0.5)
+    if wins:
+        return PropRelation(B_IMPLIES_A, f"{where}: the score {score.score} means {_label(other)}", 0.9)
+    return PropRelation(EXCLUSIVE, f"{where}: the score {score.score} rules out {_label(other)}", 0.9)
+
+
+def _margin_implies(spread: Card, winner: Card, where: str) -> PropRelation:
+    """Winning by a margin (A) implies winning (B), and rules out the other side or the draw."""
+    same_target = _same_target(spread, winner)
+    if same_target is None:
+        return PropRelation(RELATED, f"{where}: a spread and a result", 0.5)
+    if same_target:
+        return PropRelation(A_IMPLIES_B, f"{where}: winning by {spread.line:g}+ implies winning", 0.9)
+    return PropRelation(EXCLUSIVE, f"{where}: {_label(spread)} by a margin rules out {_label(winner)}", 0.9)
+
+
+def _lines(a: Card, b: Card, where: str) -> PropRelation:
+    """Same bet on lines: same line -> same; the stricter line implies the easier one."""
+    if a.bet == "player_prop" and (a.target is None or b.target is None or not same_name(a.target, b.target)):
+        return PropRelation(RELATED, f"{where}: different players", 0.7)
+    if a.bet == "spread":
+        same_target = _same_target(a, b)
+        if same_target is False:
+            return PropRelation(EXCLUSIVE, f"{where}: margins for different sides", 0.85)
+    if a.line is None or b.line is None:
+        return PropRelation(RELATED, f"{where}: a line could not be read", 0.5)
+    under_a, under_b = a.target_role == "under", b.target_role == "under"
+    if under_a != under_b:
+        if a.line == b.line:
+            return PropRelation(COMPLEMENT, f"{where}: over / under {a.line:g}", 0.9)
+        return PropRelation(RELATED, f"{where}: over and under different lines", 0.6)
+    if a.line == b.line:
+        return PropRelation(SAME, f"{where}: {a.bet} {a.line:g}", 0.95)
+    stricter_a = (a.line > b.line) != under_a
+    if stricter_a:
+        return PropRelation(A_IMPLIES_B, f"{where}: {a.bet} {a.line:g} implies {b.line:g}", 0.9)
+    return PropRelation(B_IMPLIES_A, f"{where}: {a.bet} {b.line:g} implies {a.line:g}", 0.9)
+
+
+def relate_contest_props(a: Card, b: Card, same_title: bool = False) -> PropRelation:
+    """Two propositions about contests (who wins a race, an award; a proposition by a date)."""
+    deadlines_differ = bool(a.dates.deadline and b.dates.deadline and a.dates.deadline != b.dates.deadline)
+    years_a = frozenset(y for y in (a.dates.year,) if y is not None)
+    years_b = frozenset(y for y in (b.dates.year,) if y is not None)
+    subject = same_subject(a.topic, b.topic, years_a, years_b, same_title, deadlines_differ)
+    if subject.verdict == "unrelated":
+        return PropRelation(UNRELATED, subject.reason, subject.confidence)
+    if subject.verdict == "related":
+        return PropRelation(RELATED, subject.reason, subject.confidence)
+    where = subject.reason
+    if a.period != b.period:
+        return PropRelation(RELATED, f"{where}: different periods ({a.period} / {b.period})")
+    same_target = _same_target(a, b)
+    if same_target is False:
+        if a.target_role == "field" or b.target_role == "field":
+            return PropRelation(RELATED, f"{where}: a named outcome and the field", 0.6)
+        return PropRelation(EXCLUSIVE, f"{where}: {_label(a)} / {_label(b)}", 0.8)
+    if a.bet == "top_n" and b.bet == "top_n" and a.line is not None and b.line is not None and a.line != b.line:
+        kind = A_IMPLIES_B if a.line < b.line else B_IMPLIES_A
+        return PropRelation(kind, f"{where}: top {min(a.line, b.line):g} implies top {max(a.line, b.line):g}", 0.85)
+    if a.comparator and b.comparator and a.line is not None and b.line is not None:
+        return _thresholds(a, b, where)
+    da, db = a.dates.deadline, b.dates.deadline
+    if da is not None and db is not None and da != db:
+        kind = A_IMPLIES_B if da < db else B_IMPLIES_A
+        return PropRelation(kind, f"{where}: by {min(da, db)} implies by {max(da, db)}", 0.85)
+    if _day_conflict(a.day, b.day):
+        return PropRelation(RELATED, f"{where}: different days ({a.day} / {b.day})", 0.7)
+    return PropRelation(SAME, where, subject.confidence)
+
+
+def _day_conflict(a: date | None, b: date | None) -> bool:
+    return a is not None and b is not None and a != b
+
+
+def _thresholds(a: Card, b: Card, where: str) -> PropRelation:
+    """"Above X" questions on one quantity: the higher bar implies the lower one."""
+    assert a.line is not None and b.line is not None
+    if a.comparator != b.comparator:
+        return PropRelation(RELATED, f"{where}: above and below", 0.6)
+    if a.line == b.line:
+        return PropRelation(SAME, f"{where}: {a.comparator} {a.line:g}", 0.9)
+    stricter_a = (a.line > b.line) == (a.comparator == ">")
+    kind = A_IMPLIES_B if stricter_a else B_IMPLIES_A
+    return PropRelation(kind, f"{where}: {a.comparator} {a.line:g} / {b.comparator} {b.line:g}", 0.85)
+
+
+def relate_candle_props(a: Card, b: Card) -> PropRelation:
+    """Up/down candles: the same asset over the same window."""
+    if not a.asset or a.asset != b.asset:
+        return PropRelation(UNRELATED, f"different assets ({a.asset or '?'} / {b.asset or '?'})", 0.9)
+    wa = (a.dates.day, a.dates.start, a.dates.end, a.dates.hour)
+    wb = (b.dates.day, b.dates.start, b.dates.end, b.dates.hour)
+    if wa != wb:
+        if a.dates.day != b.dates.day:
+            return PropRelation(UNRELATED, f"{a.asset} on different days", 0.9)
+        return PropRelation(RELATED, f"{a.asset}: different windows", 0.8)
+    if a.target_role != b.target_role and "" not in (a.target_role, b.target_role):
+        return PropRelation(COMPLEMENT, f"{a.asset}: up / down over the same window", 0.9)
+    return PropRelation(SAME, f"the same {a.asset} window", 0.95)
+
+
+def relate_props(a: Card, b: Card, same_title: bool = False) -> PropRelation:
+    """The relation of two propositions of any kind."""
+    if a.kind != b.kind:
+        return PropRelation(UNRELATED, f"different kinds of question ({a.kind} / {b.kind})", 0.7)
+    if a.kind == "game":
+        return relate_game_props(a, b)
+    if a.kind == "candle":
+        return relate_candle_props(a, b)
+    return relate_contest_props(a, b, same_title)
