@@ -72,7 +72,9 @@ class MarketDocument(Model):
     close_time: datetime | None = None
     # What the market is about, as the venue states it (read by the relation engine; the close
     # time says nothing of it: a Kalshi game closes two weeks after tip-off).
-    event_start: datetime | None = None  # scheduled start of the game / event (Polymarket gameStartTime)
+    event_start: datetime | None = (
+        None  # scheduled start of the game / event (Polymarket gameStartTime)
+    )
     market_type: str | None = None  # Polymarket sportsMarketType (moneyline, spreads, totals, ...)
     line: float | None = None  # the line or strike (Polymarket `line`, Kalshi floor strike)
     strike_type: str | None = None  # Kalshi strike_type (greater, less, between, ...)

@@ -79,7 +79,9 @@ def write_lines(out: Path, rows: list[dict[str, object]]) -> None:
     """Write JSON lines through a temporary file, so a crash never leaves half a file."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    tmp.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )
     tmp.replace(out)
 
 
@@ -93,11 +95,17 @@ def evaluate(path: Path) -> str:
     titles: dict[str, str] = {}
     for _, item in read_pairs(path):
         if isinstance(item, Pair):
-            titles[item.pair_id] = f"{item.a.venue}: {item.a.title} || {item.b.venue}: {item.b.title}"
+            titles[item.pair_id] = (
+                f"{item.a.venue}: {item.a.title} || {item.b.venue}: {item.b.title}"
+            )
     scores = score(truth, predicted)
     lines = [f"{len(truth)} labelled pairs, {len(rows)} predicted, {len(problems)} unusable lines"]
-    reasons = {str(r["pair_id"]): "; ".join(map(str, r["reasons"])) for r in rows}  # type: ignore[call-overload]
-    errors = [(pid, label, predicted.get(pid, "unrelated")) for pid, label in truth.items() if predicted.get(pid) != label]
+    reasons = {str(r["pair_id"]): "; ".join(str(x) for x in r["reasons"]) for r in rows}  # type: ignore[attr-defined]
+    errors = [
+        (pid, label, predicted.get(pid, "unrelated"))
+        for pid, label in truth.items()
+        if predicted.get(pid) != label
+    ]
     lines.append(f"errors ({len(errors)}):")
     for pid, label, got in sorted(errors, key=lambda e: (e[1], e[2])):
         lines.append(f"  {label} -> {got}: {titles.get(pid, pid)}")

@@ -51,7 +51,11 @@ def parse_table(lines: Iterable[str], source: str = "<table>") -> list[Entity]:
         if len(cols) not in (3, 4) or not cols[0] or ":" not in cols[0] or not cols[2].strip():
             raise ValueError(f"{source}:{number}: expected key, kind, names[, codes] (TAB)")
         names = tuple(n.strip() for n in cols[2].split("|") if n.strip())
-        codes = tuple(c.strip().upper() for c in cols[3].split("|") if c.strip()) if len(cols) == 4 else ()
+        codes = (
+            tuple(c.strip().upper() for c in cols[3].split("|") if c.strip())
+            if len(cols) == 4
+            else ()
+        )
         out.append(Entity(cols[0].strip(), cols[1].strip(), names, codes))
     return out
 

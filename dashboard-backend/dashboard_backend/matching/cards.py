@@ -20,9 +20,11 @@ from dashboard_backend.matching.names import Name, make_name
 from dashboard_backend.matching.text import fold, words
 
 # Leagues whose games can end in a draw (a 3-way result).
-_DRAW_SPORTS = re.compile(r"\b(?:soccer|football|premier league|la ?liga|serie a|bundesliga|ligue 1|mls|"
-                          r"eredivisie|world cup|champions league|europa|liga|league one|championship|"
-                          r"k-league|j league|saudi)\b")
+_DRAW_SPORTS = re.compile(
+    r"\b(?:soccer|football|premier league|la ?liga|serie a|bundesliga|ligue 1|mls|"
+    r"eredivisie|world cup|champions league|europa|liga|league one|championship|"
+    r"k-league|j league|saudi)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -74,29 +76,43 @@ _SUFFIX = re.compile(
 _PREFIX = re.compile(r"^(?:[^:]{1,60}:\s+)", re.IGNORECASE)
 _GAME_PREFIX = re.compile(r"^game \d+:\s+", re.IGNORECASE)  # "Game 4: New York at Philadelphia"
 _LIMITLESS = re.compile(
-    r"^(?P<lg>[^,]{1,40}),\s+(?P<a>.+?)" + _VS + r"(?P<b>.+?),\s+(?P<date>[A-Za-z]{3,9}\.? \d{1,2},? \d{4})"
+    r"^(?P<lg>[^,]{1,40}),\s+(?P<a>.+?)"
+    + _VS
+    + r"(?P<b>.+?),\s+(?P<date>[A-Za-z]{3,9}\.? \d{1,2},? \d{4})"
     r"(?::\s*(?P<out>.+))?$",
     re.IGNORECASE,
 )
-_EXACT = re.compile(r"exact score:\s*(?P<a>.+?)\s+(?P<sa>\d+)\s*-\s*(?P<sb>\d+)\s+(?P<b>.+?)\??$", re.IGNORECASE)
+_EXACT = re.compile(
+    r"exact score:\s*(?P<a>.+?)\s+(?P<sa>\d+)\s*-\s*(?P<sb>\d+)\s+(?P<b>.+?)\??$", re.IGNORECASE
+)
 _DRAW = re.compile(r"^will\s+(?P<a>.+?)" + _VS + r"(?P<b>.+?)\s+end in a draw\??$", re.IGNORECASE)
 _HT_DRAW = re.compile(r"^(?P<a>.+?)" + _VS + r"(?P<b>.+?):\s*draw at half-?time\??$", re.IGNORECASE)
 _BOTH = re.compile(r"^both\s+(?P<a>.+?)\s+and\s+(?P<b>.+?)\s+score\b", re.IGNORECASE)
 _WIN_MATCH = re.compile(
-    r"^will\s+(?P<t>.+?)\s+win\s+(?:map \d+ in\s+)?the\s+(?P<a>.+?)" + _VS
+    r"^will\s+(?P<t>.+?)\s+win\s+(?:map \d+ in\s+)?the\s+(?P<a>.+?)"
+    + _VS
     + r"(?P<b>.+?)\s+(?:[\w-]+\s+){0,3}(?:match|fight|game|series)\b",
     re.IGNORECASE,
 )
-_WIN_ON = re.compile(r"^will\s+(?P<t>.+?)\s+win\s+on\s+(?P<date>\d{4}-\d\d-\d\d)\??$", re.IGNORECASE)
+_WIN_ON = re.compile(
+    r"^will\s+(?P<t>.+?)\s+win\s+on\s+(?P<date>\d{4}-\d\d-\d\d)\??$", re.IGNORECASE
+)
 _LEADING = re.compile(r"^(?P<t>.+?)\s+leading at half-?time\??$", re.IGNORECASE)
-_WIN_HALF = re.compile(r"^will\s+(?P<t>.+?)\s+win the (?:1st|2nd|first|second) half\??$", re.IGNORECASE)
+_WIN_HALF = re.compile(
+    r"^will\s+(?P<t>.+?)\s+win the (?:1st|2nd|first|second) half\??$", re.IGNORECASE
+)
 _BY_OVER = re.compile(
     r"^(?:will\s+)?(?P<t>.+?)\s+(?:wins?|win the 2h|wins first 5 innings)\s+by over\s+(?P<line>\d+(?:\.\d+)?)",
     re.IGNORECASE,
 )
 _SPREAD = re.compile(r"spread:\s*(?P<t>.+?)\s*\((?P<line>[-+]?\d+(?:\.\d+)?)\)", re.IGNORECASE)
-_OVER = re.compile(r"\b(?:over|o/u)\s+(?P<line>\d+(?:\.\d+)?)|(?P<plus>\d+)\+\s+(?:total|goals|points|runs)", re.IGNORECASE)
-_PLAYER = re.compile(r"^(?P<t>[^:?]{3,40}):\s+(?:\d+\+|anytime|first|points|rebounds|assists)", re.IGNORECASE)
+_OVER = re.compile(
+    r"\b(?:over|o/u)\s+(?P<line>\d+(?:\.\d+)?)|(?P<plus>\d+)\+\s+(?:total|goals|points|runs)",
+    re.IGNORECASE,
+)
+_PLAYER = re.compile(
+    r"^(?P<t>[^:?]{3,40}):\s+(?:\d+\+|anytime|first|points|rebounds|assists)", re.IGNORECASE
+)
 _WILL_SUBJECT = re.compile(
     r"^will\s+(?:the\s+)?(?P<t>.+?)\s+(?:win|be|finish|lead|have|make|qualify|advance|get|reach|"
     r"become|enter|visit|launch|acquire|resign|play|score|hit|close|dip|record)\b",
@@ -148,8 +164,59 @@ def split_fixture(text: str) -> tuple[str, str] | None:
 
 
 _STATES = frozenset(
-    "al ak az ar ca co ct de fl ga hi id il in ia ks ky la me md ma mi mn ms mo mt ne nv nh nj nm "
-    "ny nc nd oh ok or pa ri sc sd tn tx ut vt va wa wv wi wy dc".split()
+    [
+        "al",
+        "ak",
+        "az",
+        "ar",
+        "ca",
+        "co",
+        "ct",
+        "de",
+        "fl",
+        "ga",
+        "hi",
+        "id",
+        "il",
+        "in",
+        "ia",
+        "ks",
+        "ky",
+        "la",
+        "me",
+        "md",
+        "ma",
+        "mi",
+        "mn",
+        "ms",
+        "mo",
+        "mt",
+        "ne",
+        "nv",
+        "nh",
+        "nj",
+        "nm",
+        "ny",
+        "nc",
+        "nd",
+        "oh",
+        "ok",
+        "or",
+        "pa",
+        "ri",
+        "sc",
+        "sd",
+        "tn",
+        "tx",
+        "ut",
+        "vt",
+        "va",
+        "wa",
+        "wv",
+        "wi",
+        "wy",
+        "dc",
+    ]
 )
 _GROUP = re.compile(r"\bgroup ([a-l])\b")  # a tournament group: "Group A" -> "groupa"
 _DISTRICT = re.compile(r"\b([a-z]{2})-(\d{1,2}|al)\b")
@@ -165,8 +232,36 @@ _NOT_TOPIC = re.compile(
     r"|\btop (?:\d+|five|ten|twenty)\b|\bround \d\b|\br\d\b"
 )
 _MONTH_WORDS = frozenset(
-    "jan january feb february mar march apr april may jun june jul july aug august sep sept "
-    "september oct october nov november dec december et est edt utc".split()
+    [
+        "jan",
+        "january",
+        "feb",
+        "february",
+        "mar",
+        "march",
+        "apr",
+        "april",
+        "may",
+        "jun",
+        "june",
+        "jul",
+        "july",
+        "aug",
+        "august",
+        "sep",
+        "sept",
+        "september",
+        "oct",
+        "october",
+        "nov",
+        "november",
+        "dec",
+        "december",
+        "et",
+        "est",
+        "edt",
+        "utc",
+    ]
 )
 
 
@@ -221,7 +316,16 @@ THRESHOLD = re.compile(
     r"trillion|%)?(?![\w.])",
     re.IGNORECASE,
 )
-_UNITS = {"k": 1e3, "m": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9, "billion": 1e9, "t": 1e12, "trillion": 1e12}
+_UNITS = {
+    "k": 1e3,
+    "m": 1e6,
+    "million": 1e6,
+    "b": 1e9,
+    "bn": 1e9,
+    "billion": 1e9,
+    "t": 1e12,
+    "trillion": 1e12,
+}
 _DOWN = ("below", "under", "less", "fewer", "dip", "low", "↓")
 
 
@@ -281,7 +385,9 @@ def _entities(text: str, table: AliasTable) -> frozenset[str]:
     return frozenset(k for m in table.scan(words(text)) for k in m.keys)
 
 
-def _candle(market: MarketText, full: str, dates: DateReading, day: date | None, table: AliasTable) -> Card:
+def _candle(
+    market: MarketText, full: str, dates: DateReading, day: date | None, table: AliasTable
+) -> Card:
     assets = [k for m in table.scan(words(full), kinds=("asset",)) for k in m.keys]
     return Card(
         kind="candle",
@@ -352,14 +458,26 @@ def _game(
             target, role = pm.group("t"), "player"
     if sides is None and target is None:
         return None
-    if sides is None and role != "player" and not (_WIN_ON.search(q) or _LEADING.search(q) or _BY_OVER.search(q) or _SPREAD.search(q) or _WIN_HALF.search(q)):
+    if (
+        sides is None
+        and role != "player"
+        and not (
+            _WIN_ON.search(q)
+            or _LEADING.search(q)
+            or _BY_OVER.search(q)
+            or _SPREAD.search(q)
+            or _WIN_HALF.search(q)
+        )
+    ):
         return None
     folded_q = fold(q)
     folded_all = fold(" ".join((title, q)))
     if not bet:
         bet = bet_of(folded_q) or bet_of(fold(title)) or "winner"
     if bet == "winner" and market.sports_type:
-        bet = {"spreads": "spread", "totals": "total", "moneyline": "winner"}.get(market.sports_type, bet)
+        bet = {"spreads": "spread", "totals": "total", "moneyline": "winner"}.get(
+            market.sports_type, bet
+        )
     if role == "draw" and bet not in ("winner", "exact_score"):
         bet = "winner"
     if bet in ("total", "total_maps") and line is None:
@@ -380,7 +498,11 @@ def _game(
         gi = name(market.group_item)
         target_name, role = (gi, "side") if not gi.empty else (None, "")
     period = period_of(folded_q) if period_of(folded_q) != "ft" else period_of(fold(title))
-    draw_possible = bool(_DRAW_SPORTS.search(fold(" ".join((title, q, market.league))))) or role == "draw" or "tie" in folded_all.split()
+    draw_possible = (
+        bool(_DRAW_SPORTS.search(fold(" ".join((title, q, market.league)))))
+        or role == "draw"
+        or "tie" in folded_all.split()
+    )
     return Card(
         kind="game",
         text=q,
@@ -393,7 +515,11 @@ def _game(
         score=score,
         day=day,
         dates=dates,
-        topic=topic_words(" ".join((title, q)), exclude=participants + ((target_name,) if target_name else ()), aliases=table),
+        topic=topic_words(
+            " ".join((title, q)),
+            exclude=participants + ((target_name,) if target_name else ()),
+            aliases=table,
+        ),
         entities=_entities(" ".join((title, q)), table),
         draw_possible=draw_possible,
         esports=esports,
@@ -401,7 +527,12 @@ def _game(
 
 
 def _contest(
-    market: MarketText, question: str, title: str, dates: DateReading, day: date | None, table: AliasTable
+    market: MarketText,
+    question: str,
+    title: str,
+    dates: DateReading,
+    day: date | None,
+    table: AliasTable,
 ) -> Card:
     """A card for a market that is not a fixture: who wins a contest, a proposition."""
     target: str | None = None

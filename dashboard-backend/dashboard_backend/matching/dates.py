@@ -46,7 +46,10 @@ _MONTH = (
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
 _ISO = re.compile(r"\b(20\d\d)-(\d\d)-(\d\d)\b")
-_MDY = re.compile(_MONTH + r" (\d{1,2})(?:st|nd|rd|th)?(?:\s*[-–]\s*(\d{1,2})(?!\d|:|\s*(?:am|pm)))?(?:,? (20\d\d))?\b")
+_MDY = re.compile(
+    _MONTH
+    + r" (\d{1,2})(?:st|nd|rd|th)?(?:\s*[-–]\s*(\d{1,2})(?!\d|:|\s*(?:am|pm)))?(?:,? (20\d\d))?\b"
+)
 _DMY = re.compile(r"\b(\d{1,2}) " + _MONTH + r"(?:,? (20\d\d))?\b")
 _MONTH_YEAR = re.compile(r"\b(?:in |of |during )?" + _MONTH + r"(?:,? (20\d\d))?\b")
 _BY_YEAR = re.compile(r"\b(before|by end of|by the end of|end of|by|in|during|for) (20\d\d)\b")
@@ -90,7 +93,9 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
         return None
 
 
-def _clock(hour: str, minute: str | None, meridiem: str | None, fallback: str | None) -> time | None:
+def _clock(
+    hour: str, minute: str | None, meridiem: str | None, fallback: str | None
+) -> time | None:
     h, m = int(hour), int(minute or 0)
     mer = (meridiem or fallback or "").replace(".", "")
     if mer:
@@ -207,7 +212,9 @@ def read_dates(text: str, context_year: int | None = None) -> DateReading:
     return DateReading(day, deadline, first, last, start, end, hour, month, year)
 
 
-def _clock_window(t: str, day: date | None) -> tuple[datetime | None, datetime | None, datetime | None]:
+def _clock_window(
+    t: str, day: date | None
+) -> tuple[datetime | None, datetime | None, datetime | None]:
     """A clock window ("10:25AM-10:30AM ET") or a one-hour mark ("4AM ET") on `day`."""
     if day is None:
         return None, None, None

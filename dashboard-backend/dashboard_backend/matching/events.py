@@ -74,7 +74,9 @@ def view_event(event: Event) -> EventView:
     if kind == "game":
         return _game_view(event, title_card, cards)
     if kind == "candle":
-        return EventView(event, title_card, cards, "candle", day=title_card.day, topic=title_card.topic)
+        return EventView(
+            event, title_card, cards, "candle", day=title_card.day, topic=title_card.topic
+        )
     return _contest_view(event, title_card, cards)
 
 
@@ -86,7 +88,11 @@ def _game_view(event: Event, title_card: Card, cards: tuple[Card, ...]) -> Event
         # "Will X win on <day>?" markets name one side each.
         sides: list[Name] = []
         for c in cards:
-            if c.target is not None and c.target_role == "side" and not any(same_name(c.target, s) for s in sides):
+            if (
+                c.target is not None
+                and c.target_role == "side"
+                and not any(same_name(c.target, s) for s in sides)
+            ):
                 sides.append(c.target)
         participants = tuple(sides[:2]) if len(sides) == 2 else participants
     day = title_card.day or next((c.day for c in cards if c.day is not None), None)
@@ -129,8 +135,12 @@ def _contest_view(event: Event, title_card: Card, cards: tuple[Card, ...]) -> Ev
     topic = topic_words(title)
     if cards:
         topic |= frozenset.intersection(*(c.topic for c in cards))
-    families = frozenset((c.bet, c.period) for c in cards) or frozenset({(title_card.bet, title_card.period)})
-    return EventView(event, title_card, cards, "contest", day=title_card.day, families=families, topic=topic)
+    families = frozenset((c.bet, c.period) for c in cards) or frozenset(
+        {(title_card.bet, title_card.period)}
+    )
+    return EventView(
+        event, title_card, cards, "contest", day=title_card.day, families=families, topic=topic
+    )
 
 
 def same_fixture(a: EventView, b: EventView) -> tuple[bool, str]:
@@ -156,7 +166,9 @@ _IMPLIED_BY_SCORE = frozenset({"winner", "btts", "spread", "total"})
 
 
 def _families(families: frozenset[tuple[str, str]]) -> str:
-    return ", ".join(sorted(bet + ("" if period == "ft" else f"/{period}") for bet, period in families))
+    return ", ".join(
+        sorted(bet + ("" if period == "ft" else f"/{period}") for bet, period in families)
+    )
 
 
 def relate_game_events(a: EventView, b: EventView) -> Verdict:
@@ -169,21 +181,42 @@ def relate_game_events(a: EventView, b: EventView) -> Verdict:
         la, lb = a.lines, b.lines
         if la and lb and la != lb:
             if la < lb:
-                return Verdict(Relation.SUBSET_A_IN_B, 0.7, (why, f"lines {sorted(la)} are legs of {sorted(lb)}"))
+                return Verdict(
+                    Relation.SUBSET_A_IN_B,
+                    0.7,
+                    (why, f"lines {sorted(la)} are legs of {sorted(lb)}"),
+                )
             if lb < la:
-                return Verdict(Relation.SUBSET_B_IN_A, 0.7, (why, f"lines {sorted(lb)} are legs of {sorted(la)}"))
+                return Verdict(
+                    Relation.SUBSET_B_IN_A,
+                    0.7,
+                    (why, f"lines {sorted(lb)} are legs of {sorted(la)}"),
+                )
             return related(f"{why}; the same bets on different lines")
-        return Verdict(Relation.EQUIVALENT, 0.95 if len(fa) == 1 else 0.8, (why, f"same bets: {_families(fa)}"), align(a, b))
+        return Verdict(
+            Relation.EQUIVALENT,
+            0.95 if len(fa) == 1 else 0.8,
+            (why, f"same bets: {_families(fa)}"),
+            align(a, b),
+        )
     bets_a, bets_b = {bet for bet, _ in fa}, {bet for bet, _ in fb}
     if {p for _, p in fa} == {p for _, p in fb}:
         if bets_a == {"exact_score"} and bets_b <= _IMPLIED_BY_SCORE:
-            return Verdict(Relation.SUBSET_A_IN_B, 0.85, (why, "the exact score decides the other bet"))
+            return Verdict(
+                Relation.SUBSET_A_IN_B, 0.85, (why, "the exact score decides the other bet")
+            )
         if bets_b == {"exact_score"} and bets_a <= _IMPLIED_BY_SCORE:
-            return Verdict(Relation.SUBSET_B_IN_A, 0.85, (why, "the exact score decides the other bet"))
+            return Verdict(
+                Relation.SUBSET_B_IN_A, 0.85, (why, "the exact score decides the other bet")
+            )
         if bets_a == {"spread"} and bets_b == {"winner"}:
-            return Verdict(Relation.SUBSET_A_IN_B, 0.8, (why, "winning by a margin implies winning"))
+            return Verdict(
+                Relation.SUBSET_A_IN_B, 0.8, (why, "winning by a margin implies winning")
+            )
         if bets_b == {"spread"} and bets_a == {"winner"}:
-            return Verdict(Relation.SUBSET_B_IN_A, 0.8, (why, "winning by a margin implies winning"))
+            return Verdict(
+                Relation.SUBSET_B_IN_A, 0.8, (why, "winning by a margin implies winning")
+            )
     # One side's bets among the other's: a subset, unless its lines are not the other's lines
     # (a ladder of totals against a bundle holding one of them is a different grid).
     if fa < fb and a.lines <= b.lines:
@@ -207,7 +240,12 @@ def align(a: EventView, b: EventView) -> tuple[OutcomeLink, ...]:
             )
             if both_draw or both_named:
                 links.append(
-                    OutcomeLink(a_token=ma.id, a_outcome=ma.text.question, b_token=mb.id, b_outcome=mb.text.question)
+                    OutcomeLink(
+                        a_token=ma.id,
+                        a_outcome=ma.text.question,
+                        b_token=mb.id,
+                        b_outcome=mb.text.question,
+                    )
                 )
                 break
     return tuple(links)
@@ -246,7 +284,12 @@ def relate_contest_events(a: EventView, b: EventView) -> Verdict:
     """Two contest events: the subject (topics), then stages, periods, places, lines, deadlines."""
     da, db = _deadlines(a), _deadlines(b)
     subject = same_subject(
-        a.topic, b.topic, _years(a), _years(b), _identical_titles(a, b), bool(da and db and da != db)
+        a.topic,
+        b.topic,
+        _years(a),
+        _years(b),
+        _identical_titles(a, b),
+        bool(da and db and da != db),
     )
     if subject.verdict == "unrelated":
         return unrelated(subject.reason, subject.confidence)
@@ -255,23 +298,39 @@ def relate_contest_events(a: EventView, b: EventView) -> Verdict:
     why = subject.reason
     stages_a = {t for t in a.topic if t.startswith("stage:")}
     stages_b = {t for t in b.topic if t.startswith("stage:")}
-    if stages_a != stages_b and any(t.startswith(("office:", "district")) for t in a.topic | b.topic):
+    if stages_a != stages_b and any(
+        t.startswith(("office:", "district")) for t in a.topic | b.topic
+    ):
         return related(f"{why}; different stages of the race")
     periods_a = {c.period for c in a.cards} or {a.title_card.period}
     periods_b = {c.period for c in b.cards} or {b.title_card.period}
     if periods_a != periods_b:
-        return related(f"{why}; different periods ({' '.join(sorted(periods_a))} / {' '.join(sorted(periods_b))})")
+        return related(
+            f"{why}; different periods ({' '.join(sorted(periods_a))} / {' '.join(sorted(periods_b))})"
+        )
     ranks_a = frozenset(c.line for c in a.cards if c.bet == "top_n" and c.line is not None)
     ranks_b = frozenset(c.line for c in b.cards if c.bet == "top_n" and c.line is not None)
     if ranks_a and ranks_b and ranks_a != ranks_b:
         if max(ranks_a) < min(ranks_b):
-            return Verdict(Relation.SUBSET_A_IN_B, 0.85, (why, f"top {max(ranks_a):g} implies top {min(ranks_b):g}"))
+            return Verdict(
+                Relation.SUBSET_A_IN_B,
+                0.85,
+                (why, f"top {max(ranks_a):g} implies top {min(ranks_b):g}"),
+            )
         if max(ranks_b) < min(ranks_a):
-            return Verdict(Relation.SUBSET_B_IN_A, 0.85, (why, f"top {max(ranks_b):g} implies top {min(ranks_a):g}"))
+            return Verdict(
+                Relation.SUBSET_B_IN_A,
+                0.85,
+                (why, f"top {max(ranks_b):g} implies top {min(ranks_a):g}"),
+            )
         return related(f"{why}; different places")
-    lines_a = frozenset((c.comparator, c.line) for c in a.cards if c.comparator and c.line is not None)
-    lines_b = frozenset((c.comparator, c.line) for c in b.cards if c.comparator and c.line is not None)
-    ladder = _ladder(lines_a, lines_b, "threshold", why)  # type: ignore[arg-type]
+    lines_a = frozenset(
+        (c.comparator, c.line) for c in a.cards if c.comparator and c.line is not None
+    )
+    lines_b = frozenset(
+        (c.comparator, c.line) for c in b.cards if c.comparator and c.line is not None
+    )
+    ladder = _ladder(lines_a, lines_b, "threshold", why)
     if ladder is not None:
         return ladder
     if da and db and da != db:
@@ -280,7 +339,7 @@ def relate_contest_events(a: EventView, b: EventView) -> Verdict:
             if x < y:
                 return Verdict(Relation.SUBSET_A_IN_B, 0.8, (why, f"by {x} implies by {y}"))
             return Verdict(Relation.SUBSET_B_IN_A, 0.8, (why, f"by {y} implies by {x}"))
-        ladder = _ladder(da, db, "deadline", why)  # type: ignore[arg-type]
+        ladder = _ladder(da, db, "deadline", why)
         if ladder is not None:
             return ladder
     return Verdict(Relation.EQUIVALENT, subject.confidence, (why,), align(a, b))
@@ -307,9 +366,16 @@ def relate_events(a: Event, b: Event) -> Verdict:
         if va.kind == vb.kind == "game" and va.day and vb.day and va.day != vb.day:
             return unrelated(f"same listing on different days ({va.day} / {vb.day})")
         mirror_venue = b.venue if a.venue == "polymarket" else a.venue
-        return Verdict(Relation.EQUIVALENT, 0.9, (f"{mirror_venue} lists the same Polymarket questions",), align(va, vb))
+        return Verdict(
+            Relation.EQUIVALENT,
+            0.9,
+            (f"{mirror_venue} lists the same Polymarket questions",),
+            align(va, vb),
+        )
     if va.kind != vb.kind:
-        shared = frozenset(t for t in va.topic & vb.topic if t.startswith(IDENTITY) and t != "country:usa")
+        shared = frozenset(
+            t for t in va.topic & vb.topic if t.startswith(IDENTITY) and t != "country:usa"
+        )
         if shared:
             return related(f"different kinds of question about {words_of(shared)}", 0.5)
         return unrelated(f"different kinds of question ({va.kind} / {vb.kind})", 0.7)

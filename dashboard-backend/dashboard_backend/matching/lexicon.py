@@ -20,13 +20,21 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from dashboard_backend.matching.wordlists import word_list
+
 # (pattern, bet) in priority order.
 BET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(p), bet)
     for p, bet in (
-        (r"\bexact score\b|\bcorrect score\b|\bwin \d+-\d+\b|\bseries exact score\b", "exact_score"),
+        (
+            r"\bexact score\b|\bcorrect score\b|\bwin \d+-\d+\b|\bseries exact score\b",
+            "exact_score",
+        ),
         (r"\bboth teams to score\b|\bbtts\b|\bboth teams score\b|^both .+ score\b", "btts"),
-        (r"\bfirst inning run\b|\brun scored in the first inning\b|\bnrfi\b|\byrfi\b", "first_inning_run"),
+        (
+            r"\bfirst inning run\b|\brun scored in the first inning\b|\bnrfi\b|\byrfi\b",
+            "first_inning_run",
+        ),
         (r"\bovertime\b", "overtime"),
         (r"\bwho wins the toss\b|\btoss\b", "toss"),
         (r"\bcompleted match\b", "completed"),
@@ -43,7 +51,10 @@ BET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\btotal maps\b|\bmaps be played\b", "total_maps"),
         (r"\btop (?:\d+|five|ten|twenty)\b", "top_n"),
         (r"\bodd/even\b|\bodd even\b", "odd_even"),
-        (r"\bspreads?\b|\bwins? by over\b|\bwin the \w+ by over\b|\bhandicap\b|\(\s*[-+]\d+(?:\.\d+)?\s*\)", "spread"),
+        (
+            r"\bspreads?\b|\bwins? by over\b|\bwin the \w+ by over\b|\bhandicap\b|\(\s*[-+]\d+(?:\.\d+)?\s*\)",
+            "spread",
+        ),
         (
             r"\bo/u\b|\bover/under\b|\btotals?\b|\bover \d+(?:\.\d+)? (?:goals|runs|points|maps|"
             r"kills|corners|cards|sixes|fours)\b|\b\d+\+ total\b|\bhow many goals\b",
@@ -52,7 +63,10 @@ BET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bcorners\b", "total"),
         (r"\bseries winner\b|\bwin series\b|\bwho will win series\b|\bseries\b", "series"),
         (r"\bend in a draw\b|\bdraw\b", "winner"),
-        (r"\bwinner\b|\bwins?\b|\bbeat\b|\bmoneyline\b|\bleading\b|\bvs\.?\b|\bv\.?\b|\bat\b", "winner"),
+        (
+            r"\bwinner\b|\bwins?\b|\bbeat\b|\bmoneyline\b|\bleading\b|\bvs\.?\b|\bv\.?\b|\bat\b",
+            "winner",
+        ),
     )
 )
 
@@ -76,14 +90,7 @@ ESPORTS_HINTS = re.compile(
 )
 
 # Words that say nothing about which bet it is.
-STOPWORDS = frozenset(
-    """will the a an of in on for to be by at vs v and or is are was were who what which when
-    where how does do did any another other others this that these those there their its it as
-    with from than into after before during between end ends ending next new will? than his her
-    they them get gets become becomes have has having officially scheduled originally game match
-    matches market markets question yes no more props player players odds result results election
-    elections race winner finish us professional""".split()
-)
+STOPWORDS = word_list("stopwords")
 
 
 def bet_of(text: str) -> str:

@@ -38,7 +38,14 @@ from dashboard_backend.matching.verdict import Verdict, related, unrelated
 from dashboard_backend.models import MarketDocument, Outcome, OutcomeLink, Relation
 
 _YES_NO = ("yes", "no")
-_ROLES = {"over": "over", "under": "under", "up": "up", "down": "down", "draw": "draw", "tie": "draw"}
+_ROLES = {
+    "over": "over",
+    "under": "under",
+    "up": "up",
+    "down": "down",
+    "draw": "draw",
+    "tie": "draw",
+}
 
 
 def market_text(doc: MarketDocument) -> MarketText:
@@ -135,12 +142,16 @@ def relate_views(a: MarketView, b: MarketView) -> Verdict:
     oa, ob = pa.outcome, pb.outcome
     ca, cb = a.complement(oa), b.complement(ob)
     if rel.kind == SAME:
-        if len(a.doc.outcomes) != len(b.doc.outcomes) or (len(a.props) > 2 and not _all_matched(a, b)):
+        if len(a.doc.outcomes) != len(b.doc.outcomes) or (
+            len(a.props) > 2 and not _all_matched(a, b)
+        ):
             return related(f"{rel.reason}; not every outcome has a counterpart", 0.6)
         links = [_link(oa, ob)] + ([_link(ca, cb)] if ca and cb else [])
         return Verdict(Relation.EQUIVALENT, rel.confidence, (rel.reason,), tuple(links))
     if rel.kind == COMPLEMENT and ca is not None and cb is not None:
-        return Verdict(Relation.INVERSE, rel.confidence, (rel.reason,), (_link(oa, cb), _link(ca, ob)))
+        return Verdict(
+            Relation.INVERSE, rel.confidence, (rel.reason,), (_link(oa, cb), _link(ca, ob))
+        )
     if rel.kind == A_IMPLIES_B:
         return Verdict(Relation.SUBSET_A_IN_B, rel.confidence, (rel.reason,), (_link(oa, ob),))
     if rel.kind == B_IMPLIES_A:
@@ -157,7 +168,11 @@ def _all_matched(a: MarketView, b: MarketView) -> bool:
     used: set[str] = set()
     for pa in a.props:
         hit = next(
-            (pb for pb in b.props if pb.outcome.token_id not in used and relate_props(pa.card, pb.card).kind == SAME),
+            (
+                pb
+                for pb in b.props
+                if pb.outcome.token_id not in used and relate_props(pa.card, pb.card).kind == SAME
+            ),
             None,
         )
         if hit is None:

@@ -44,7 +44,9 @@ def _repeats(small: Event, large: Event) -> bool:
     if not small.markets:
         return False
     known = set(_outcome_parts(large))
-    large_lines = {read_threshold(m.text.question.translate(_ARROWS)) for m in large.markets} - {None}
+    large_lines = {read_threshold(m.text.question.translate(_ARROWS)) for m in large.markets} - {
+        None
+    }
     hits = 0
     bare = True
     for m in small.markets:
@@ -53,5 +55,3 @@ def _repeats(small: Event, large: Event) -> bool:
         bare = bare and not topic_words(THRESHOLD.sub(" ", question))
         hits += " ".join(words(question)) in known or (line is not None and line in large_lines)
     return hits >= 1 and (bare or 2 * hits >= len(small.markets))
-
-

@@ -19,12 +19,10 @@ from dataclasses import dataclass
 
 from dashboard_backend.matching.aliases import AliasTable, default_aliases
 from dashboard_backend.matching.text import words
+from dashboard_backend.matching.wordlists import word_list
 
 # Words that qualify a club or team name without telling two apart.
-AFFIXES = frozenset(
-    """fc cf sc afc ac as us ss ssc rc rcd cd ud sd sv vfl vfb tsg fsv fk bk sk if ik club de
-    del la le les the calcio cp ec esports esport gaming team saudi sport clube futbol""".split()
-)
+AFFIXES = word_list("name_affixes")
 # Alias kinds that name a participant (a league or an institution is not one).
 _NAME_KINDS = frozenset({"team", "country", "person", "party", "asset", "org"})
 
@@ -80,7 +78,11 @@ def _covered(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
     for index, word in enumerate(short):
         last = index == len(short) - 1 and len(short) > 1
         hit = next(
-            (j for j, other in enumerate(long) if j not in used and _word_matches(word, other, last)),
+            (
+                j
+                for j, other in enumerate(long)
+                if j not in used and _word_matches(word, other, last)
+            ),
             None,
         )
         if hit is not None:

@@ -30,8 +30,16 @@ _FORMAT_CLASS = {
     Relation.MUTUALLY_EXCLUSIVE: "related_not_equivalent",
     Relation.UNRELATED: "unrelated",
 }
-_SIDE_FIELDS = ("platform", "platform_event_id", "title", "league", "condition_date",
-                "condition_date_precision", "child_count", "child_markets")
+_SIDE_FIELDS = (
+    "platform",
+    "platform_event_id",
+    "title",
+    "league",
+    "condition_date",
+    "condition_date_precision",
+    "child_count",
+    "child_markets",
+)
 
 
 def format_class(relation: Relation) -> str:
@@ -111,10 +119,10 @@ def read_pair(line: str) -> Pair:
         raise PairFormatError(f"not JSON: {exc.msg}") from exc
     if not isinstance(record, dict) or not isinstance(record.get("pair_id"), str):
         raise PairFormatError("no pair_id")
-    sides = record.get("side_a"), record.get("side_b")
-    if not all(isinstance(s, dict) for s in sides):
+    side_a, side_b = record.get("side_a"), record.get("side_b")
+    if not isinstance(side_a, dict) or not isinstance(side_b, dict):
         raise PairFormatError("side_a and side_b must be objects")
-    return Pair(record["pair_id"], event_of(sides[0]), event_of(sides[1]))
+    return Pair(record["pair_id"], event_of(side_a), event_of(side_b))
 
 
 def read_labels(lines: Iterable[str]) -> dict[str, str]:
@@ -183,12 +191,19 @@ def report(scores: Scores) -> str:
             f"{cls:<24}{scores.precision(cls):>10.3f}{scores.recall(cls):>8.3f}"
             f"{scores.f1(cls):>7.3f}{scores.support(cls):>9}{scores.predicted(cls):>10}"
         )
-    short = {"equivalent": "eq", "subset_a_in_b": "a<b", "subset_b_in_a": "b<a",
-             "related_not_equivalent": "rel", "unrelated": "unr"}
+    short = {
+        "equivalent": "eq",
+        "subset_a_in_b": "a<b",
+        "subset_b_in_a": "b<a",
+        "related_not_equivalent": "rel",
+        "unrelated": "unr",
+    }
     lines.append("")
     lines.append("confusion (rows: label, columns: predicted)")
     lines.append(f"{'':<8}" + "".join(f"{short[c]:>6}" for c in CLASSES))
     for truth in CLASSES:
-        lines.append(f"{short[truth]:<8}" + "".join(f"{scores.confusion[truth][c]:>6}" for c in CLASSES))
+        lines.append(
+            f"{short[truth]:<8}" + "".join(f"{scores.confusion[truth][c]:>6}" for c in CLASSES)
+        )
     lines.append(f"accuracy {scores.accuracy:.3f}")
     return "\n".join(lines)

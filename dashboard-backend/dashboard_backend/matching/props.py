@@ -98,11 +98,15 @@ def relate_game_props(a: Card, b: Card) -> PropRelation:
         if same_target:
             return PropRelation(SAME, f"{where}: both back {_label(a)}", 0.95)
         draw = a.draw_possible or b.draw_possible
-        return PropRelation(EXCLUSIVE if draw else COMPLEMENT, f"{where}: {_label(a)} / {_label(b)}", 0.95)
+        return PropRelation(
+            EXCLUSIVE if draw else COMPLEMENT, f"{where}: {_label(a)} / {_label(b)}", 0.95
+        )
     if a.bet in ("spread", "total", "total_maps", "player_prop"):
         return _lines(a, b, where)
     if a.bet == "exact_score":
-        if a.score == b.score or (a.score and b.score and a.score == b.score[::-1] and _crossed(a, b)):
+        if a.score == b.score or (
+            a.score and b.score and a.score == b.score[::-1] and _crossed(a, b)
+        ):
             return PropRelation(SAME, f"{where}: the same exact score", 0.9)
         return PropRelation(EXCLUSIVE, f"{where}: different exact scores", 0.9)
     return PropRelation(SAME, f"{where}: {a.bet}", 0.85)
@@ -130,8 +134,12 @@ def _score_implies(other: Card, score: Card, where: str) -> PropRelation:
     else:
         return PropRelation(RELATED, f"{where}: an exact score", 0.5)
     if wins:
-        return PropRelation(B_IMPLIES_A, f"{where}: the score {score.score} means {_label(other)}", 0.9)
-    return PropRelation(EXCLUSIVE, f"{where}: the score {score.score} rules out {_label(other)}", 0.9)
+        return PropRelation(
+            B_IMPLIES_A, f"{where}: the score {score.score} means {_label(other)}", 0.9
+        )
+    return PropRelation(
+        EXCLUSIVE, f"{where}: the score {score.score} rules out {_label(other)}", 0.9
+    )
 
 
 def _margin_implies(spread: Card, winner: Card, where: str) -> PropRelation:
@@ -140,13 +148,19 @@ def _margin_implies(spread: Card, winner: Card, where: str) -> PropRelation:
     if same_target is None:
         return PropRelation(RELATED, f"{where}: a spread and a result", 0.5)
     if same_target:
-        return PropRelation(A_IMPLIES_B, f"{where}: winning by {spread.line:g}+ implies winning", 0.9)
-    return PropRelation(EXCLUSIVE, f"{where}: {_label(spread)} by a margin rules out {_label(winner)}", 0.9)
+        return PropRelation(
+            A_IMPLIES_B, f"{where}: winning by {spread.line:g}+ implies winning", 0.9
+        )
+    return PropRelation(
+        EXCLUSIVE, f"{where}: {_label(spread)} by a margin rules out {_label(winner)}", 0.9
+    )
 
 
 def _lines(a: Card, b: Card, where: str) -> PropRelation:
     """Same bet on lines: same line -> same; the stricter line implies the easier one."""
-    if a.bet == "player_prop" and (a.target is None or b.target is None or not same_name(a.target, b.target)):
+    if a.bet == "player_prop" and (
+        a.target is None or b.target is None or not same_name(a.target, b.target)
+    ):
         return PropRelation(RELATED, f"{where}: different players", 0.7)
     if a.bet == "spread":
         same_target = _same_target(a, b)
@@ -169,7 +183,9 @@ def _lines(a: Card, b: Card, where: str) -> PropRelation:
 
 def relate_contest_props(a: Card, b: Card, same_title: bool = False) -> PropRelation:
     """Two propositions about contests (who wins a race, an award; a proposition by a date)."""
-    deadlines_differ = bool(a.dates.deadline and b.dates.deadline and a.dates.deadline != b.dates.deadline)
+    deadlines_differ = bool(
+        a.dates.deadline and b.dates.deadline and a.dates.deadline != b.dates.deadline
+    )
     years_a = frozenset(y for y in (a.dates.year,) if y is not None)
     years_b = frozenset(y for y in (b.dates.year,) if y is not None)
     subject = same_subject(a.topic, b.topic, years_a, years_b, same_title, deadlines_differ)
@@ -185,9 +201,17 @@ def relate_contest_props(a: Card, b: Card, same_title: bool = False) -> PropRela
         if a.target_role == "field" or b.target_role == "field":
             return PropRelation(RELATED, f"{where}: a named outcome and the field", 0.6)
         return PropRelation(EXCLUSIVE, f"{where}: {_label(a)} / {_label(b)}", 0.8)
-    if a.bet == "top_n" and b.bet == "top_n" and a.line is not None and b.line is not None and a.line != b.line:
+    if (
+        a.bet == "top_n"
+        and b.bet == "top_n"
+        and a.line is not None
+        and b.line is not None
+        and a.line != b.line
+    ):
         kind = A_IMPLIES_B if a.line < b.line else B_IMPLIES_A
-        return PropRelation(kind, f"{where}: top {min(a.line, b.line):g} implies top {max(a.line, b.line):g}", 0.85)
+        return PropRelation(
+            kind, f"{where}: top {min(a.line, b.line):g} implies top {max(a.line, b.line):g}", 0.85
+        )
     if a.comparator and b.comparator and a.line is not None and b.line is not None:
         return _thresholds(a, b, where)
     da, db = a.dates.deadline, b.dates.deadline
@@ -204,21 +228,26 @@ def _day_conflict(a: date | None, b: date | None) -> bool:
 
 
 def _thresholds(a: Card, b: Card, where: str) -> PropRelation:
-    """"Above X" questions on one quantity: the higher bar implies the lower one."""
-    assert a.line is not None and b.line is not None
+    """Thresholds on one quantity ("above $500M"): the higher bar implies the lower one."""
+    if a.line is None or b.line is None:
+        return PropRelation(RELATED, f"{where}: a threshold could not be read", 0.5)
     if a.comparator != b.comparator:
         return PropRelation(RELATED, f"{where}: above and below", 0.6)
     if a.line == b.line:
         return PropRelation(SAME, f"{where}: {a.comparator} {a.line:g}", 0.9)
     stricter_a = (a.line > b.line) == (a.comparator == ">")
     kind = A_IMPLIES_B if stricter_a else B_IMPLIES_A
-    return PropRelation(kind, f"{where}: {a.comparator} {a.line:g} / {b.comparator} {b.line:g}", 0.85)
+    return PropRelation(
+        kind, f"{where}: {a.comparator} {a.line:g} / {b.comparator} {b.line:g}", 0.85
+    )
 
 
 def relate_candle_props(a: Card, b: Card) -> PropRelation:
     """Up/down candles: the same asset over the same window."""
     if not a.asset or a.asset != b.asset:
-        return PropRelation(UNRELATED, f"different assets ({a.asset or '?'} / {b.asset or '?'})", 0.9)
+        return PropRelation(
+            UNRELATED, f"different assets ({a.asset or '?'} / {b.asset or '?'})", 0.9
+        )
     wa = (a.dates.day, a.dates.start, a.dates.end, a.dates.hour)
     wb = (b.dates.day, b.dates.start, b.dates.end, b.dates.hour)
     if wa != wb:

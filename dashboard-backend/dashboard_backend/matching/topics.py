@@ -13,18 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dashboard_backend.matching.word_weights import weight
+from dashboard_backend.matching.wordlists import word_list
 
 # Key namespaces that name who or what a contest is about: two sides naming different ones are
 # different contests ("IN-03" / "IN-07", "Bitcoin" / "Ethereum", "Kawhi Leonard" / "Giannis").
 IDENTITY = ("district", "state:", "country:", "person:", "asset:", "org:", "event:", "office:")
 # Venue boilerplate: words one venue adds and another leaves out without changing the contest.
-SOFT_TOPIC = frozenset(
-    """word:winner word:leader playoffs playoff finals final regular season award awards trophy
-    memorial election series seat results cup mens finishers finisher highest most lead leads
-    outright anyone candidate candidates person team teams club player players party parties
-    pro official officially name named announced protocol labs lab finance network networks inc
-    corp corporation company co foundation exchange dao""".split()
-)
+SOFT_TOPIC = word_list("soft_words")
 
 
 def topic_weight(token: str) -> float:
@@ -100,8 +95,6 @@ def extra_weight(tokens: frozenset[str]) -> float:
     return sum(topic_weight(t) for t in tokens)
 
 
-
-
 @dataclass(frozen=True)
 class Subject:
     """Whether two topics are about the same thing: `same`, `related` or `unrelated`, and why."""
@@ -133,11 +126,18 @@ def same_subject(
         yb = " ".join(map(str, sorted(years_b)))
         return Subject("unrelated", f"different years ({ya} / {yb})", 0.85)
     names_a, names_b = name_like(ta), name_like(tb)
-    if names_a and names_b and not names_a & names_b and not (ta & tb) - SOFT_TOPIC - _TEMPLATE_KEYS:
-        return Subject("unrelated", f"different names: {words_of(names_a)} / {words_of(names_b)}", 0.85)
-    shared_identity = any(
-        t.startswith(IDENTITY) and t != "country:usa" for t in ta & tb
-    ) or bool(names_a & names_b)
+    if (
+        names_a
+        and names_b
+        and not names_a & names_b
+        and not (ta & tb) - SOFT_TOPIC - _TEMPLATE_KEYS
+    ):
+        return Subject(
+            "unrelated", f"different names: {words_of(names_a)} / {words_of(names_b)}", 0.85
+        )
+    shared_identity = any(t.startswith(IDENTITY) and t != "country:usa" for t in ta & tb) or bool(
+        names_a & names_b
+    )
     only = f"{words_of(match.only_a)} / {words_of(match.only_b)}"
     if match.containment < 0.5:
         if shared_identity:

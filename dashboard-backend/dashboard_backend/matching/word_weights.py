@@ -116,12 +116,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("data", type=Path, help="folder of recorded catalogs (../shared/data)")
     parser.add_argument("--out", type=Path, default=_TABLE)
     args = parser.parse_args(argv)
-    folders = [p for p in sorted(args.data.iterdir()) if p.is_dir() and p.name != "xplat_equivalence_eval"]
+    folders = [
+        p for p in sorted(args.data.iterdir()) if p.is_dir() and p.name != "xplat_equivalence_eval"
+    ]
     weights = build(folders)
     if not weights:
         print("error: no titles found", file=sys.stderr)
         return 1
-    lines = ["# word<TAB>weight: IDF over recorded catalog titles (python -m dashboard_backend.matching.word_weights)"]
+    lines = [
+        "# word<TAB>weight: IDF over recorded catalog titles (python -m dashboard_backend.matching.word_weights)"
+    ]
     lines += [f"{w}\t{v}" for w, v in sorted(weights.items())]
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"{len(weights)} words from {len(folders)} sources -> {args.out}")
