@@ -10,9 +10,16 @@ import hashlib
 import json
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal, Self
+from typing import Any, ClassVar, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 from pydantic.alias_generators import to_camel
 
 # Bumped whenever `embedding_text` changes, so every signature (and embedding) changes with it.
@@ -197,60 +204,6 @@ class OrderBook(Model):
         return self.model_copy(update={"bids": self.bids[:depth], "asks": self.asks[:depth]})
 
 
-OpportunityKind = Literal["binary_buy_both", "binary_split_sell", "negrisk_buy_all"]
-
-
-class Leg(Model):
-    """One order of an opportunity: buy or sell `size` shares of a token."""
-
-    market_id: str
-    token_id: str
-    outcome: str
-    side: Literal["buy", "sell"]
-    best_price: float
-    avg_price: float
-    worst_price: float
-
-
-class Opportunity(Model):
-    """An intra-market mispricing, sized by walking the books."""
-
-    id: str  # deterministic: kind + market (or negRisk event) key
-    kind: OpportunityKind
-    venue: str = "polymarket"
-    market_ids: tuple[str, ...]
-    event_id: str | None = None
-    title: str
-    category: str | None = None
-    url: str = ""
-    legs: tuple[Leg, ...]
-    edge: float  # profit per share at the top of the books, after taker fees
-    avg_edge: float  # expected_profit / size
-    size: float  # executable shares (per leg) while the marginal edge stays positive
-    cost: float  # USD paid (buy) or collateral locked (split), excluding fees
-    fees: float  # USD taker fees over all legs
-    expected_profit: float  # USD after fees
-    detected_at: datetime
-
-    def same_terms(self, other: Opportunity) -> bool:
-        """True when nothing a trader acts on changed (ignores the timestamp)."""
-        return self.model_dump(exclude={"detected_at"}) == other.model_dump(exclude={"detected_at"})
-
-
-class MarketEmbedding(Model):
-    """A market's vector: the value of `markets:embeddings`.
-
-    `vector` is base64 of little-endian float32 (4 bytes per dimension), not normalised.
-    """
-
-    market_id: str
-    signature: str
-    model: str
-    dimensions: int
-    vector: str
-    embedded_at: datetime
-
-
 class Relation(StrEnum):
     """How two markets' propositions relate (A = the base market, B = the other one).
 
@@ -265,6 +218,120 @@ class Relation(StrEnum):
     MUTUALLY_EXCLUSIVE = "mutually_exclusive"  # the linked outcomes never both win
     RELATED = "related_not_equivalent"  # same subject, a different bet: no trade follows
     UNRELATED = "unrelated"
+
+
+OpportunityKind = Literal[
+    "binary_buy_both",
+    "binary_split_sell",
+    "negrisk_buy_all",
+    "cross_equivalent",
+    "cross_inverse",
+    "cross_subset",
+    "cross_exclusive",
+    "cross_outcome_set",
+]
+
+
+class _CrossFields(Model):
+    """Leaves its cross-market-only fields out of the JSON while they are None.
+
+    Intra-market opportunities never set them, so their stored and served JSON stays exactly
+    what it was before cross-market opportunities existed.
+    """
+
+    _cross_only: ClassVar[tuple[str, ...]] = ()
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_cross_fields(
+        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
+    ) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        for name in self._cross_only:
+            key = to_camel(name) if info.by_alias else name
+            if key in data and data[key] is None:
+                del data[key]
+        return data
+
+
+class Leg(_CrossFields):
+    """One order of an opportunity: buy or sell `size` shares of a token."""
+
+    _cross_only = ("venue", "size", "fee", "limit_price", "url", "question")
+
+    market_id: str
+    token_id: str
+    outcome: str
+    side: Literal["buy", "sell"]
+    best_price: float
+    avg_price: float
+    worst_price: float
+    # Cross-market legs only: each leg is its own order on its own venue.
+    venue: str | None = None
+    size: float | None = None  # shares of this order
+    fee: float | None = None  # USD taker fee of this order, after the venue's rounding
+    limit_price: float | None = None  # worst price on the venue's tick grid: the order's limit
+    url: str | None = None
+    question: str | None = None
+
+
+class Opportunity(_CrossFields):
+    """A mispricing, sized by walking the books: intra-market, or across related markets."""
+
+    _cross_only = (
+        "relation",
+        "confidence",
+        "guaranteed_payout",
+        "resolves_by",
+        "annualized_return",
+        "book_age_sec",
+        "oldest_book_at",
+        "settlement_risks",
+    )
+
+    id: str  # deterministic: kind + market (or negRisk event, or traded tokens) key
+    kind: OpportunityKind
+    venue: str = "polymarket"  # cross-market: the legs' venues, sorted, joined by "+"
+    market_ids: tuple[str, ...]
+    event_id: str | None = None
+    title: str
+    category: str | None = None
+    url: str = ""
+    legs: tuple[Leg, ...]
+    edge: float  # profit per share at the top of the books, after taker fees
+    avg_edge: float  # expected_profit / size
+    size: float  # executable shares (per leg) while the marginal edge stays positive
+    cost: float  # USD paid (buy) or collateral locked (split), excluding fees
+    fees: float  # USD taker fees over all legs
+    expected_profit: float  # USD after fees
+    detected_at: datetime
+    # Cross-market only: cost + fees + expected_profit = size × guaranteed_payout.
+    relation: Relation | None = None
+    confidence: float | None = None
+    guaranteed_payout: float | None = None  # USD paid per share in the worst possible world
+    resolves_by: datetime | None = None  # the later of the markets' resolutions: capital locked
+    annualized_return: float | None = None  # expected_profit / (cost + fees), per year, simple
+    book_age_sec: float | None = None  # age of the oldest book used, when detected
+    oldest_book_at: datetime | None = None
+    settlement_risks: tuple[str, ...] | None = None  # where the markets' rules differ, in words
+
+    def same_terms(self, other: Opportunity) -> bool:
+        """True when nothing a trader acts on changed (ignores the clock-driven fields)."""
+        clock = {"detected_at", "book_age_sec", "annualized_return"}
+        return self.model_dump(exclude=clock) == other.model_dump(exclude=clock)
+
+
+class MarketEmbedding(Model):
+    """A market's vector: the value of `markets:embeddings`.
+
+    `vector` is base64 of little-endian float32 (4 bytes per dimension), not normalised.
+    """
+
+    market_id: str
+    signature: str
+    model: str
+    dimensions: int
+    vector: str
+    embedded_at: datetime
 
 
 class OutcomeLink(Model):

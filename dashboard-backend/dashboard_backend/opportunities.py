@@ -175,7 +175,7 @@ def _binary(
         walk = walk_books((book_a.bids, book_b.bids), (rate, rate), "sell")
     if walk is None:
         return None
-    min_size = max(_min_size(doc, book_a), _min_size(doc, book_b))
+    min_size = max(min_order_size(doc, book_a), min_order_size(doc, book_b))
     kind = BUY_BOTH if side == "buy" else SPLIT_SELL
     return _opportunity(
         fees=fees,
@@ -202,24 +202,9 @@ def negrisk_buy_all(
 ) -> Opportunity | None:
     """Buy YES on every market of a negRisk group for less than $1 (exactly one pays $1).
 
-    Judged only when the group is provably complete and closed: every member lists the event's
-    open markets (`event_market_ids`), all of them are present, none is augmented with an
-    implicit "Other" outcome or is its placeholder, and all accept orders.
+    Judged only when the group is provably complete and closed (`is_closed_group`).
     """
-    if len(members) < 2:
-        return None
-    listed: set[str] = set()
-    for doc in members:
-        if (
-            doc.neg_risk_augmented
-            or doc.neg_risk_other
-            or not doc.accepting_orders
-            or not doc.event_market_ids
-        ):
-            return None
-        listed.update(doc.event_market_ids)
-    present = {doc.id for doc in members}
-    if present != listed or len(present) != len(members):
+    if not is_closed_group(members):
         return None
     ordered = sorted(members, key=lambda d: d.id)
     asks: list[tuple[BookLevel, ...]] = []
@@ -236,7 +221,7 @@ def negrisk_buy_all(
         asks.append(book.asks)
         rates.append(fees.rate_for(doc))
         tokens.append((yes.token_id, yes.name))
-        min_size = max(min_size, _min_size(doc, book))
+        min_size = max(min_size, min_order_size(doc, book))
     walk = walk_books(asks, rates, "buy")
     if walk is None:
         return None
@@ -257,7 +242,30 @@ def negrisk_buy_all(
     )
 
 
-def _min_size(doc: MarketDocument, book: OrderBook) -> float:
+def is_closed_group(members: Sequence[MarketDocument]) -> bool:
+    """Exactly one of these markets resolves YES: the whole, explicit set of a negRisk event.
+
+    Every member lists the event's open markets (`event_market_ids`), all of them are present,
+    none is augmented with an implicit "Other" outcome or is its placeholder, and all accept
+    orders.
+    """
+    if len(members) < 2:
+        return False
+    listed: set[str] = set()
+    for doc in members:
+        if (
+            doc.neg_risk_augmented
+            or doc.neg_risk_other
+            or not doc.accepting_orders
+            or not doc.event_market_ids
+        ):
+            return False
+        listed.update(doc.event_market_ids)
+    present = {doc.id for doc in members}
+    return present == listed and len(present) == len(members)
+
+
+def min_order_size(doc: MarketDocument, book: OrderBook) -> float:
     """The larger of the catalog's and the book's minimum order size (0 when unknown)."""
     return max(doc.min_order_size or 0.0, book.min_order_size or 0.0)
 

@@ -28,7 +28,7 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)
 FEES = FeeTable({"crypto": 0.07, "sports": 0.03}, default=0.05)
 
 
-def _rate(fn: Callable[[], object], seconds: float) -> float:
+def call_rate(fn: Callable[[], object], seconds: float) -> float:
     """Best calls/s over a few timed rounds of about `seconds` in total (noisy shared machine)."""
     fn()
     n = 1
@@ -143,13 +143,13 @@ def main(argv: list[str]) -> None:
         a, b = quiet_books["m1-Yes"].asks, quiet_books["m1-No"].asks
         return a[0].price + b[0].price < 1.0
 
-    rate_floor = _rate(floor, secs)
-    rate_parse = _rate(lambda: OrderBook.model_validate(raw_book), secs)
-    rate_quiet = _rate(lambda: find_opportunities(quiet, quiet_books, FEES, NOW), secs)
-    rate_edgy = _rate(lambda: find_opportunities(quiet, edgy_books, FEES, NOW), secs)
+    rate_floor = call_rate(floor, secs)
+    rate_parse = call_rate(lambda: OrderBook.model_validate(raw_book), secs)
+    rate_quiet = call_rate(lambda: find_opportunities(quiet, quiet_books, FEES, NOW), secs)
+    rate_edgy = call_rate(lambda: find_opportunities(quiet, edgy_books, FEES, NOW), secs)
     asks = (edgy_books["m1-Yes"].asks, edgy_books["m1-No"].asks)
-    rate_walk = _rate(lambda: walk_books(asks, (0.07, 0.07), "buy"), secs)
-    rate_naive = _rate(lambda: _naive_walk(*asks, 0.07), secs)
+    rate_walk = call_rate(lambda: walk_books(asks, (0.07, 0.07), "buy"), secs)
+    rate_naive = call_rate(lambda: _naive_walk(*asks, 0.07), secs)
 
     print(f"baseline top-of-book check           {rate_floor:>12,.0f} /s")
     print(f"baseline OrderBook validate (20 lvl) {rate_parse:>12,.0f} /s")
@@ -176,7 +176,7 @@ def main(argv: list[str]) -> None:
         for j in range(10)
     ]
     group_books = {f"n{j}-Yes": _book(f"n{j}-Yes", 0.08, 0.09) for j in range(10)}
-    rate_group = _rate(lambda: find_opportunities(group, group_books, FEES, NOW), secs)
+    rate_group = call_rate(lambda: find_opportunities(group, group_books, FEES, NOW), secs)
     found = find_opportunities(group, group_books, FEES, NOW)
     print(f"negRisk event of 10, edge={bool(found)!s:5}     {rate_group:>12,.0f} /s")
 
@@ -185,7 +185,7 @@ def main(argv: list[str]) -> None:
     all_found = find_opportunities(markets, books, FEES, NOW)
     full_ms = (time.perf_counter() - start) * 1000
     index = CatalogIndex(markets)
-    rate_aff = _rate(lambda: affected_markets(["g3m2"], index), secs)
+    rate_aff = call_rate(lambda: affected_markets(["g3m2"], index), secs)
     print(
         f"catalog of {len(markets)} markets: {full_ms:.1f} ms per full pass, "
         f"{len(all_found)} opportunities; affected_markets(group member) {rate_aff:,.0f} /s"
