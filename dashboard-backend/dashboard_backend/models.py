@@ -10,16 +10,9 @@ import hashlib
 import json
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, ClassVar, Literal, Self
+from typing import Any, Literal, Self
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    SerializationInfo,
-    SerializerFunctionWrapHandler,
-    model_serializer,
-)
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 # Bumped whenever `embedding_text` changes, so every signature (and embedding) changes with it.
@@ -232,31 +225,21 @@ OpportunityKind = Literal[
 ]
 
 
-class _CrossFields(Model):
-    """Leaves its cross-market-only fields out of the JSON while they are None.
+def _is_none(value: object) -> bool:
+    return value is None
 
-    Intra-market opportunities never set them, so their stored and served JSON stays exactly
+
+def cross_only() -> Any:
+    """A cross-market-only field: None by default, and then left out of the JSON.
+
+    Intra-market opportunities never set these, so their stored and served JSON stays exactly
     what it was before cross-market opportunities existed.
     """
-
-    _cross_only: ClassVar[tuple[str, ...]] = ()
-
-    @model_serializer(mode="wrap")
-    def _omit_unset_cross_fields(
-        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
-    ) -> dict[str, Any]:
-        data: dict[str, Any] = handler(self)
-        for name in self._cross_only:
-            key = to_camel(name) if info.by_alias else name
-            if key in data and data[key] is None:
-                del data[key]
-        return data
+    return Field(None, exclude_if=_is_none)
 
 
-class Leg(_CrossFields):
+class Leg(Model):
     """One order of an opportunity: buy or sell `size` shares of a token."""
-
-    _cross_only = ("venue", "size", "fee", "limit_price", "url", "question")
 
     market_id: str
     token_id: str
@@ -266,27 +249,16 @@ class Leg(_CrossFields):
     avg_price: float
     worst_price: float
     # Cross-market legs only: each leg is its own order on its own venue.
-    venue: str | None = None
-    size: float | None = None  # shares of this order
-    fee: float | None = None  # USD taker fee of this order, after the venue's rounding
-    limit_price: float | None = None  # worst price on the venue's tick grid: the order's limit
-    url: str | None = None
-    question: str | None = None
+    venue: str | None = cross_only()
+    size: float | None = cross_only()  # shares of this order
+    fee: float | None = cross_only()  # USD taker fee of this order, after venue rounding
+    limit_price: float | None = cross_only()  # worst price, on the tick grid: the order's limit
+    url: str | None = cross_only()
+    question: str | None = cross_only()
 
 
-class Opportunity(_CrossFields):
+class Opportunity(Model):
     """A mispricing, sized by walking the books: intra-market, or across related markets."""
-
-    _cross_only = (
-        "relation",
-        "confidence",
-        "guaranteed_payout",
-        "resolves_by",
-        "annualized_return",
-        "book_age_sec",
-        "oldest_book_at",
-        "settlement_risks",
-    )
 
     id: str  # deterministic: kind + market (or negRisk event, or traded tokens) key
     kind: OpportunityKind
@@ -305,14 +277,14 @@ class Opportunity(_CrossFields):
     expected_profit: float  # USD after fees
     detected_at: datetime
     # Cross-market only: cost + fees + expected_profit = size × guaranteed_payout.
-    relation: Relation | None = None
-    confidence: float | None = None
-    guaranteed_payout: float | None = None  # USD paid per share in the worst possible world
-    resolves_by: datetime | None = None  # the later of the markets' resolutions: capital locked
-    annualized_return: float | None = None  # expected_profit / (cost + fees), per year, simple
-    book_age_sec: float | None = None  # age of the oldest book used, when detected
-    oldest_book_at: datetime | None = None
-    settlement_risks: tuple[str, ...] | None = None  # where the markets' rules differ, in words
+    relation: Relation | None = cross_only()
+    confidence: float | None = cross_only()
+    guaranteed_payout: float | None = cross_only()  # USD per share in the worst possible world
+    resolves_by: datetime | None = cross_only()  # the later resolution: capital locked till then
+    annualized_return: float | None = cross_only()  # profit / (cost + fees), per year, simple
+    book_age_sec: float | None = cross_only()  # age of the oldest book used, when detected
+    oldest_book_at: datetime | None = cross_only()
+    settlement_risks: tuple[str, ...] | None = cross_only()  # where the rules differ, in words
 
     def same_terms(self, other: Opportunity) -> bool:
         """True when nothing a trader acts on changed (ignores the clock-driven fields)."""
