@@ -54,6 +54,10 @@ COMMANDS: dict[str, Command] = {
     "pair": Command(
         "dashboard_backend.workers.matching", "pair similar markets in Redis (--loop: forever)"
     ),
+    "notify": Command(
+        "dashboard_backend.workers.notifier",
+        "send alerts for opportunities and relations (ALERT_URLS; --dry-run prints them)",
+    ),
     "serve": Command("dashboard_backend.api.__main__", "serve the HTTP API and the web page"),
     "match": Command("dashboard_backend.match", "offline matching of JSONL market files, no Redis"),
     "record": Command("dashboard_backend.record", "capture live venue responses for the replay"),

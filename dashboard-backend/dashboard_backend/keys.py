@@ -24,9 +24,14 @@ MATCH_UPDATES = "matches:updates"
 # Pub/sub: one JSON summary per completed poll (so clients see every poll, even a quiet one).
 POLL_UPDATES = "polls:updates"
 
+# Alerts already sent: one string key per opportunity id or pair (the terms last sent, as JSON),
+# expiring after ALERT_DEDUP_TTL_SEC.
+ALERTS_SENT_PREFIX = "alerts:sent:"
+
 # Worker status hashes (field -> value), read by /healthz; pollers and ingests have one per venue.
 STATUS_EMBEDDING = "status:embedding"
 STATUS_MATCHING = "status:matching"
+STATUS_NOTIFIER = "status:notifier"
 
 # Prefix for build-then-rename temporary keys; never read by anyone.
 TMP_PREFIX = "tmp:"

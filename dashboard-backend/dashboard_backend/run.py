@@ -2,7 +2,7 @@
 
 `python -m dashboard_backend.run [--demo DIR]` starts, as child processes sharing one Redis:
 the poller (loop), the websocket ingest (when ENABLE_WS_INGEST), the embedding worker (loop), the
-matching worker (loop) and the API. With REDIS_URL unset it first starts the embedded Redis and
+matching worker (loop), the notifier (when ALERT_URLS names a destination) and the API. With REDIS_URL unset it first starts the embedded Redis and
 hands its URL to every child. With `--demo DIR` it also starts the replay stand-in over the
 recordings in DIR and points every Polymarket URL at it, so nothing needs the network.
 
@@ -70,6 +70,8 @@ def plan_children(settings: Settings, demo_dir: Path | None, replay_port: int) -
         children.append(Child("ws", ("dashboard_backend.workers.ws_ingest",)))
     children.append(Child("embedding", ("dashboard_backend.workers.embedding", "--loop")))
     children.append(Child("matching", ("dashboard_backend.workers.matching", "--loop")))
+    if settings.alert_destinations:
+        children.append(Child("notifier", ("dashboard_backend.workers.notifier",)))
     children.append(Child("api", ("dashboard_backend.api",)))
     return children
 

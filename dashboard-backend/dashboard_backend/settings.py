@@ -118,6 +118,35 @@ class Settings(BaseSettings):
     )
     min_profit_usd: float = Field(0.0, ge=0, description="drop opportunities below this profit")
 
+    # --- Alerts (the notifier worker) ---
+    alert_urls: str = Field(
+        "", description="notification destinations: apprise URLs separated by spaces"
+    )
+    alert_min_profit_usd: float = Field(
+        1.0, ge=0, description="alert on an opportunity whose expected profit reaches this"
+    )
+    alert_min_annualized_return: float = Field(
+        0.0, ge=0, description="and whose annualised return reaches this (0 = no condition)"
+    )
+    alert_kinds: str = Field("", description="comma-separated opportunity kinds (empty = all)")
+    alert_venues: str = Field("", description="comma-separated venues (empty = all)")
+    alert_categories: str = Field("", description="comma-separated categories (empty = all)")
+    alert_relations: str = Field(
+        "equivalent,inverse,subset_a_in_b,subset_b_in_a,mutually_exclusive",
+        description="comma-separated relations that alert on a new pair (empty = none)",
+    )
+    alert_min_confidence: float = Field(
+        0.8, ge=0, le=1, description="relation alerts: minimum confidence of the verdict"
+    )
+    alert_material_change: float = Field(
+        0.2, gt=0, description="relative move of profit or edge that alerts again"
+    )
+    alert_max_per_minute: int = Field(30, ge=1, description="messages per destination per minute")
+    alert_retries: int = Field(3, ge=0, description="retries of a failed delivery (with backoff)")
+    alert_dedup_ttl_sec: float = Field(
+        86400.0, gt=0, description="how long a sent alert suppresses repeats of the same terms"
+    )
+
     # --- API ---
     api_host: str = Field("127.0.0.1", description="API bind address")
     api_port: int = Field(8000, ge=1, le=65535, description="API port")
@@ -132,6 +161,11 @@ class Settings(BaseSettings):
         if value.strip().lower() in _PLACEHOLDER_KEYS:
             raise ValueError("OPENAI_API_KEY is a placeholder; set a real key or unset it")
         return value.strip()
+
+    @property
+    def alert_destinations(self) -> list[str]:
+        """The apprise URLs of ALERT_URLS, one per destination."""
+        return self.alert_urls.split()
 
     @property
     def gamma_tags(self) -> list[str]:

@@ -27,6 +27,8 @@ def test_run_starts_every_worker_and_the_api() -> None:
     assert names == ["poller:polymarket", "ws", "embedding", "matching", "api"]
     without_ws = [c.name for c in plan_children(Settings(enable_ws_ingest=False), None, 8765)]
     assert "ws" not in without_ws
+    alerting = Settings(alert_urls="json://127.0.0.1:9/hook")
+    assert "notifier" in [c.name for c in plan_children(alerting, None, 8765)]
 
 
 def test_demo_starts_the_replay_first_and_points_every_url_at_it(
