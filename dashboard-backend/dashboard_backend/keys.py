@@ -28,6 +28,9 @@ POLL_UPDATES = "polls:updates"
 # expiring after ALERT_DEDUP_TTL_SEC.
 ALERTS_SENT_PREFIX = "alerts:sent:"
 
+# Prometheus series the workers record (counters, histograms): hash series -> number.
+METRICS = "metrics:counters"
+
 # Worker status hashes (field -> value), read by /healthz; pollers and ingests have one per venue.
 STATUS_EMBEDDING = "status:embedding"
 STATUS_MATCHING = "status:matching"

@@ -24,9 +24,9 @@ from dashboard_backend.ops_store import OpsStore
 from dashboard_backend.replay.app import create_app
 from dashboard_backend.replay.state import ReplayState
 from dashboard_backend.settings import Settings
-from dashboard_backend.venues.polymarket import create_polymarket_clients
+from dashboard_backend.venues.polymarket import create_venue as create_polymarket
 from dashboard_backend.workers.notifier import Notifier
-from dashboard_backend.workers.poller import GammaPoller
+from dashboard_backend.workers.poller import CatalogPoller
 from tests.api_fixtures import binary_market
 from tests.matching_fixtures import doc
 from tests.support_http import replay_settings, run_app
@@ -280,8 +280,8 @@ async def test_a_planted_demo_opportunity_alerts_exactly_once(
     with run_app(create_app(state)) as url:
         poll_settings = replay_settings(url, redis_url, enable_ws_ingest=False, pm_gamma_limit=200)
         async with httpx.AsyncClient(timeout=2.0) as http:
-            poller = GammaPoller(
-                poll_settings, redis_client, *create_polymarket_clients(poll_settings, http)
+            poller = CatalogPoller(
+                poll_settings, redis_client, create_polymarket(poll_settings, http)
             )
             await poller.poll_once()
             found = await OpsStore(redis_client).read_snapshot()

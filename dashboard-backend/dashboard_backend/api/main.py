@@ -10,12 +10,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from dashboard_backend import __version__
+from dashboard_backend.api.instrumentation import ApiMetrics, MetricsMiddleware
 from dashboard_backend.api.routes import (
     cross,
     docs,
     health,
     history,
     markets,
+    metrics,
     opportunities,
     stream,
     web,
@@ -48,6 +50,8 @@ def create_app(settings: Settings) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.metrics = ApiMetrics()
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
@@ -64,7 +68,7 @@ def create_app(settings: Settings) -> FastAPI:
             {"detail": "; ".join(messages), "errors": jsonable_errors(exc)}, status_code=422
         )
 
-    for module in (opportunities, history, stream, markets, health, cross, web, docs):
+    for module in (opportunities, history, stream, markets, health, cross, web, docs, metrics):
         app.include_router(module.router)
     return app
 

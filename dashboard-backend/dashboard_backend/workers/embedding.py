@@ -35,6 +35,8 @@ from dashboard_backend.embeddings.store import EmbeddingStore
 from dashboard_backend.embeddings.vectors import encode_vector
 from dashboard_backend.errors import ConfigError, ParseError, UpstreamError
 from dashboard_backend.logs import configure_logging
+from dashboard_backend.metrics.names import EMBEDDED, EMBEDDING_COST, EMBEDDING_TOKENS
+from dashboard_backend.metrics.store import MetricsRecorder
 from dashboard_backend.models import MarketDocument, MarketEmbedding, embedding_text
 from dashboard_backend.settings import Settings, load_settings
 from dashboard_backend.status import utc_now, write_status
@@ -178,6 +180,7 @@ async def embed_pending(
         raise
     run = _finish(provider, tally, started_mono, tokens_before, await store.size())
     await _write_status(redis, run, started_iso=started.isoformat())
+    await _record_metrics(redis, run)
     _log_run(run)
     return run
 
@@ -222,6 +225,16 @@ async def _write_status(redis: aioredis.Redis, run: EmbeddingRun, started_iso: s
     if run.count >= 0:
         fields["count"] = run.count
     await write_status(redis, keys.STATUS_EMBEDDING, **fields)
+
+
+async def _record_metrics(redis: aioredis.Redis, run: EmbeddingRun) -> None:
+    metrics = MetricsRecorder(redis)
+    if run.embedded:
+        await metrics.increment(EMBEDDED, run.embedded, provider=run.provider)
+    if run.tokens:
+        await metrics.increment(EMBEDDING_TOKENS, run.tokens, provider=run.provider)
+    if run.cost_usd:
+        await metrics.increment(EMBEDDING_COST, run.cost_usd, provider=run.provider)
 
 
 def _log_run(run: EmbeddingRun) -> None:

@@ -22,6 +22,8 @@ from dashboard_backend.embeddings.store import EmbeddingStore
 from dashboard_backend.matching.filters import MatchFilters
 from dashboard_backend.matching.pipeline import match_documents, select_embedded
 from dashboard_backend.matching.store import MatchRunStatus, MatchStore
+from dashboard_backend.metrics.names import MATCHING_DURATION
+from dashboard_backend.metrics.store import MetricsRecorder
 from dashboard_backend.settings import Settings, process_settings
 from dashboard_backend.status import read_status_field, utc_now
 
@@ -53,6 +55,7 @@ async def match_once(
         candidates_compared=result.neighbours.compared,
     )
     await store.write_status(status)
+    await MetricsRecorder(redis).observe(MATCHING_DURATION, status.duration_sec)
     actions = {a: sum(c.action == a for c in changes) for a in ("new", "dropped", "repriced")}
     log.info(
         "matched %d markets (model %s; skipped %d without embedding, %d stale, %d other model, "

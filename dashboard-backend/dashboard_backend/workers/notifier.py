@@ -134,9 +134,8 @@ class Notifier:
         """An alert for a new or re-priced pair whose relation verdict passes."""
         if change.action == "dropped":
             return None
-        raw = await self.redis.hget(keys.CROSS_MATCHES, change.market_id)
-        entries = MatchStore.parse(change.market_id, raw) if raw else None
-        entry = next((e for e in entries or [] if e.market_id == change.match_id), None)
+        entries = await MatchStore(self.redis).read(change.market_id)
+        entry = next((e for e in entries if e.market_id == change.match_id), None)
         if entry is None or entry.relation is None:
             self.counts.below_thresholds += 1
             return None

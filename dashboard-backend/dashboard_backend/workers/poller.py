@@ -37,6 +37,8 @@ from dashboard_backend.catalog import CatalogStore
 from dashboard_backend.connections import redis_session
 from dashboard_backend.errors import UpstreamError
 from dashboard_backend.matching.store import MatchStore
+from dashboard_backend.metrics.names import POLL_DURATION, POLLS
+from dashboard_backend.metrics.store import MetricsRecorder
 from dashboard_backend.models import MarketDocument, OrderBook
 from dashboard_backend.opportunities import find_opportunities
 from dashboard_backend.ops_store import OpsStore
@@ -129,6 +131,7 @@ class CatalogPoller:
         self.catalog = CatalogStore(redis)
         self.ops = OpsStore(redis, settings.history_retention)
         self.matches = MatchStore(redis)
+        self.metrics = MetricsRecorder(redis)
         # The venue's documents and books as of the last poll (the book refresh updates them).
         self._docs: dict[str, MarketDocument] = {}
         self._books: dict[str, OrderBook] = {}
@@ -140,7 +143,24 @@ class CatalogPoller:
         return self.venue.name
 
     async def poll_once(self) -> PollReport:
-        """One complete poll; the venue's catalog is replaced only when the poll succeeded."""
+        """One complete poll; the venue's catalog is replaced only when the poll succeeded.
+
+        Counted in `pmarb_polls_total` (ok / failed) and timed in `pmarb_poll_duration_seconds`.
+        """
+        started = time.monotonic()
+        try:
+            report = await self._poll()
+        except UpstreamError:
+            await self._record("failed", time.monotonic() - started)
+            raise
+        await self._record("ok", report.duration)
+        return report
+
+    async def _record(self, outcome: str, duration: float) -> None:
+        await self.metrics.increment(POLLS, venue=self.name, outcome=outcome)
+        await self.metrics.observe(POLL_DURATION, duration, venue=self.name)
+
+    async def _poll(self) -> PollReport:
         started = time.monotonic()
         report = PollReport(venue=self.name)
         plan = self.venue.poll
