@@ -21,8 +21,16 @@ import uvicorn
 from playwright.async_api import Browser, ConsoleMessage, Error, Page, async_playwright, expect
 
 from dashboard_backend.api.main import create_app
-from dashboard_backend.connections import EmbeddedRedis
+from dashboard_backend.connections import EmbeddedRedis, create_redis
 from dashboard_backend.settings import Settings
+from tests.e2e.seed import (
+    Seed,
+    dump_keys,
+    read_seed,
+    restore_keys,
+    run_workers,
+    write_recordings,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -148,6 +156,30 @@ async def page(browser: Browser, page_errors: PageErrors) -> AsyncIterator[Page]
     yield new_page
     await context.close()
     assert page_errors.exceptions == [], f"uncaught errors in the page: {page_errors.exceptions}"
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def worker_output(
+    redis_server: EmbeddedRedis, shared_data: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[bytes, bytes]:
+    """The Redis keys the workers write over the replay stand-in (computed once per session)."""
+    client = create_redis(redis_server.url)
+    await client.flushall()
+    await client.aclose()
+    recordings = write_recordings(shared_data, tmp_path_factory.mktemp("recordings"))
+    await run_workers(redis_server.url, recordings)
+    return await dump_keys(redis_server.url)
+
+
+@pytest.fixture
+async def seeded(redis_url: str, worker_output: dict[bytes, bytes]) -> Seed:
+    """A flushed Redis holding what the workers wrote; returns it as read through the stores."""
+    await restore_keys(redis_url, worker_output)
+    client = create_redis(redis_url)
+    try:
+        return await read_seed(client)
+    finally:
+        await client.aclose()
 
 
 async def screenshot(page: Page, name: str) -> Path:

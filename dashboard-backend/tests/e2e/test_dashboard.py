@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-import pytest_asyncio
 from playwright.async_api import Page, expect
 
-from dashboard_backend.connections import EmbeddedRedis, create_redis
+from dashboard_backend.connections import create_redis
 from dashboard_backend.fees import FeeTable
 from dashboard_backend.matching.store import MatchStore
 from dashboard_backend.models import MarketDocument
@@ -22,41 +20,12 @@ from tests.e2e.seed import (
     HOSTILE_ID,
     HOSTILE_QUESTION,
     Seed,
-    dump_keys,
     mispriced_books,
-    read_seed,
-    restore_keys,
-    run_workers,
-    write_recordings,
 )
 
 PAGE_ROWS = 150  # rows the page draws before "Show more"
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
-
-
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def worker_output(
-    redis_server: EmbeddedRedis, shared_data: Path, tmp_path_factory: pytest.TempPathFactory
-) -> dict[bytes, bytes]:
-    """The Redis keys the workers write over the replay stand-in (computed once per session)."""
-    client = create_redis(redis_server.url)
-    await client.flushall()
-    await client.aclose()
-    recordings = write_recordings(shared_data, tmp_path_factory.mktemp("recordings"))
-    await run_workers(redis_server.url, recordings)
-    return await dump_keys(redis_server.url)
-
-
-@pytest.fixture
-async def seeded(redis_url: str, worker_output: dict[bytes, bytes]) -> Seed:
-    """A flushed Redis holding what the workers wrote; returns it as read through the stores."""
-    await restore_keys(redis_url, worker_output)
-    client = create_redis(redis_url)
-    try:
-        return await read_seed(client)
-    finally:
-        await client.aclose()
 
 
 def query(page: Page) -> dict[str, list[str]]:

@@ -115,3 +115,27 @@ async def test_a_snapshot_never_undoes_a_newer_stream_event(
         """,
     )
     assert result == [["b", 5], ["c", 3], ["d", 4]]
+
+
+async def test_close_times_show_the_hour_when_a_pair_closes_the_same_day(
+    page: Page, api_server: ApiServer
+) -> None:
+    result = await run(
+        page,
+        api_server,
+        """
+        const fmt = await load("format");
+        // Local times, so the test holds in any time zone the browser runs in.
+        const morning = new Date(2026, 2, 12, 9, 30).toISOString();
+        const evening = new Date(2026, 2, 12, 21, 5).toISOString();
+        const nextDay = new Date(2026, 2, 13, 9, 30).toISOString();
+        return {
+          same: fmt.closeTimes(morning, evening),
+          apart: fmt.closeTimes(morning, nextDay),
+          missing: fmt.closeTimes(morning, null),
+        };
+        """,
+    )
+    assert result["same"] == ["12 Mar 2026, 09:30", "12 Mar 2026, 21:05"]
+    assert result["apart"] == ["12 Mar 2026", "13 Mar 2026"]
+    assert result["missing"] == ["12 Mar 2026", "—"]

@@ -83,10 +83,10 @@ export function selectPairs(pairs, state, [sortKey, dir]) {
   return rows;
 }
 
-function marketCell(m) {
+function marketCell(m, label) {
   return h(
     "td",
-    { class: "q" },
+    { class: "q", dataset: { label } },
     h("div", { class: "question" }, m.question),
     h("div", { class: "sub" }, externalLink(m.url, m.venue === "polymarket" ? "Polymarket" : m.venue, ROW_LINK)),
   );
@@ -97,6 +97,7 @@ export function renderPairRows(tbody, rows, onOpen) {
   const now = Date.now();
   const trs = rows.map((p) => {
     const diff = yesDiff(p);
+    const [closeA, closeB] = fmt.closeTimes(p.a.closeTime, p.b.closeTime);
     const open = (ev) => onOpen(p, ev.currentTarget);
     return h(
       "tr",
@@ -107,22 +108,22 @@ export function renderPairRows(tbody, rows, onOpen) {
         "aria-label": `${p.a.question} / ${p.b.question} — similarity ${fmt.similarity(p.similarity)}`,
         on: rowActivation(open),
       },
-      marketCell(p.a),
-      marketCell(p.b),
-      h("td", { class: "num strong" }, h("span", { class: "sim", style: `--sim:${Math.max(0, Math.min(1, p.similarity))}` }, fmt.similarity(p.similarity))),
-      h("td", {}, p.category ? h("span", { class: "chip" }, p.category) : h("span", { class: "muted" }, "—")),
+      marketCell(p.a, "Market A"),
+      marketCell(p.b, "Market B"),
+      h("td", { class: "num strong", dataset: { label: "Similarity" } }, h("span", { class: "sim", style: `--sim:${Math.max(0, Math.min(1, p.similarity))}` }, fmt.similarity(p.similarity))),
+      h("td", { dataset: { label: "Category" } }, p.category ? h("span", { class: "chip" }, p.category) : h("span", { class: "muted" }, "—")),
       h(
         "td",
-        { class: "nowrap" },
-        h("div", {}, h("time", { datetime: fmt.isoOrNull(p.a.closeTime), title: fmt.relative(p.a.closeTime, now) }, fmt.date(p.a.closeTime))),
-        h("div", {}, h("time", { datetime: fmt.isoOrNull(p.b.closeTime), title: fmt.relative(p.b.closeTime, now) }, fmt.date(p.b.closeTime))),
+        { class: "nowrap closes", dataset: { label: "Closes A / B" } },
+        h("div", {}, h("time", { datetime: fmt.isoOrNull(p.a.closeTime), title: fmt.relative(p.a.closeTime, now) }, closeA)),
+        h("div", {}, h("time", { datetime: fmt.isoOrNull(p.b.closeTime), title: fmt.relative(p.b.closeTime, now) }, closeB)),
       ),
       h(
         "td",
-        { class: `num strong ${diff === null ? "" : diff > 0 ? "up" : diff < 0 ? "down" : ""}`, title: p.yesAskDiff === null && p.yesMidDiff !== null ? "difference of mid prices (no ask on one side)" : "difference of YES best asks" },
+        { class: `num strong ${diff === null ? "" : diff > 0 ? "up" : diff < 0 ? "down" : ""}`, dataset: { label: "YES Δ (B−A)" }, title: p.yesAskDiff === null && p.yesMidDiff !== null ? "difference of mid prices (no ask on one side)" : "difference of YES best asks" },
         fmt.signedCents(diff),
       ),
-      h("td", { class: "num nowrap" }, h("div", {}, fmt.dollarsCompact(p.a.liquidity)), h("div", {}, fmt.dollarsCompact(p.b.liquidity))),
+      h("td", { class: "num nowrap", dataset: { label: "Liquidity A / B" } }, h("div", {}, fmt.dollarsCompact(p.a.liquidity)), h("div", {}, fmt.dollarsCompact(p.b.liquidity))),
     );
   });
   replaceChildren(tbody, trs);

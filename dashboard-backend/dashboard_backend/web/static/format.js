@@ -77,6 +77,17 @@ export function dateTime(value) {
   return d ? dateTimeFmt.format(d) : DASH;
 }
 
+/**
+ * The close times of a pair as shown side by side: dates alone, or with the hour when both close on
+ * the same day (two BTC windows of one day must not look alike).
+ */
+export function closeTimes(a, b) {
+  const da = toDate(a);
+  const db = toDate(b);
+  const sameDay = da !== null && db !== null && dateFmt.format(da) === dateFmt.format(db);
+  return sameDay ? [dateTime(a), dateTime(b)] : [date(a), date(b)];
+}
+
 /** ISO string for a <time datetime> attribute, or null. */
 export function isoOrNull(value) {
   const d = toDate(value);

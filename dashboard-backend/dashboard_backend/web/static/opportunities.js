@@ -102,17 +102,17 @@ export function renderOpportunityRows(tbody, rows, store, onOpen) {
       },
       h(
         "td",
-        { class: "q" },
+        { class: "q", dataset: { label: "Market" } },
         h("div", { class: "question" }, o.title),
         h("div", { class: "sub" }, o.category ? h("span", { class: "chip" }, o.category) : null, legs > 1 ? h("span", { class: "chip" }, `${legs} markets`) : null),
       ),
-      h("td", {}, h("span", { class: `kind kind-${o.kind}` }, fmt.kindLabel(o.kind))),
-      h("td", { class: "num strong" }, fmt.cents(o.edge)),
-      h("td", { class: "num" }, fmt.shares(o.size)),
-      h("td", { class: "num" }, fmt.dollars(o.cost)),
-      h("td", { class: "num strong profit" }, fmt.dollars(o.expectedProfit)),
-      h("td", { class: "muted nowrap" }, h("time", { datetime: fmt.isoOrNull(o.detectedAt), title: fmt.dateTime(o.detectedAt) }, fmt.relative(o.detectedAt, now))),
-      h("td", { class: "nowrap" }, externalLink(o.url, "Polymarket", ROW_LINK)),
+      h("td", { class: "kind-cell", dataset: { label: "Kind" } }, h("span", { class: `kind kind-${o.kind}` }, fmt.kindLabel(o.kind))),
+      h("td", { class: "num strong edge", dataset: { label: "Edge" } }, fmt.cents(o.edge)),
+      h("td", { class: "num", dataset: { label: "Size" } }, fmt.shares(o.size)),
+      h("td", { class: "num", dataset: { label: "Cost" } }, fmt.dollars(o.cost)),
+      h("td", { class: "num strong profit", dataset: { label: "Profit" } }, fmt.dollars(o.expectedProfit)),
+      h("td", { class: "muted nowrap", dataset: { label: "Seen" } }, h("time", { datetime: fmt.isoOrNull(o.detectedAt), title: fmt.dateTime(o.detectedAt) }, fmt.relative(o.detectedAt, now))),
+      h("td", { class: "nowrap link-cell" }, externalLink(o.url, "Polymarket", ROW_LINK)),
     );
   });
   replaceChildren(tbody, trs);
