@@ -96,9 +96,7 @@ class MarketDocument(Model):
     updated_at: datetime | None = None  # when our ingest last refreshed this document
     # Structured terms some venues state (Kalshi), kept faithful to the wire for matching:
     rules: str | None = None  # full resolution rules text
-    strike_type: str | None = None  # e.g. "greater_or_equal", "between", "custom"
-    floor_strike: float | None = None
-    cap_strike: float | None = None
+    floor_strike: float | None = None  # (strike_type and cap_strike are declared above)
     series_ticker: str | None = None
     expiration_time: datetime | None = None  # when the outcome is expected to be determined
     yes_sub_title: str | None = None  # what YES stands for; context, never an outcome name
