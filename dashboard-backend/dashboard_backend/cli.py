@@ -43,7 +43,8 @@ COMMANDS: dict[str, Command] = {
         ("--demo",),
     ),
     "poll": Command(
-        "dashboard_backend.workers.poller", "poll markets and books once (--loop: forever)"
+        "dashboard_backend.workers.poller",
+        "poll a venue's markets and books once (--loop: forever; --venue NAME)",
     ),
     "ingest": Command(
         "dashboard_backend.workers.ws_ingest", "keep live books from the venue websocket"
@@ -60,6 +61,10 @@ COMMANDS: dict[str, Command] = {
     ),
     "serve": Command("dashboard_backend.api.__main__", "serve the HTTP API and the web page"),
     "match": Command("dashboard_backend.match", "offline matching of JSONL market files, no Redis"),
+    "relate": Command(
+        "dashboard_backend.relate",
+        "offline relation engine: pairs or market files in, typed relations out (--evaluate)",
+    ),
     "record": Command("dashboard_backend.record", "capture live venue responses for the replay"),
     "replay": Command(
         "dashboard_backend.replay.__main__", "serve recordings as a stand-in for the venues"

@@ -2,9 +2,10 @@
 
 `python -m dashboard_backend.run [--demo DIR]` starts, as child processes sharing one Redis:
 the poller (loop), the websocket ingest (when ENABLE_WS_INGEST), the embedding worker (loop), the
-matching worker (loop), the notifier (when ALERT_URLS names a destination) and the API. With REDIS_URL unset it first starts the embedded Redis and
-hands its URL to every child. With `--demo DIR` it also starts the replay stand-in over the
-recordings in DIR and points every Polymarket URL at it, so nothing needs the network.
+matching worker (loop), the notifier (when ALERT_URLS names a destination) and the API. With
+REDIS_URL unset it first starts the embedded Redis and hands its URL to every child. With
+`--demo DIR` it also starts the replay stand-in over the recordings in DIR and points every
+Polymarket URL at it, so nothing needs the network.
 
 The replay stand-in takes a few seconds to load the recordings: the other children start once it
 answers, so the first poll does not begin with retries. A child that exits is restarted after a

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from dashboard_backend.alerts.messages import expiry_text
+from dashboard_backend.alerts.messages import expiry_text, opportunity_alert
 from dashboard_backend.alerts.rules import (
     AlertRules,
     OpportunityTerms,
@@ -13,18 +13,12 @@ from dashboard_backend.alerts.rules import (
     opportunity_refusal,
 )
 from dashboard_backend.fees import FeeTable
-from dashboard_backend.models import Opportunity
+from dashboard_backend.models import Leg, Opportunity
 from dashboard_backend.opportunities import find_opportunities
 from dashboard_backend.settings import Settings
 from tests.api_fixtures import binary_market
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-
-
-class AnnualisedOpportunity(Opportunity):
-    """An opportunity model that states an annualised return (as cross-venue ones do)."""
-
-    annualized_return: float | None = None
 
 
 def ten_dollar_opportunity(category: str = "politics") -> Opportunity:
@@ -54,9 +48,9 @@ def test_annualised_return_threshold_needs_a_stated_return() -> None:
     op = ten_dollar_opportunity()
     rules = AlertRules(min_profit_usd=0, min_annualized_return=0.5)
     assert opportunity_refusal(op, rules) is not None  # states none
-    stated = AnnualisedOpportunity(**dict(op), annualized_return=0.8)
+    stated = op.model_copy(update={"annualized_return": 0.8})
     assert opportunity_refusal(stated, rules) is None
-    low = AnnualisedOpportunity(**dict(op), annualized_return=0.2)
+    low = op.model_copy(update={"annualized_return": 0.2})
     assert "ANNUALIZED" in (opportunity_refusal(low, rules) or "")
 
 
@@ -85,3 +79,59 @@ def test_expiry_text_counts_whole_days_hours_and_minutes() -> None:
     assert expiry_text(NOW + timedelta(minutes=7), NOW) == "24 Nov 2026 12:07 UTC (in 7 min)"
     assert expiry_text(NOW - timedelta(minutes=1), NOW).endswith("(past)")
     assert expiry_text(None, NOW) == "unknown"
+
+
+def cross_opportunity() -> Opportunity:
+    """A cross-venue opportunity as the cross-market maths states one."""
+    return Opportunity(
+        id="cross_equivalent:k1+p1",
+        kind="cross_equivalent",
+        venue="kalshi+polymarket",
+        market_ids=("kalshi:K1", "polymarket:1"),
+        title="Fed cuts in December?",
+        legs=(
+            Leg(
+                market_id="kalshi:K1",
+                token_id="k1-yes",
+                outcome="Yes",
+                side="buy",
+                best_price=0.40,
+                avg_price=0.41,
+                worst_price=0.42,
+                venue="kalshi",
+            ),
+            Leg(
+                market_id="polymarket:1",
+                token_id="p1-no",
+                outcome="No",
+                side="buy",
+                best_price=0.50,
+                avg_price=0.51,
+                worst_price=0.52,
+                venue="polymarket",
+            ),
+        ),
+        edge=0.06,
+        avg_edge=0.05,
+        size=200,
+        cost=186.0,
+        fees=4.0,
+        expected_profit=10.0,
+        detected_at=NOW,
+        resolves_by=NOW + timedelta(days=10),
+        annualized_return=1.92,
+    )
+
+
+def test_a_cross_venue_opportunity_needs_every_venue_listed_and_says_where_to_buy() -> None:
+    op = cross_opportunity()
+    assert opportunity_refusal(op, AlertRules(venues=comma_set("polymarket"))) is not None
+    assert opportunity_refusal(op, AlertRules(venues=comma_set("polymarket,kalshi"))) is None
+    assert opportunity_refusal(op, AlertRules(min_annualized_return=2.0)) is not None
+    assert opportunity_refusal(op, AlertRules(min_annualized_return=1.5)) is None
+    alert = opportunity_alert(op, "appeared", op.resolves_by, NOW)
+    assert "on Kalshi + Polymarket: Fed cuts in December?" in alert.body
+    assert "- BUY 200 x Yes on Kalshi at up to 42.0¢" in alert.body
+    assert "- BUY 200 x No on Polymarket at up to 52.0¢" in alert.body
+    assert "Annualised return 192.0%" in alert.body
+    assert "(in 10 days)" in alert.body

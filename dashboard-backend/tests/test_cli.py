@@ -15,7 +15,18 @@ from dashboard_backend.cli import COMMANDS, DEMO_DATA, demo_args, main
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PMARB = Path(sys.executable).parent / "pmarb"
 # What the issue and README promise a user can do from one command.
-PROMISED = {"run", "demo", "poll", "ingest", "embed", "match", "record", "replay", "bench"}
+PROMISED = {
+    "run",
+    "demo",
+    "poll",
+    "ingest",
+    "embed",
+    "match",
+    "relate",
+    "record",
+    "replay",
+    "bench",
+}
 
 
 def pmarb(*args: str) -> subprocess.CompletedProcess[str]:

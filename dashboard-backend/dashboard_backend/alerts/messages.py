@@ -15,6 +15,11 @@ KIND_ACTIONS = {
     "binary_buy_both": "Buy YES + NO",
     "binary_split_sell": "Split $1 into YES + NO and sell both",
     "negrisk_buy_all": "Buy YES on every outcome",
+    "cross_equivalent": "Cross-market: opposite sides of one bet listed twice",
+    "cross_inverse": "Cross-market: the same side of two mirrored markets",
+    "cross_subset": "Cross-market hedge: one market implies the other",
+    "cross_exclusive": "Cross-market hedge: the two never both win",
+    "cross_outcome_set": "Cross-market: every outcome of one event",
 }
 RELATION_PHRASES = {
     Relation.EQUIVALENT: "A and B are the same bet",
@@ -37,8 +42,9 @@ class Alert:
 
 
 def venue_name(venue: str) -> str:
-    """Display name of a venue id."""
-    return {"polymarket": "Polymarket", "kalshi": "Kalshi"}.get(venue, venue)
+    """Display name of a venue id (`kalshi+polymarket` -> `Kalshi + Polymarket`)."""
+    names = {"polymarket": "Polymarket", "kalshi": "Kalshi"}
+    return " + ".join(names.get(v, v) for v in venue.split("+"))
 
 
 def usd(x: float) -> str:
@@ -77,10 +83,9 @@ def opportunity_alert(
     lead = "Changed" if action == "changed" else "New"
     lines = [f"{what} on {venue}: {op.title}"]
     for leg in op.legs:
-        leg_venue = getattr(leg, "venue", None)
-        where = f" on {venue_name(leg_venue)}" if isinstance(leg_venue, str) else ""
+        where = f" on {venue_name(leg.venue)}" if leg.venue else ""
         lines.append(
-            f"- {leg.side.upper()} {op.size:,.0f} x {leg.outcome}{where} at up to "
+            f"- {leg.side.upper()} {leg.size or op.size:,.0f} x {leg.outcome}{where} at up to "
             f"{cents(leg.worst_price)} (best {cents(leg.best_price)}, "
             f"avg {cents(leg.avg_price)}; market {leg.market_id})"
         )
@@ -88,9 +93,8 @@ def opportunity_alert(
         f"Size {op.size:,.0f} shares, cost {usd(op.cost)}, fees {usd(op.fees)}, "
         f"expected profit {usd(op.expected_profit)} (edge {cents(op.edge)}/share)"
     )
-    annual = getattr(op, "annualized_return", None)
-    if isinstance(annual, int | float):
-        lines.append(f"Annualised return {annual * 100:.1f}%")
+    if op.annualized_return is not None:
+        lines.append(f"Annualised return {op.annualized_return * 100:.1f}%")
     lines.append(f"Expires: {expiry_text(expiry, now)}")
     if op.url:
         lines.append(f"Link: {op.url}")

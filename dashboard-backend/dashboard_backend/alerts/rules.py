@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from dashboard_backend.models import MarketDocument, MatchEntry, Model, Opportunity
+from dashboard_backend.models import MarketDocument, MatchEntry, Opportunity
 from dashboard_backend.settings import Settings
 
 
@@ -61,19 +61,10 @@ class AlertRules:
         return not self.categories or (category or "").lower() in self.categories
 
 
-def annualized_return(op: Model) -> float | None:
-    """The opportunity's annualised return, when its model states one."""
-    value = getattr(op, "annualized_return", None)
-    return float(value) if isinstance(value, int | float) else None
-
-
 def opportunity_venues(op: Opportunity) -> set[str]:
     """Every venue an opportunity trades on (its own, and its legs' when they name one)."""
-    venues = {op.venue}
-    for leg in op.legs:
-        venue = getattr(leg, "venue", None)
-        if isinstance(venue, str) and venue:
-            venues.add(venue)
+    venues = {v for v in op.venue.split("+") if v}  # a cross-market one: "kalshi+polymarket"
+    venues.update(leg.venue for leg in op.legs if leg.venue)
     return venues
 
 
@@ -82,7 +73,7 @@ def opportunity_refusal(op: Opportunity, rules: AlertRules) -> str | None:
     if op.expected_profit < rules.min_profit_usd:
         return "profit below ALERT_MIN_PROFIT_USD"
     if rules.min_annualized_return > 0:
-        annual = annualized_return(op)
+        annual = op.annualized_return
         if annual is None or annual < rules.min_annualized_return:
             return "annualised return below ALERT_MIN_ANNUALIZED_RETURN"
     if rules.kinds and op.kind.lower() not in rules.kinds:

@@ -47,14 +47,21 @@ def present_market(doc: MarketDocument) -> MarketDocument:
     return doc.model_copy(update={"outcomes": tuple(present_outcome(o) for o in doc.outcomes)})
 
 
+def _rounded(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
 def present_opportunity(op: Opportunity) -> Opportunity:
-    """An opportunity with prices, edges, dollars and shares rounded."""
+    """An opportunity with prices, edges, dollars and shares rounded (cross-market fields too)."""
     legs = tuple(
         leg.model_copy(
             update={
                 "best_price": probability(leg.best_price),
                 "avg_price": probability(leg.avg_price),
                 "worst_price": probability(leg.worst_price),
+                "limit_price": maybe_probability(leg.limit_price),
+                "size": _rounded(leg.size, SHARE_DIGITS),
+                "fee": _rounded(leg.fee, USD_DIGITS),
             }
         )
         for leg in op.legs
@@ -68,6 +75,10 @@ def present_opportunity(op: Opportunity) -> Opportunity:
             "cost": round(op.cost, USD_DIGITS),
             "fees": round(op.fees, USD_DIGITS),
             "expected_profit": round(op.expected_profit, USD_DIGITS),
+            "confidence": maybe_probability(op.confidence),
+            "guaranteed_payout": _rounded(op.guaranteed_payout, USD_DIGITS),
+            "annualized_return": _rounded(op.annualized_return, USD_DIGITS),
+            "book_age_sec": _rounded(op.book_age_sec, 3),
         }
     )
 

@@ -123,9 +123,8 @@ class Notifier:
     async def expiry(self, op: Opportunity) -> datetime | None:
         """When the opportunity resolves: its own `resolvesBy` when stated, else the earliest
         close time of its markets."""
-        stated = getattr(op, "resolves_by", None)
-        if isinstance(stated, datetime):
-            return stated
+        if op.resolves_by is not None:
+            return op.resolves_by
         docs = await self.catalog.get_many(op.market_ids)
         closes = [d.close_time for d in docs.values() if d.close_time is not None]
         return min(closes) if closes else None
