@@ -81,6 +81,20 @@ def test_expiry_text_counts_whole_days_hours_and_minutes() -> None:
     assert expiry_text(None, NOW) == "unknown"
 
 
+def cross_leg(market_id: str, outcome: str, best: float, venue: str) -> Leg:
+    """A buy leg on its own venue, a cent worse on average and two at worst."""
+    return Leg(
+        market_id=market_id,
+        token_id=f"{market_id}-{outcome}",
+        outcome=outcome,
+        side="buy",
+        best_price=best,
+        avg_price=best + 0.01,
+        worst_price=best + 0.02,
+        venue=venue,
+    )
+
+
 def cross_opportunity() -> Opportunity:
     """A cross-venue opportunity as the cross-market maths states one."""
     return Opportunity(
@@ -90,26 +104,8 @@ def cross_opportunity() -> Opportunity:
         market_ids=("kalshi:K1", "polymarket:1"),
         title="Fed cuts in December?",
         legs=(
-            Leg(
-                market_id="kalshi:K1",
-                token_id="k1-yes",
-                outcome="Yes",
-                side="buy",
-                best_price=0.40,
-                avg_price=0.41,
-                worst_price=0.42,
-                venue="kalshi",
-            ),
-            Leg(
-                market_id="polymarket:1",
-                token_id="p1-no",
-                outcome="No",
-                side="buy",
-                best_price=0.50,
-                avg_price=0.51,
-                worst_price=0.52,
-                venue="polymarket",
-            ),
+            cross_leg("kalshi:K1", "Yes", 0.40, "kalshi"),
+            cross_leg("polymarket:1", "No", 0.50, "polymarket"),
         ),
         edge=0.06,
         avg_edge=0.05,
