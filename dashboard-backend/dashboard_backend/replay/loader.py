@@ -151,7 +151,7 @@ def _collect(obj: object, out: RawRecords, report: FileReport) -> None:
             _collect(items, out, report)
 
 
-def _decode(path: Path) -> Iterator[object]:
+def decode_file(path: Path) -> Iterator[object]:
     """Yield the JSON values of a file (one for .json, one per line for .jsonl)."""
     name = path.name.lower()
     opener = gzip.open if name.endswith(".gz") else open
@@ -176,7 +176,7 @@ def read_directory(root: Path) -> RawRecords:
         report = FileReport(rel)
         staged = RawRecords()
         try:
-            for value in _decode(path):
+            for value in decode_file(path):
                 _collect(value, staged, report)
         except (OSError, ValueError, EOFError) as exc:  # bad JSON, bad gzip, unreadable
             report = FileReport(rel, error=f"{type(exc).__name__}: {exc}"[:200])

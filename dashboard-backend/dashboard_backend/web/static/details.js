@@ -2,7 +2,7 @@
 // a pair header, and an opportunity summary. Everything is built from text nodes.
 
 import { ApiHttpError, ApiUnreachable, readMarket } from "./api.js";
-import { externalLink, h } from "./dom.js";
+import { externalLink, h, venueBadge } from "./dom.js";
 import * as fmt from "./format.js";
 
 const BOOK_DEPTH = 5;
@@ -75,7 +75,7 @@ export function marketPanel(data, label = null) {
     label ? h("p", { class: "eyebrow" }, label) : null,
     h("h3", { class: "market-q" }, m.question),
     m.eventTitle && m.eventTitle !== m.question ? h("p", { class: "muted event" }, `Event: ${m.eventTitle}`) : null,
-    h("p", { class: "links" }, externalLink(m.url, "Open on Polymarket", { class: "button small" })),
+    h("p", { class: "links" }, venueBadge(m.venue), " ", externalLink(m.url, `Open on ${fmt.venueLabel(m.venue)}`, { class: "button small" })),
     h(
       "dl",
       { class: "stats" },
@@ -140,7 +140,7 @@ export async function opportunityDetails(op) {
     return String(l.outcome).toLowerCase() === "yes" ? market : `${market} (${l.outcome})`;
   };
   return [
-    h("p", { class: "links" }, externalLink(op.url, "Open on Polymarket", { class: "button small" })),
+    h("p", { class: "links" }, venueBadge(op.venue), " ", externalLink(op.url, `Open on ${fmt.venueLabel(op.venue)}`, { class: "button small" })),
     h(
       "dl",
       { class: "stats" },

@@ -1,7 +1,7 @@
 // The discovery view: candidate pairs of markets asking the same question, from
 // /v1/cross-opportunities, flattened into one row per unordered pair.
 
-import { externalLink, h, replaceChildren, rowActivation } from "./dom.js";
+import { externalLink, h, replaceChildren, rowActivation, venueBadge } from "./dom.js";
 import * as fmt from "./format.js";
 import { matchesSearch, searchWords } from "./state.js";
 
@@ -88,7 +88,7 @@ function marketCell(m, label) {
     "td",
     { class: "q", dataset: { label } },
     h("div", { class: "question" }, m.question),
-    h("div", { class: "sub" }, externalLink(m.url, m.venue === "polymarket" ? "Polymarket" : m.venue, ROW_LINK)),
+    h("div", { class: "sub" }, venueBadge(m.venue), externalLink(m.url, fmt.venueLabel(m.venue), ROW_LINK)),
   );
 }
 

@@ -1,6 +1,8 @@
 // Tiny DOM helpers. Every piece of text goes in through text nodes, never innerHTML, so market
 // questions and descriptions from upstream can never inject markup.
 
+import { venueLabel } from "./format.js";
+
 /**
  * Create an element. `attrs` keys: `class`, `dataset` (object), `on` (event -> handler), any
  * attribute name (null/false skips it, true sets it empty). Children: nodes, strings, numbers,
@@ -89,4 +91,11 @@ export function externalIcon() {
   path.setAttribute("stroke-width", "1.4");
   svg.appendChild(path);
   return svg;
+}
+
+/** A small badge naming a market's venue (class `venue venue-NAME`, for colour). */
+export function venueBadge(venue) {
+  const key = typeof venue === "string" && venue ? venue : "polymarket";
+  const label = venueLabel(key);
+  return h("span", { class: `venue venue-${key.replace(/[^a-z0-9-]/g, "")}`, title: `Listed on ${label}` }, label);
 }

@@ -118,3 +118,11 @@ const KIND_LABELS = {
 export function kindLabel(kind) {
   return KIND_LABELS[kind] ?? String(kind ?? DASH);
 }
+
+const VENUE_LABELS = { polymarket: "Polymarket", kalshi: "Kalshi" };
+
+/** A venue's display name ("kalshi" -> "Kalshi"; unknown venues as given). */
+export function venueLabel(venue) {
+  const key = typeof venue === "string" && venue ? venue : "polymarket";
+  return VENUE_LABELS[key] ?? key;
+}

@@ -1,7 +1,7 @@
 // The opportunities view: a live store of current opportunities (snapshot + stream events) and
 // the table that shows them.
 
-import { externalLink, h, replaceChildren, rowActivation } from "./dom.js";
+import { externalLink, h, replaceChildren, rowActivation, venueBadge } from "./dom.js";
 import * as fmt from "./format.js";
 import { matchesSearch, searchWords } from "./state.js";
 
@@ -104,7 +104,7 @@ export function renderOpportunityRows(tbody, rows, store, onOpen) {
         "td",
         { class: "q", dataset: { label: "Market" } },
         h("div", { class: "question" }, o.title),
-        h("div", { class: "sub" }, o.category ? h("span", { class: "chip" }, o.category) : null, legs > 1 ? h("span", { class: "chip" }, `${legs} markets`) : null),
+        h("div", { class: "sub" }, venueBadge(o.venue), o.category ? h("span", { class: "chip" }, o.category) : null, legs > 1 ? h("span", { class: "chip" }, `${legs} markets`) : null),
       ),
       h("td", { class: "kind-cell", dataset: { label: "Kind" } }, h("span", { class: `kind kind-${o.kind}` }, fmt.kindLabel(o.kind))),
       h("td", { class: "num strong edge", dataset: { label: "Edge" } }, fmt.cents(o.edge)),
@@ -112,7 +112,7 @@ export function renderOpportunityRows(tbody, rows, store, onOpen) {
       h("td", { class: "num", dataset: { label: "Cost" } }, fmt.dollars(o.cost)),
       h("td", { class: "num strong profit", dataset: { label: "Profit" } }, fmt.dollars(o.expectedProfit)),
       h("td", { class: "muted nowrap", dataset: { label: "Seen" } }, h("time", { datetime: fmt.isoOrNull(o.detectedAt), title: fmt.dateTime(o.detectedAt) }, fmt.relative(o.detectedAt, now))),
-      h("td", { class: "nowrap link-cell" }, externalLink(o.url, "Polymarket", ROW_LINK)),
+      h("td", { class: "nowrap link-cell" }, externalLink(o.url, fmt.venueLabel(o.venue), ROW_LINK)),
     );
   });
   replaceChildren(tbody, trs);

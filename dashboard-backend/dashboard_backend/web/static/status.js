@@ -20,7 +20,11 @@ export function renderStatus(health, now = Date.now()) {
   setItem("st-api", "API", health.ok ? "ok" : "Redis down", health.error ?? null, health.ok ? "good" : "bad");
   if (!health.ok) return;
   setItem("st-poll", "Last poll", health.lastPoll ? fmt.relative(health.lastPoll, now) : "never", health.lastPoll ? fmt.dateTime(health.lastPoll) : "the poller has not run yet", health.lastPoll ? "" : "warn");
-  setItem("st-catalog", "Catalog", `${fmt.count(health.catalogSize)} markets`);
+  const venues = health.venues && typeof health.venues === "object" ? Object.entries(health.venues).filter(([, v]) => v && v.enabled) : [];
+  const perVenue = venues.map(([name, v]) => `${fmt.venueLabel(name)} ${fmt.count(v.markets ?? null)}`).join(" · ");
+  const venueNotes = venues.map(([name, v]) => `${fmt.venueLabel(name)}: ${v.live}${v.lastError ? ` — last poll failed: ${v.lastError}` : ""}`).join("\n");
+  const failing = venues.some(([, v]) => v.lastError);
+  setItem("st-catalog", "Catalog", `${fmt.count(health.catalogSize)} markets${perVenue ? ` (${perVenue})` : ""}`, venueNotes || null, failing ? "warn" : "");
   const model = [health.embeddingProvider, health.embeddingModel].filter(Boolean).join(" / ");
   setItem("st-embeddings", "Embeddings", fmt.count(health.embeddings), model || null);
   const duration = typeof health.lastMatchingDurationSec === "number" ? ` (${health.lastMatchingDurationSec.toFixed(1)} s)` : "";

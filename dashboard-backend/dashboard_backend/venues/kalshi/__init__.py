@@ -1,0 +1,67 @@
+"""Kalshi venue: the trade API v2 catalog (events with nested markets), order books, fees."""
+
+from __future__ import annotations
+
+import httpx
+
+from dashboard_backend.retry import RetryPolicy
+from dashboard_backend.settings import Settings
+from dashboard_backend.venues.base import PollPlan, Venue, VenueSpec
+from dashboard_backend.venues.kalshi.client import KalshiClient
+from dashboard_backend.venues.kalshi.fees import KalshiFees
+from dashboard_backend.venues.kalshi.parse import KALSHI_WEB, VENUE
+
+__all__ = ["SPEC", "KalshiClient", "KalshiFees", "create_venue", "live_mode"]
+
+
+def has_key(settings: Settings) -> bool:
+    """Both halves of an API key are configured (the websocket needs one)."""
+    return bool(settings.kalshi_api_key_id and settings.kalshi_private_key_path)
+
+
+def live_mode(settings: Settings) -> str:
+    """How Kalshi books are kept live; says why when it is REST only (never shows the key)."""
+    refresh = f"every {settings.kalshi_book_refresh_sec:g}s"
+    if has_key(settings):
+        return f"websocket (signed orderbook_delta); REST refresh {refresh} when disconnected"
+    return (
+        f"REST refresh only ({refresh}, up to {settings.kalshi_book_max} markets): "
+        "no KALSHI_API_KEY_ID / KALSHI_PRIVATE_KEY_PATH, so no websocket"
+    )
+
+
+def create_venue(settings: Settings, http: httpx.AsyncClient) -> Venue:
+    """Kalshi's capabilities over one HTTP client (rate-limited by KALSHI_RATE_LIMIT)."""
+    client = KalshiClient(
+        http,
+        settings.kalshi_url,
+        RetryPolicy.from_settings(settings),
+        rate_per_sec=settings.kalshi_rate_limit,
+        page_size=settings.kalshi_page_size,
+    )
+    return Venue(
+        name=VENUE,
+        label="Kalshi",
+        markets=client,
+        books=client,
+        fees=KalshiFees(settings.kalshi_fee_rates),
+        poll=PollPlan(
+            limit=settings.kalshi_limit,
+            interval_sec=settings.kalshi_poll_sec,
+            full_books=False,
+            book_refresh_sec=settings.kalshi_book_refresh_sec,
+            book_max=settings.kalshi_book_max,
+        ),
+        live_enabled=has_key(settings),
+        live_mode=live_mode(settings),
+    )
+
+
+SPEC = VenueSpec(
+    name=VENUE,
+    label="Kalshi",
+    enabled=lambda settings: settings.enable_kalshi,
+    create=create_venue,
+    live_mode=live_mode,
+    web_url=KALSHI_WEB,
+)
