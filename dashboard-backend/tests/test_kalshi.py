@@ -71,7 +71,7 @@ def test_recorded_markets_parse_into_yes_no_documents(shared_data: Path) -> None
     between = next(m for m in raw if m.get("strike_type") == "between")
     strike = parse_market(between)
     assert strike.strike_type == "between"
-    assert strike.floor_strike == float(between["floor_strike"])
+    assert strike.line == float(between["floor_strike"])
     assert strike.cap_strike == float(between["cap_strike"])
 
 

@@ -179,6 +179,7 @@ def parse_market(
         updated_at=now or datetime.now(UTC),
         rules=rules or None,
         strike_type=_text(raw.get("strike_type")),
+        line=_number(raw.get("floor_strike")),
         floor_strike=_number(raw.get("floor_strike")),
         cap_strike=_number(raw.get("cap_strike")),
         series_ticker=series,
