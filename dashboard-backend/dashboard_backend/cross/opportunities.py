@@ -25,7 +25,6 @@ from dashboard_backend.cross.pairs import RelatedPair
 from dashboard_backend.cross.portfolios import PairPortfolio, pair_portfolios
 from dashboard_backend.cross.risks import settlement_risks
 from dashboard_backend.cross.walk import PortfolioFill, Source, walk_portfolio
-from dashboard_backend.fees import FeeTable
 from dashboard_backend.models import (
     Leg,
     MarketDocument,
@@ -36,6 +35,7 @@ from dashboard_backend.models import (
     Relation,
 )
 from dashboard_backend.opportunities import CatalogIndex, min_order_size
+from dashboard_backend.venues.base import FeeModel
 
 OUTCOME_SET: OpportunityKind = "cross_outcome_set"
 
@@ -54,7 +54,7 @@ class Pricing:
 
     catalog: CatalogIndex
     books: Mapping[str, OrderBook]
-    fees: FeeTable
+    fees: FeeModel  # any venue's (FeeTable knows the venue rounding of each market)
     now: datetime
     max_book_age_sec: float | None = None
     min_profit: float = 0.0
