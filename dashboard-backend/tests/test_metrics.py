@@ -111,6 +111,9 @@ async def test_matching_pass_and_pairs_by_relation(
     )
     await redis_client.hset(keys.CROSS_MATCHES, "3", dump_entries([]))
     await redis_client.hset(keys.CROSS_MATCHES, "1", dump_entries([judged]))
+    unchanged = await scrape(http)  # counted once per matching run, not on every scrape
+    assert value(unchanged, "pmarb_pairs", relation="unjudged") == 1
+    await redis_client.hset(keys.STATUS_MATCHING, "lastRun", "2026-11-30T00:00:00+00:00")
     samples = await scrape(http)
     assert value(samples, "pmarb_pairs", relation="inverse") == 1
 

@@ -13,6 +13,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from dashboard_backend.metrics.exposition import PairCounts
 from dashboard_backend.metrics.names import PREFIX
 
 STREAM_PATH = "/v1/stream"
@@ -20,7 +21,7 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
 
 class ApiMetrics:
-    """The API's in-process series, in their own registry (one per app)."""
+    """The API's in-process series, in their own registry (one per app), and scrape caches."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
@@ -34,6 +35,8 @@ class ApiMetrics:
         self.stream_clients = Gauge(
             PREFIX + "stream_clients", "Open /v1/stream connections", registry=self.registry
         )
+        # Pairs by relation, recounted once per matching run rather than on every scrape.
+        self.pairs = PairCounts()
 
 
 def route_label(scope: Scope) -> str:

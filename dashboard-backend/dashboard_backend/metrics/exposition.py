@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import msgspec
 import redis.asyncio as aioredis
 from prometheus_client.core import (
     CounterMetricFamily,
@@ -56,21 +57,47 @@ class Scrape:
     pairs: Counter[str] = field(default_factory=Counter)  # relation -> unordered pairs
 
 
-def _relation_counts(lists: dict[str, str]) -> Counter[str]:
+class _EntryRelation(msgspec.Struct):
+    """The two fields of a stored match entry that the pair counts need (the rest is skipped)."""
+
+    marketId: str  # noqa: N815 - the stored camelCase name
+    relation: str | None = None
+
+
+_LIST = msgspec.json.Decoder(list[_EntryRelation])
+
+
+def relation_counts(lists: dict[str, str]) -> Counter[str]:
     """Unordered pairs by relation (as seen from the lower id; `unjudged` without a verdict)."""
     counts: Counter[str] = Counter()
     for base, raw in lists.items():
         try:
-            entries = json.loads(raw)
-        except ValueError:
+            entries = _LIST.decode(raw)
+        except msgspec.DecodeError:
             continue
-        for entry in entries if isinstance(entries, list) else []:
-            other = entry.get("marketId") if isinstance(entry, dict) else None
-            if isinstance(other, str) and base < other:
-                counts[str(entry.get("relation") or "unjudged")] += 1
-            elif isinstance(other, str) and other not in lists:
-                counts[str(entry.get("relation") or "unjudged")] += 1  # the other side is absent
+        for entry in entries:
+            if base < entry.marketId or entry.marketId not in lists:
+                counts[entry.relation or "unjudged"] += 1
     return counts
+
+
+@dataclass
+class PairCounts:
+    """Pairs by relation, recounted only when a new matching run has been written.
+
+    Parsing every stored list on each scrape would cost seconds at 50,000 lists; the lists only
+    change when the matching worker finishes a run (`status:matching` lastRun).
+    """
+
+    last_run: str | None = None
+    counts: Counter[str] = field(default_factory=Counter)
+
+    async def read(self, redis: aioredis.Redis, last_run: str | None) -> Counter[str]:
+        """The counts for the run `last_run` (read from Redis when it is not the cached one)."""
+        if last_run is None or last_run != self.last_run:
+            self.counts = relation_counts(await redis.hgetall(keys.CROSS_MATCHES))
+            self.last_run = last_run
+        return self.counts
 
 
 def _opportunity_counts(snapshot: dict[str, str]) -> Counter[tuple[str, str]]:
@@ -85,8 +112,8 @@ def _opportunity_counts(snapshot: dict[str, str]) -> Counter[tuple[str, str]]:
     return counts
 
 
-async def read_scrape(redis: aioredis.Redis) -> Scrape:
-    """Read what `/metrics` reports."""
+async def read_scrape(redis: aioredis.Redis, pairs: PairCounts | None = None) -> Scrape:
+    """Read what `/metrics` reports (pair counts through `pairs`, cached between runs)."""
     venues = [spec.name for spec in venue_specs()]
     status_keys = sorted(
         {keys.status_poller(v) for v in venues}
@@ -98,19 +125,20 @@ async def read_scrape(redis: aioredis.Redis) -> Scrape:
         pipe.hlen(keys.BOOKS)
         pipe.hlen(keys.EMBEDDINGS)
         pipe.hgetall(keys.OPS_SNAPSHOT)
-        pipe.hgetall(keys.CROSS_MATCHES)
         for key in status_keys:
             pipe.hgetall(key)
-        catalog, books, embeddings, snapshot, matches, *statuses = await pipe.execute()
+        catalog, books, embeddings, snapshot, *statuses = await pipe.execute()
+    by_key = dict(zip(status_keys, statuses, strict=True))
+    last_run = by_key.get(keys.STATUS_MATCHING, {}).get("lastRun")
     return Scrape(
         venues=venues,
         recorded=await MetricsRecorder(redis).read(),
-        statuses=dict(zip(status_keys, statuses, strict=True)),
+        statuses=by_key,
         catalog=catalog,
         books=books,
         embeddings=embeddings,
         opportunities=_opportunity_counts(snapshot),
-        pairs=_relation_counts(matches),
+        pairs=await (pairs or PairCounts()).read(redis, last_run),
     )
 
 

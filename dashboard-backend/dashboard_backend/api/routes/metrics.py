@@ -39,7 +39,7 @@ async def read_metrics(request: Request, redis: RedisDep) -> Response:
     """Per-venue polls, markets, books, opportunities by kind, websocket counters, embeddings,
     matching, pairs by relation, alerts, stream clients and HTTP latency."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(_Fixed(families(await read_scrape(redis))))
     api: ApiMetrics = request.app.state.metrics
+    registry.register(_Fixed(families(await read_scrape(redis, api.pairs))))
     text = generate_latest(registry) + generate_latest(api.registry)
     return Response(text, media_type=CONTENT_TYPE_LATEST)
