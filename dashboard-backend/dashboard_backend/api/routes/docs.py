@@ -2,8 +2,8 @@
 
 The Swagger UI and ReDoc bundles come from the `fastapi-offline` package (which ships them inside
 its wheel), the two pages and Swagger's start-up script from `dashboard_backend/web/docs`: nothing
-is fetched from a CDN, so the documentation works offline. No inline script either, so a
-Content-Security-Policy of `script-src 'self'` does not break it.
+is fetched from a CDN, so the documentation works offline. No inline script either: the pages
+carry a Content-Security-Policy with `script-src 'self'` (`DOCS_CSP`).
 """
 
 from __future__ import annotations
@@ -22,9 +22,15 @@ DOCS_DIR = Path(__file__).resolve().parents[2] / "web" / "docs"
 # The bundles the fastapi-offline wheel installs (swagger-ui-bundle.js, swagger-ui.css,
 # redoc.standalone.js, favicon.png).
 BUNDLE_DIR = Path(str(files("fastapi_offline") / "static"))
-# ReDoc's footer shows a logo from its CDN (with a fallback when it fails): the browser is told
-# to load images from here only, so the offline page never even tries.
-PAGE_HEADERS = {"Content-Security-Policy": "img-src 'self' data:"}
+# Everything from this origin, no inline script. The viewers set inline styles (React style
+# attributes, styled-components), and ReDoc's footer shows a logo from its CDN (with a fallback
+# when it fails): images load from here only, so the offline page never even tries.
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; "
+    "connect-src 'self'; frame-ancestors 'none'"
+)
+PAGE_HEADERS = {"Content-Security-Policy": DOCS_CSP}
 # Immutable per installed version; a day of caching spares re-reading 2.8 MB on every visit.
 ASSET_HEADERS = {"Cache-Control": "public, max-age=86400"}
 
