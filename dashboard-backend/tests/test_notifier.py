@@ -15,6 +15,7 @@ import redis.asyncio as aioredis
 from dashboard_backend import keys
 from dashboard_backend.alerts.delivery import Destination, apprise_sender
 from dashboard_backend.catalog import CatalogStore
+from dashboard_backend.errors import ConfigError
 from dashboard_backend.fees import FeeTable
 from dashboard_backend.matching.diff import MatchChange
 from dashboard_backend.matching.store import dump_entries
@@ -25,7 +26,7 @@ from dashboard_backend.replay.app import create_app
 from dashboard_backend.replay.state import ReplayState
 from dashboard_backend.settings import Settings
 from dashboard_backend.venues.polymarket import create_venue as create_polymarket
-from dashboard_backend.workers.notifier import Notifier
+from dashboard_backend.workers.notifier import Notifier, create_destinations
 from dashboard_backend.workers.poller import CatalogPoller
 from tests.api_fixtures import binary_market
 from tests.matching_fixtures import doc
@@ -305,3 +306,23 @@ async def test_a_planted_demo_opportunity_alerts_exactly_once(
     assert best.title in message["title"]
     assert best.url in message["message"]
     assert notifier.counts.below_thresholds == len(found) - 1
+
+
+async def test_dry_run_prints_the_messages_instead_of_sending(
+    redis_url: str, redis_client: aioredis.Redis, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dry = settings(redis_url, alert_min_profit_usd=5.0)
+    [printer] = create_destinations(dry, dry_run=True)
+    notifier = Notifier(dry, redis_client, [printer], clock=lambda: NOW)
+    async with running(notifier, redis_client):
+        await publish_books(redis_client, [binary_market("1", "Will A win?", "politics")], NOW)
+        await settled(notifier, 1)
+    out = capsys.readouterr().out
+    assert "== New arbitrage $10.00: Will A win?" in out
+    assert printer.counts.sent == 1
+
+
+def test_a_url_apprise_does_not_know_stops_with_a_clear_error() -> None:
+    with pytest.raises(ConfigError, match=r"nonsense:// \.\.\. is not a URL apprise understands"):
+        create_destinations(Settings(alert_urls="nonsense://token@host"), dry_run=False)
+    assert create_destinations(Settings(alert_urls=""), dry_run=False) == []
