@@ -36,6 +36,10 @@ STATUS_EMBEDDING = "status:embedding"
 STATUS_MATCHING = "status:matching"
 STATUS_NOTIFIER = "status:notifier"
 
+# LLM verifier answers: one string per (pair signatures, model, prompt version) cache key, the
+# answer's JSON, expiring unless used again (see verifier/store.py).
+LLM_ANSWER_PREFIX = "llm:answer:"
+
 # Prefix for build-then-rename temporary keys; never read by anyone.
 TMP_PREFIX = "tmp:"
 
@@ -68,3 +72,8 @@ def status_poller(venue: str) -> str:
 def status_ws(venue: str) -> str:
     """A venue websocket ingest's status hash."""
     return f"status:ws:{venue}"
+
+
+def llm_answer(cache_key: str) -> str:
+    """One LLM verifier answer (string, JSON) under its cache key."""
+    return f"{LLM_ANSWER_PREFIX}{cache_key}"

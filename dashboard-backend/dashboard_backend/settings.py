@@ -6,10 +6,11 @@ import sys
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dashboard_backend.errors import ConfigError
+from dashboard_backend.models import Relation
 
 # Placeholder keys copied from examples are refused rather than sent upstream.
 _PLACEHOLDER_KEYS = {"changeme", "sk-...", "your-key-here", "sk-xxx", "xxx"}
@@ -131,6 +132,27 @@ class Settings(BaseSettings):
         True, description="filter: one question's named entities are a subset of the other's"
     )
 
+    # --- LLM verifier (optional second opinion on ambiguous relation verdicts) ---
+    llm_verifier: bool = Field(
+        False, description="ask an LLM about the relation engine's ambiguous verdicts"
+    )
+    llm_base_url: str = Field("", description="OpenAI-compatible base URL (…/v1) of the chat model")
+    llm_model: str = Field("", description="chat model name")
+    llm_api_key: SecretStr | None = Field(None, description="bearer key for LLM_BASE_URL")
+    llm_timeout_sec: float = Field(30.0, gt=0, description="timeout of one chat request")
+    llm_max_retries: int = Field(2, ge=0, description="retries for 429/5xx/timeouts")
+    llm_max_calls_per_pass: int = Field(100, ge=0, description="pairs asked per matching pass")
+    llm_concurrency: int = Field(4, ge=1, le=64, description="chat requests in flight at once")
+    llm_band_min_confidence: float = Field(
+        0.0, ge=0, le=1, description="band: lowest engine confidence asked about"
+    )
+    llm_band_max_confidence: float = Field(
+        0.6, ge=0, le=1, description="band: highest engine confidence asked about"
+    )
+    llm_band_relations: str = Field(
+        "", description="band: comma-separated relations asked about (empty = all)"
+    )
+
     # --- Websocket ingest ---
     enable_ws_ingest: bool = Field(True, description="keep live books from the CLOB websocket")
     ws_ping_sec: float = Field(10.0, gt=0, description="websocket keep-alive PING interval")
@@ -190,6 +212,46 @@ class Settings(BaseSettings):
             raise ValueError("OPENAI_API_KEY is a placeholder; set a real key or unset it")
         return value.strip()
 
+    @field_validator("llm_api_key", mode="before")
+    @classmethod
+    def _refuse_placeholder_llm_key(cls, value: object) -> object:
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+            return None
+        if isinstance(raw, str) and raw.strip().lower() in _PLACEHOLDER_KEYS:
+            raise ValueError("LLM_API_KEY is a placeholder; set a real key or unset it")
+        return raw.strip() if isinstance(raw, str) else raw
+
+    @field_validator("llm_band_relations")
+    @classmethod
+    def _known_relations(cls, value: str) -> str:
+        known = {r.value for r in Relation}
+        unknown = [r for r in _items(value) if r not in known]
+        if unknown:
+            raise ValueError(f"unknown relations {unknown}; choose from {sorted(known)}")
+        return value
+
+    @model_validator(mode="after")
+    def _band_in_order(self) -> Settings:
+        if self.llm_band_min_confidence > self.llm_band_max_confidence:
+            raise ValueError("LLM_BAND_MIN_CONFIDENCE is above LLM_BAND_MAX_CONFIDENCE")
+        return self
+
+    @property
+    def llm_band_relation_set(self) -> frozenset[Relation]:
+        """The relations of LLM_BAND_RELATIONS (every relation when empty)."""
+        chosen = _items(self.llm_band_relations)
+        return frozenset(Relation(r) for r in chosen) if chosen else frozenset(Relation)
+
+    def llm_settings_problem(self) -> str | None:
+        """Why the LLM verifier cannot run with these settings (None when it can)."""
+        missing = [
+            n
+            for n, v in (("LLM_BASE_URL", self.llm_base_url), ("LLM_MODEL", self.llm_model))
+            if not v.strip()
+        ]
+        return f"the LLM verifier needs {' and '.join(missing)}" if missing else None
+
     @property
     def alert_destinations(self) -> list[str]:
         """The apprise URLs of ALERT_URLS, one per destination."""
@@ -213,6 +275,10 @@ class Settings(BaseSettings):
         if category is None:
             return self.fee_rate_default
         return self.fee_rates.get(category.lower(), self.fee_rate_default)
+
+
+def _items(value: str) -> list[str]:
+    return [x.strip() for x in value.split(",") if x.strip()]
 
 
 def load_settings() -> Settings:
