@@ -55,7 +55,9 @@ def parse_completion(content: bytes) -> ChatReply:
     try:
         body = _Completion.model_validate_json(content)
     except ValidationError as exc:
-        raise ParseError(f"chat completion has an unexpected shape: {exc}") from exc
+        problem = exc.errors()[0]
+        where = ".".join(str(p) for p in problem["loc"]) or "body"
+        raise ParseError(f"not a chat completion ({where}: {problem['msg']})") from exc
     if not body.choices:
         raise ParseError("chat completion has no choices")
     first = min(body.choices, key=lambda c: c.index)

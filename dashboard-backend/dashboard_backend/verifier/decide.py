@@ -5,11 +5,12 @@ Only pairs in the band are ever asked, so everything here happens within the ban
 - no usable answer (an error, a timeout, a malformed reply, the call budget spent): the engine's
   verdict stands unchanged — so an outage never upgrades a pair, and never downgrades one either
   (see "Fail-closed" below);
+- a map that gives some outcome a different counterpart than the engine's map (Yes<->Yes
+  against Yes<->No): `related_not_equivalent`, whatever the two relations — a disputed map is
+  never traded;
 - the same relation (in the five classes; the engine's `mutually_exclusive` counts as
   `related_not_equivalent`, which is how the five classes hold it): confirmed — the engine's
-  verdict and outcome map stand, confidence raised to CONFIRMED_CONFIDENCE; but if the model maps
-  an outcome to a different counterpart than the engine did, the pair drops to
-  `related_not_equivalent`: a disputed map is never traded;
+  verdict and outcome map stand, confidence raised to CONFIRMED_CONFIDENCE;
 - another relation: the model's relation and outcome map replace the engine's (an upgrade, a
   downgrade or a corrected subset direction), at CHANGED_CONFIDENCE. An `equivalent` answer
   whose map links Yes to No between two Yes/No markets is the `inverse` relation.
@@ -87,16 +88,16 @@ def apply_answer(verdict: Verdict, answer: Answer | None, a: Side, b: Side, mode
         return verdict
     relation = _relation(answer, a, b)
     links = _links(answer, a, b)
+    if links and verdict.links and _disputed(verdict.links, links):
+        return Verdict(
+            Relation.RELATED,
+            CHANGED_CONFIDENCE,
+            (*verdict.reasons, note(model, answer), "the outcome maps disagree: not traded"),
+        )
     same = relation == verdict.relation or (
         relation == Relation.RELATED and format_class(verdict.relation) == format_class(relation)
     )
     if same:
-        if links and verdict.links and _disputed(verdict.links, links):
-            return Verdict(
-                Relation.RELATED,
-                CHANGED_CONFIDENCE,
-                (*verdict.reasons, note(model, answer), "the outcome maps disagree: not traded"),
-            )
         return Verdict(
             verdict.relation,
             max(verdict.confidence, CONFIRMED_CONFIDENCE),
