@@ -15,7 +15,13 @@ five classes (inverse and mutually exclusive are written as related_not_equivale
 the confusion matrix and every error. `--markets` reads market documents (the catalog's JSON) and
 writes every related pair across the two files (see `matching/market_pairs.py`).
 
-Exit codes: 0 done; 1 no usable input line; 2 bad arguments or unreadable files.
+`--llm` passes the verdicts in the ambiguous band through the LLM verifier (the LLM_* settings;
+LLM_VERIFIER need not be on), its answers cached in `--llm-cache` (default
+STATE_DIR/llm_answers.jsonl), and prints how many pairs were in the band and how many calls
+were made.
+
+Exit codes: 0 done; 1 no usable input line; 2 bad arguments, unreadable files or incomplete
+LLM settings.
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ from dashboard_backend.matching.pairs_format import (
     score,
 )
 from dashboard_backend.matching.verdict import Verdict
+from dashboard_backend.settings import process_settings
+from dashboard_backend.verifier.offline import OfflineReview
 
 
 def read_pairs(path: Path) -> Iterator[tuple[int, Pair | PairFormatError]]:
@@ -63,16 +71,22 @@ def prediction(pair: Pair, verdict: Verdict) -> dict[str, object]:
     }
 
 
-def relate_file(path: Path) -> tuple[list[dict[str, object]], list[str]]:
-    """Predictions for every pair of a file, and the problems of unusable lines."""
-    out: list[dict[str, object]] = []
+def relate_file(
+    path: Path, review: OfflineReview | None = None
+) -> tuple[list[dict[str, object]], list[str]]:
+    """Predictions for every pair of a file (reviewed by the LLM verifier when given), and the
+    problems of unusable lines."""
+    decided: list[tuple[Pair, Verdict]] = []
     problems: list[str] = []
     for number, item in read_pairs(path):
         if isinstance(item, PairFormatError):
             problems.append(f"line {number}: {item}")
             continue
-        out.append(prediction(item, relate_events(item.a, item.b)))
-    return out, problems
+        decided.append((item, relate_events(item.a, item.b)))
+    if review is not None:
+        verdicts = review.events([(p.a, p.b, v) for p, v in decided])
+        decided = [(p, v) for (p, _), v in zip(decided, verdicts, strict=True)]
+    return [prediction(p, v) for p, v in decided], problems
 
 
 def write_lines(out: Path, rows: list[dict[str, object]]) -> None:
@@ -85,10 +99,10 @@ def write_lines(out: Path, rows: list[dict[str, object]]) -> None:
     tmp.replace(out)
 
 
-def evaluate(path: Path) -> str:
+def evaluate(path: Path, review: OfflineReview | None = None) -> str:
     """The evaluation report of a labelled file."""
     started = time.perf_counter()
-    rows, problems = relate_file(path)
+    rows, problems = relate_file(path, review)
     with path.open(encoding="utf-8-sig") as handle:
         truth = read_labels(handle)
     predicted = {str(r["pair_id"]): str(r["relation"]) for r in rows}
@@ -112,6 +126,8 @@ def evaluate(path: Path) -> str:
         lines.append(f"      because {reasons.get(pid, '')}")
     lines.append("")
     lines.append(report(scores))
+    if review is not None:
+        lines.append(review.summary())
     lines.append(f"({time.perf_counter() - started:.1f}s)")
     return "\n".join(lines)
 
@@ -126,16 +142,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("pairs", type=Path, nargs="?", help="event pairs (JSONL) to relate")
     parser.add_argument("--out", type=Path, help="predictions written here (JSONL)")
     parser.add_argument("--evaluate", type=Path, metavar="LABELLED", help="score a labelled file")
+    parser.add_argument(
+        "--llm", action="store_true", help="review the ambiguous band with the LLM verifier"
+    )
+    parser.add_argument("--llm-cache", type=Path, metavar="FILE", help="LLM answers kept here")
     args = parser.parse_args(argv)
+    review = _review(args.llm, args.llm_cache)
     if args.evaluate is not None:
         if not args.evaluate.is_file():
             parser.error(f"no such file: {args.evaluate}")
-        print(evaluate(args.evaluate))
+        print(evaluate(args.evaluate, review))
         return 0
     if args.pairs is None or args.out is None:
         parser.error("give PAIRS.jsonl --out PRED.jsonl, or --evaluate LABELLED.jsonl")
     try:
-        rows, problems = relate_file(args.pairs)
+        rows, problems = relate_file(args.pairs, review)
     except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -146,7 +167,21 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     write_lines(args.out, rows)
     print(f"{len(rows)} pairs related -> {args.out} ({len(problems)} lines skipped)")
+    if review is not None:
+        print(review.summary())
     return 0
+
+
+def _review(llm: bool, cache: Path | None) -> OfflineReview | None:
+    """The LLM verifier of the settings when asked for; exits 2 when its settings are incomplete."""
+    if not llm:
+        return None
+    settings = process_settings()
+    problem = settings.llm_settings_problem()
+    if problem is not None:
+        print(f"error: {problem} (see the README's LLM verifier settings)", file=sys.stderr)
+        raise SystemExit(2)
+    return OfflineReview(settings, cache)
 
 
 if __name__ == "__main__":
