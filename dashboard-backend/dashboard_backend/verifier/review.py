@@ -130,6 +130,9 @@ class Verifier:
         got: dict[str, Answer] = {}
         gate = asyncio.Semaphore(self.concurrency)
         rejected = asyncio.Event()
+        failures: list[str] = []
+        refusals: list[str] = []
+        rejection: list[str] = []
 
         async def one(key: str, pair: PairToReview) -> None:
             async with gate:
@@ -141,25 +144,36 @@ class Verifier:
                     reply = await self.client.complete(build_messages(pair.a, pair.b, pair.verdict))
                 except (DashboardError, httpx.HTTPError) as exc:
                     stats.errors += 1
+                    failures.append(str(exc) or type(exc).__name__)
                     if isinstance(exc, UpstreamError) and exc.status in (401, 403):
-                        if not rejected.is_set():
-                            log.error("LLM verifier stops for this pass: %s", exc)
                         rejected.set()
-                    else:
-                        log.warning("LLM verifier: no answer, engine verdict kept: %s", exc)
+                        rejection.append(failures[-1])
                     return
                 answer = parse_answer(reply.content, reply.finish_reason, pair.a, pair.b)
                 if answer.usable:
                     stats.answered += 1
                 else:
                     stats.malformed += 1
-                    log.warning(
-                        "LLM verifier: malformed answer (%s), engine verdict kept", answer.malformed
-                    )
+                    refusals.append(answer.malformed)
                 await self.cache.put(key, answer)
                 got[key] = answer
 
         await asyncio.gather(*(one(key, pair) for key, pair in asked))
+        # One line per kind of trouble and pass, not one per pair: an outage would flood the log.
+        if rejection:
+            log.error("LLM verifier stopped this pass: %s", rejection[0])
+        elif failures:
+            log.warning(
+                "LLM verifier: %d calls brought no answer, engine verdicts kept (first: %s)",
+                len(failures),
+                failures[0],
+            )
+        if refusals:
+            log.warning(
+                "LLM verifier: %d malformed answers, engine verdicts kept (first: %s)",
+                len(refusals),
+                refusals[0],
+            )
         return got
 
 
