@@ -18,6 +18,7 @@ from typing import Any
 
 import uvicorn
 
+from dashboard_backend.serve import read_body, send_json
 from tests.conftest import free_port
 
 API_KEY = "sk-test-embeddings-0123456789"
@@ -114,12 +115,7 @@ class OpenAIStub:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         assert scope["type"] == "http"
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         if scope["method"] == "POST" and scope["path"] == "/v1/embeddings":
             status, payload, extra = self._answer(headers, body)
@@ -128,18 +124,7 @@ class OpenAIStub:
             payload = _error(
                 f"Invalid URL ({scope['method']} {scope['path']})", "invalid_request_error", None
             )
-        raw = json.dumps(payload).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    *((k.encode(), v.encode()) for k, v in extra.items()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": raw})
+        await send_json(send, status, payload, extra)
 
 
 @asynccontextmanager

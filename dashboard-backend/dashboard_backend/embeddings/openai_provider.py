@@ -11,7 +11,8 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from dashboard_backend.embeddings.cost import estimate_tokens
-from dashboard_backend.errors import ConfigError, ParseError, PermanentUpstreamError
+from dashboard_backend.endpoints import endpoint_url
+from dashboard_backend.errors import ParseError, PermanentUpstreamError
 from dashboard_backend.retry import RetryPolicy, raise_for_status, with_retries
 
 # One request may carry up to 2,048 texts; a large batch can take tens of seconds upstream.
@@ -74,16 +75,6 @@ def _error_message(response: httpx.Response) -> str:
         return response.text[:200]
 
 
-def _embeddings_url(base_url: str) -> str:
-    try:
-        parsed = httpx.URL(base_url)
-    except httpx.InvalidURL as exc:
-        raise ConfigError(f"OPENAI_BASE_URL {base_url!r} is not a URL: {exc}") from exc
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise ConfigError(f"OPENAI_BASE_URL {base_url!r} is not an http(s) URL")
-    return base_url.rstrip("/") + "/embeddings"
-
-
 class OpenAIProvider:
     """An OpenAI-compatible embeddings client; 429/5xx/timeouts retried, honouring Retry-After."""
 
@@ -101,7 +92,7 @@ class OpenAIProvider:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ):
         self.model = model
-        self.url = _embeddings_url(base_url)
+        self.url = endpoint_url(base_url, "embeddings", "OPENAI_BASE_URL")
         self.tokens_used = (
             0  # billed prompt tokens over the provider's life (estimated if unreported)
         )

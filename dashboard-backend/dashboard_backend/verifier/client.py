@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from dashboard_backend.errors import ConfigError, ParseError, PermanentUpstreamError
+from dashboard_backend.endpoints import endpoint_url
+from dashboard_backend.errors import ParseError, PermanentUpstreamError
 from dashboard_backend.retry import RetryPolicy, raise_for_status, with_retries
 
 
@@ -64,17 +65,6 @@ def parse_completion(content: bytes) -> ChatReply:
     return ChatReply(first.message.content, first.finish_reason, first.message.refusal)
 
 
-def completions_url(base_url: str) -> str:
-    """`{base}/chat/completions`; ConfigError when the base is not an http(s) URL."""
-    try:
-        parsed = httpx.URL(base_url)
-    except httpx.InvalidURL as exc:
-        raise ConfigError(f"LLM_BASE_URL {base_url!r} is not a URL: {exc}") from exc
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise ConfigError(f"LLM_BASE_URL {base_url!r} is not an http(s) URL")
-    return base_url.rstrip("/") + "/chat/completions"
-
-
 class ChatClient:
     """One model behind one endpoint; `attempts` counts every HTTP request sent."""
 
@@ -90,7 +80,7 @@ class ChatClient:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ):
         self.model = model
-        self.url = completions_url(base_url)
+        self.url = endpoint_url(base_url, "chat/completions", "LLM_BASE_URL")
         self.attempts = 0
         self._http = http
         self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}

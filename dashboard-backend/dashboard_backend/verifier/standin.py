@@ -20,6 +20,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from dashboard_backend.serve import read_body, send_json
+
 STANDIN_KEY = "sk-standin-verifier-0123456789abcdef"
 
 Answerer = Callable[[dict[str, Any]], str]
@@ -188,12 +190,7 @@ class ChatStandIn:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        raw = b""
-        while True:
-            message = await receive()
-            raw += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        raw = await read_body(receive)
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         if scope["method"] == "POST" and scope["path"] == "/v1/chat/completions":
             status, payload, extra = await self._answer(headers, raw)
@@ -205,14 +202,4 @@ class ChatStandIn:
                 None,
             )
             extra = {}
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    *((k.encode(), v.encode()) for k, v in extra.items()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": json.dumps(payload).encode()})
+        await send_json(send, status, payload, extra)
