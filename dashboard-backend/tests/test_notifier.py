@@ -107,7 +107,7 @@ async def settled(notifier: Notifier, events: int) -> None:
 
 
 async def test_one_message_per_opportunity_until_its_terms_change(
-    redis_url: str, redis_client: aioredis.Redis, receiver: Receiver
+    redis_url: str, redis_client: aioredis.Redis, receiver: Receiver, http: httpx.AsyncClient
 ) -> None:
     notifier = Notifier(
         settings(redis_url, alert_min_profit_usd=5.0),
@@ -151,7 +151,9 @@ async def test_one_message_per_opportunity_until_its_terms_change(
     messages = receiver.messages()
     assert len(messages) == 2
     assert messages[1]["title"] == "Changed arbitrage $20.00: Will A win?"
-    assert await redis_client.hget(keys.STATUS_NOTIFIER, "sent") == "2"
+    health = (await http.get("/healthz")).json()
+    assert health["workers"]["notifier"]["sent"] == "2"
+    assert health["workers"]["notifier"]["repeats"] == "2"
 
 
 async def test_kinds_and_categories_filter_alerts(

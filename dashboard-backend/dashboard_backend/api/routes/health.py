@@ -24,13 +24,17 @@ async def read_health(redis: RedisDep, settings: SettingsDep) -> Health | JSONRe
         return JSONResponse({"ok": False, "redis": False, "error": str(exc)}, status_code=503)
     counts = await store_counts(redis)
     specs = venue_specs()
-    status_keys = [keys.STATUS_EMBEDDING, keys.STATUS_MATCHING]
+    status_keys = [keys.STATUS_EMBEDDING, keys.STATUS_MATCHING, keys.STATUS_NOTIFIER]
     for spec in specs:
         status_keys += [keys.status_poller(spec.name), keys.status_ws(spec.name)]
     statuses = await read_statuses(redis, status_keys)
     embedding = statuses[keys.STATUS_EMBEDDING]
     matching = statuses[keys.STATUS_MATCHING]
-    workers: dict[str, dict[str, str]] = {"embedding": embedding, "matching": matching}
+    workers: dict[str, dict[str, str]] = {
+        "embedding": embedding,
+        "matching": matching,
+        "notifier": statuses[keys.STATUS_NOTIFIER],  # empty when no ALERT_URLS
+    }
     venues: dict[str, VenueHealth] = {}
     for spec in specs:
         poller = statuses[keys.status_poller(spec.name)]
