@@ -15,6 +15,14 @@ import uvicorn
 from starlette.types import ASGIApp, Receive, Send
 
 
+def free_port() -> int:
+    """A TCP port free on loopback right now (for servers that must be told their port)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
 @contextmanager
 def serve_in_thread(
     app: ASGIApp,

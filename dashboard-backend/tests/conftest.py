@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -12,18 +11,11 @@ import redis.asyncio as aioredis
 
 from dashboard_backend.api.main import create_app
 from dashboard_backend.connections import EmbeddedRedis, create_redis
+from dashboard_backend.serve import free_port
 from dashboard_backend.settings import Settings
 from tests.support_http import run_app
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-
-
-def free_port() -> int:
-    """A TCP port free on loopback right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="session")

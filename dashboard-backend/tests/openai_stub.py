@@ -18,8 +18,7 @@ from typing import Any
 
 import uvicorn
 
-from dashboard_backend.serve import read_body, send_json
-from tests.conftest import free_port
+from dashboard_backend.serve import free_port, read_body, send_json
 
 API_KEY = "sk-test-embeddings-0123456789"
 MODELS = {"text-embedding-3-small": 64, "text-embedding-3-large": 96}

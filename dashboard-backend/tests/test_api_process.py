@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import free_port
+from dashboard_backend.serve import free_port
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 

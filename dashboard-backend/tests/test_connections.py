@@ -7,8 +7,8 @@ from pathlib import Path
 import redis
 
 from dashboard_backend.connections import EmbeddedRedis, resolve_redis_url
+from dashboard_backend.serve import free_port
 from dashboard_backend.settings import Settings
-from tests.conftest import free_port
 
 
 def test_embedded_redis_is_shared_and_keeps_data_across_restarts(tmp_path: Path) -> None:

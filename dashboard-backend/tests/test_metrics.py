@@ -22,11 +22,11 @@ from dashboard_backend.models import MatchEntry, Relation
 from dashboard_backend.ops_store import OpsStore
 from dashboard_backend.replay.app import create_app
 from dashboard_backend.replay.state import ReplayState
+from dashboard_backend.serve import free_port
 from dashboard_backend.settings import Settings
 from dashboard_backend.venues.polymarket import create_venue as create_polymarket
 from dashboard_backend.workers.matching import match_once
 from dashboard_backend.workers.poller import CatalogPoller
-from tests.conftest import free_port
 from tests.matching_fixtures import direction, doc, embedding, seed
 from tests.support_http import replay_settings, run_app
 

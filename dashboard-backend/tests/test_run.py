@@ -16,8 +16,8 @@ from dashboard_backend.run import (
     run_all,
     wait_ready,
 )
+from dashboard_backend.serve import free_port
 from dashboard_backend.settings import Settings
-from tests.conftest import free_port
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 

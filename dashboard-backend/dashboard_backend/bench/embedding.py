@@ -26,6 +26,7 @@ from dashboard_backend.connections import EmbeddedRedis, create_redis
 from dashboard_backend.embeddings.cost import estimate_cost_usd, estimate_tokens
 from dashboard_backend.embeddings.local_provider import LocalProvider, load_local_model
 from dashboard_backend.models import MarketDocument, Outcome, embedding_text
+from dashboard_backend.serve import free_port
 from dashboard_backend.settings import Settings
 from dashboard_backend.workers.embedding import embed_pending
 
@@ -83,7 +84,7 @@ def encode_rate(texts: list[str], batch_size: int) -> tuple[float, float]:
 
 async def worker_over_catalog(docs: dict[str, MarketDocument]) -> tuple[float, float, int]:
     """Seconds for the worker's first run and its no-op re-run, and embeddings stored."""
-    with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp), _free_port()) as server:
+    with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp), free_port()) as server:
         redis = create_redis(server.url)
         try:
             await CatalogStore(redis).replace(docs)
@@ -102,15 +103,6 @@ async def worker_over_catalog(docs: dict[str, MarketDocument]) -> tuple[float, f
             return first_sec, again_sec, first.count
         finally:
             await redis.aclose()
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def main(argv: list[str]) -> None:

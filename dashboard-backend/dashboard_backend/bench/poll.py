@@ -36,7 +36,7 @@ from dashboard_backend.replay.kalshi import KalshiState, kalshi_routes
 from dashboard_backend.replay.kalshi_data import load_kalshi
 from dashboard_backend.replay.state import ReplayState
 from dashboard_backend.retry import RetryPolicy
-from dashboard_backend.serve import serve_in_thread
+from dashboard_backend.serve import free_port, serve_in_thread
 from dashboard_backend.settings import Settings
 from dashboard_backend.venues.kalshi import KalshiClient
 from dashboard_backend.venues.kalshi import create_venue as create_kalshi
@@ -130,7 +130,7 @@ async def run(markets: int, books: int, rate: float) -> None:
     pm = ReplayState.from_directory(DATA, min_markets=markets, limit=markets)
     kalshi = KalshiState(load_kalshi(DATA, min_markets=markets))
     open_tickers = [str(m["ticker"]) for m in kalshi.data.markets if m.get("status") == "active"]
-    with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp), _free_port()) as server:
+    with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp), free_port()) as server:
         redis = CountingRedis.from_url(server.url, decode_responses=True)
         with serve_in_thread(create_app(pm, kalshi_routes(kalshi))) as url:
             settings = Settings(
@@ -166,15 +166,6 @@ async def run(markets: int, books: int, rate: float) -> None:
                 f"{books / limited:.1f} s at this limit"
             )
         await redis.aclose()
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def main(argv: list[str]) -> None:

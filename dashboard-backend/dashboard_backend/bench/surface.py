@@ -30,12 +30,12 @@ from prometheus_client.core import Metric
 from prometheus_client.registry import Collector
 
 from dashboard_backend import keys
-from dashboard_backend.bench.ws import _free_port
 from dashboard_backend.changes import OpportunityChange
 from dashboard_backend.connections import EmbeddedRedis, create_redis
 from dashboard_backend.matching.store import dump_entries
 from dashboard_backend.metrics.exposition import PairCounts, families, read_scrape
 from dashboard_backend.models import Leg, MatchEntry, Opportunity, Relation
+from dashboard_backend.serve import free_port
 from dashboard_backend.settings import Settings
 from dashboard_backend.workers.notifier import Notifier
 
@@ -192,5 +192,5 @@ def main(argv: list[str]) -> None:
         f"python {platform.python_version()}; prometheus-client {version('prometheus-client')}, "
         f"redis-py {version('redis')}; bundled Redis on loopback TCP"
     )
-    with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp), _free_port()) as server:
+    with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp), free_port()) as server:
         asyncio.run(run(server.url, sizes, args.seconds))

@@ -52,6 +52,7 @@ from dashboard_backend.replay.ws_script import (
     ScriptConfig,
     book_message,
 )
+from dashboard_backend.serve import free_port
 from dashboard_backend.venues.polymarket.ws_messages import decode_frame
 from dashboard_backend.workers.ws_pipeline import WsPipeline
 
@@ -366,7 +367,7 @@ def main(argv: list[str]) -> None:
     )
     print(f"  naive with opportunities   {n_messages / t_naive_check:>10,.0f}")
 
-    with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp), _free_port()) as server:
+    with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp), free_port()) as server:
         cpu = time.process_time()
         took, published = asyncio.run(_full_run(server.url, docs, initial, frames, None, []))
         cpu = time.process_time() - cpu
@@ -403,12 +404,3 @@ def main(argv: list[str]) -> None:
                     f"  {name}: p50 {statistics.median(values):.3f} ms, "
                     f"p99 {_pct(values, 0.99):.3f} ms, max {max(values):.3f} ms"
                 )
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
