@@ -122,11 +122,11 @@ async def test_errors_never_upgrade_and_are_not_cached(http: httpx.AsyncClient, 
     # The model would say equivalent, but no answer gets through: every verdict stays the
     # engine's, nothing is cached, and the next pass asks again.
     faults = 3 if fault == "shape" else 6  # a 200 that is no completion is not retried
-    standin = ChatStandIn(answer=SAY_EQUIVALENT, script=[fault] * faults, hang_sec=1.0)
+    standin = ChatStandIn(answer=SAY_EQUIVALENT, script=[fault] * faults, hang_sec=2.5)
     cache = MemoryCache()
     batch = pairs(2) + pairs(1, Relation.EQUIVALENT, 0.55, start=2)
     with serving(standin) as url:
-        verifier = make_verifier(http, url, cache, retries=1, timeout=0.3)
+        verifier = make_verifier(http, url, cache, retries=1, timeout=1.0)
         verdicts, stats = await review_market_pairs(verifier, batch)
         assert verdicts == [v for _, _, v in batch]
         assert (stats.calls, stats.errors, stats.answered) == (3, 3, 0)
