@@ -10,11 +10,14 @@ import pytest
 import redis.asyncio as aioredis
 
 from dashboard_backend import keys
+from dashboard_backend.errors import ConfigError
 from dashboard_backend.matching.verdict import Verdict
 from dashboard_backend.models import Relation
+from dashboard_backend.settings import Settings
 from dashboard_backend.verifier.answer import Answer
 from dashboard_backend.verifier.band import Band
 from dashboard_backend.verifier.cache import MemoryCache
+from dashboard_backend.verifier.factory import worker_verifier
 from dashboard_backend.verifier.review import review_market_pairs
 from dashboard_backend.verifier.standin import STANDIN_KEY, ChatStandIn, always, confirm_engine
 from dashboard_backend.verifier.store import ANSWER_TTL_SEC, AnswerStore
@@ -206,3 +209,37 @@ async def test_the_band_decides_what_is_asked(http: httpx.AsyncClient) -> None:
         verdicts, stats = await review_market_pairs(verifier, batch)
     assert (stats.band, stats.calls) == (2, 2)
     assert [v.relation for v in verdicts] == [Relation.UNRELATED] * 2 + [Relation.EQUIVALENT] * 2
+
+
+async def test_the_worker_verifier_follows_the_settings(
+    redis_client: aioredis.Redis, redis_url: str
+) -> None:
+    async with worker_verifier(Settings(redis_url=redis_url), redis_client) as off:
+        assert off is None  # LLM_VERIFIER is off by default
+    with pytest.raises(ConfigError, match="needs LLM_BASE_URL"):
+        async with worker_verifier(Settings(llm_verifier=True, llm_model=MODEL), redis_client):
+            pass
+    standin = ChatStandIn(answer=SAY_EQUIVALENT)
+    with serving(standin) as url:
+        settings = Settings(
+            llm_verifier=True,
+            llm_base_url=url,
+            llm_model=MODEL,
+            llm_api_key=STANDIN_KEY,
+            llm_max_calls_per_pass=1,
+            llm_band_max_confidence=0.5,
+        )
+        async with worker_verifier(settings, redis_client) as verifier:
+            assert verifier is not None
+            verdicts, stats = await review_market_pairs(verifier, pairs(3))
+    assert stats.status_fields() == {
+        "llmBand": 3,
+        "llmCached": 0,
+        "llmCalls": 1,
+        "llmErrors": 0,
+        "llmMalformed": 0,
+        "llmNotAsked": 2,
+        "llmChanged": 1,
+    }
+    assert [v.relation for v in verdicts].count(Relation.EQUIVALENT) == 1
+    assert len(await redis_client.keys(keys.LLM_ANSWER_PREFIX + "*")) == 1

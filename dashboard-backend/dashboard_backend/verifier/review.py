@@ -60,6 +60,18 @@ class ReviewStats:
     changed: int = 0  # verdicts the answer changed
     relations_changed: dict[str, int] = field(default_factory=dict)  # "from->to" -> pairs
 
+    def status_fields(self) -> dict[str, int]:
+        """The counts a worker records in its status hash (`llm*` fields)."""
+        return {
+            "llmBand": self.band,
+            "llmCached": self.cached,
+            "llmCalls": self.calls,
+            "llmErrors": self.errors,
+            "llmMalformed": self.malformed,
+            "llmNotAsked": self.not_asked,
+            "llmChanged": self.changed,
+        }
+
     def summary(self) -> str:
         """One line for logs and the offline tool."""
         return (
