@@ -66,19 +66,14 @@ class MarketDocument(Model):
     event_id: str | None = None
     event_title: str | None = None
     event_slug: str | None = None
-    # The outcome this market names inside its event: Polymarket `groupItemTitle`, Kalshi
-    # `yes_sub_title` (a candidate, a team, a strike bucket).
+    # The outcome this market names inside its event (Polymarket `groupItemTitle`).
     group_item_title: str | None = None
     close_time: datetime | None = None
     # What the market is about, as the venue states it (read by the relation engine; the close
     # time says nothing of it: a Kalshi game closes two weeks after tip-off).
-    event_start: datetime | None = (
-        None  # scheduled start of the game / event (Polymarket gameStartTime)
-    )
+    event_start: datetime | None = None  # scheduled start of the game (Polymarket gameStartTime)
     market_type: str | None = None  # Polymarket sportsMarketType (moneyline, spreads, totals, ...)
-    line: float | None = None  # the line or strike (Polymarket `line`, Kalshi floor strike)
-    strike_type: str | None = None  # Kalshi strike_type (greater, less, between, ...)
-    cap_strike: float | None = None  # Kalshi cap strike (upper bound of a `between` bucket)
+    line: float | None = None  # the line of a spread or total (Polymarket `line`)
     neg_risk: bool = False
     neg_risk_market_id: str | None = None
     neg_risk_augmented: bool = False

@@ -112,24 +112,34 @@ class Settings(BaseSettings):
         "https://api.openai.com/v1", description="OpenAI-compatible base URL"
     )
 
-    # --- Matching ---
+    # --- Matching (embeddings propose candidates, the relation engine decides) ---
     similarity_threshold: float = Field(
-        0.75, ge=-1.0, le=1.0, description="minimum cosine similarity"
+        0.6, ge=-1.0, le=1.0, description="minimum cosine similarity of an embedding candidate"
     )
-    max_matches_per_market: int = Field(10, ge=1, description="top-K matches kept per market")
-    match_close_window_days: float = Field(7.0, ge=0, description="max close-time difference")
-    match_require_same_outcome_count: bool = Field(True, description="filter: same outcome count")
-    match_require_same_category: bool = Field(True, description="filter: same category")
-    match_require_close_window: bool = Field(True, description="filter: close times within window")
+    max_matches_per_market: int = Field(
+        10, ge=1, description="embedding candidates per market, and related markets kept per market"
+    )
+    match_close_window_days: float = Field(
+        1.0, ge=0, description="max difference of the days two candidates are about (game, candle)"
+    )
+    match_require_same_outcome_count: bool = Field(
+        True, description="candidate filter: same outcome count"
+    )
+    match_require_same_category: bool = Field(
+        False, description="candidate filter: same category (venues categorise differently)"
+    )
+    match_require_close_window: bool = Field(
+        True, description="candidate filter: the days two dated markets are about within the window"
+    )
     match_exclude_same_condition: bool = Field(True, description="filter: never pair one condition")
     match_exclude_same_event: bool = Field(
         True, description="filter: never pair sibling markets of one event"
     )
     match_require_same_numbers: bool = Field(
-        True, description="filter: questions name the same amounts, dates, times and years"
+        False, description="candidate filter: questions name the same amounts, dates, times, years"
     )
     match_require_same_entities: bool = Field(
-        True, description="filter: one question's named entities are a subset of the other's"
+        False, description="candidate filter: one question's named entities within the other's"
     )
 
     # --- LLM verifier (optional second opinion on ambiguous relation verdicts) ---

@@ -21,18 +21,48 @@ MODEL = "all-MiniLM-L6-v2"
 DIGITS_AS_LETTERS = str.maketrans("0123456789", "abcdefghij")
 
 
+# Default questions: one World Series contender per market id digit, so any two default markets
+# are mutually exclusive outcomes of one contest (a relation the engine reports and stores).
+TEAMS = (
+    "New York Yankees",
+    "Los Angeles Dodgers",
+    "Atlanta Braves",
+    "Houston Astros",
+    "Philadelphia Phillies",
+    "Seattle Mariners",
+    "Chicago Cubs",
+    "Boston Red Sox",
+    "San Diego Padres",
+    "Toronto Blue Jays",
+)
+
+
+def default_question(market_id: str) -> str:
+    """'Will the <team> win the 2026 World Series?' for a market id (its digits pick the team)."""
+    digits = "".join(c for c in market_id if c.isdigit()) or "0"
+    return f"Will the {TEAMS[int(digits) % len(TEAMS)]} win the 2026 World Series?"
+
+
 def doc(
     market_id: str,
     question: str = "",
     yes_ask: float = 0.50,
     category: str | None = "politics",
     close: datetime | None = CLOSE,
+    venue: str = "polymarket",
+    event_id: str | None = None,
+    event_title: str | None = None,
+    group_item: str | None = None,
 ) -> MarketDocument:
     """A Yes/No market (bid one cent below the ask) with its signature set."""
     return MarketDocument(
+        venue=venue,
         id=market_id,
         condition_id=f"0xcond{market_id}",
-        question=question or f"Will thing {market_id.translate(DIGITS_AS_LETTERS)} happen?",
+        question=question or default_question(market_id),
+        event_id=event_id,
+        event_title=event_title,
+        group_item_title=group_item,
         url=f"https://polymarket.com/market/m-{market_id}",
         outcomes=(
             Outcome(

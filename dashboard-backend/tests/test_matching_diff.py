@@ -60,6 +60,8 @@ def test_event_wire_format() -> None:
         "similarity": 0.9,
         "yesAskDiff": 0.05,
         "yesMidDiff": 0.04,
+        "relation": None,
+        "confidence": None,
         "ts": "2026-11-24T12:15:00Z",
     }
 

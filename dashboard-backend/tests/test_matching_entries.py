@@ -8,16 +8,16 @@ import numpy as np
 
 from dashboard_backend.matching.entries import (
     build_entry,
-    build_matches,
     features_of,
     refresh_entry,
     yes_best_ask,
     yes_mid,
 )
 from dashboard_backend.matching.filters import MatchFilters
-from dashboard_backend.matching.pipeline import match_documents
-from dashboard_backend.models import MarketDocument, Outcome
-from tests.matching_fixtures import DIGITS_AS_LETTERS
+from dashboard_backend.matching.pipeline import CardCache, match_documents
+from dashboard_backend.matching.verdict import Verdict
+from dashboard_backend.models import MarketDocument, Outcome, OutcomeLink, Relation
+from tests.matching_fixtures import DIGITS_AS_LETTERS, doc
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 CLOSE = datetime(2026, 12, 31, tzinfo=UTC)
@@ -124,12 +124,82 @@ def test_features_of_documents() -> None:
     assert feats.sides.tolist() == [0, 1]
 
 
-def test_match_documents_builds_lists_only_for_requested_bases() -> None:
-    docs = [market(str(i), yes_no(0.4, 0.4 + i / 100)) for i in range(3)]
+def test_with_cards_the_window_compares_the_days_markets_are_about() -> None:
+    game = doc("1", "Will Spain win on 2026-06-15?", close=datetime(2026, 6, 29, tzinfo=UTC))
+    contest = doc("2", "Will the Fed cut rates in June 2026?")
+    cache = CardCache()
+    feats = features_of([game, contest], cards=[cache.card(game), cache.card(contest)])
+    assert feats.close_times[0] == datetime(2026, 6, 15, tzinfo=UTC).timestamp()  # not the close
+    assert np.isnan(feats.close_times[1])  # undated: compared with undated markets only
+
+
+def link(a: Outcome, b: Outcome) -> OutcomeLink:
+    return OutcomeLink(a_token=a.token_id, a_outcome=a.name, b_token=b.token_id, b_outcome=b.name)
+
+
+def test_an_inverse_pair_compares_yes_with_no() -> None:
+    base = market("a", yes_no(0.40, 0.44))
+    match = market("b", yes_no(0.50, 0.52))
+    no_b, yes_b = match.outcomes
+    no_a, yes_a = base.outcomes
+    verdict = Verdict(
+        Relation.INVERSE, 0.9, ("over / under 2.5",), (link(yes_a, no_b), link(no_a, yes_b))
+    )
+    entry = build_entry(base, match, 0.8, NOW, verdict)
+    assert entry.yes_ask_diff == round(0.99 - 0.44, 6)  # the match's NO ask against the base's YES
+    assert entry.relation == Relation.INVERSE
+    assert entry.reasons == ("over / under 2.5",)
+
+
+def test_a_team_market_is_compared_through_the_linked_outcome() -> None:
+    base = market(
+        "pm",
+        (
+            Outcome(name="Spurs", token_id="s", best_bid=0.40, best_ask=0.42),
+            Outcome(name="Timberwolves", token_id="t", best_bid=0.57, best_ask=0.59),
+        ),
+    )
+    kalshi = market("k", yes_no(0.55, 0.57))
+    no_k, yes_k = kalshi.outcomes
+    # The Kalshi market is "Minnesota wins": its YES is the Timberwolves outcome, not outcome 0.
+    verdict = Verdict(
+        Relation.EQUIVALENT,
+        0.95,
+        ("same game",),
+        (link(base.outcomes[1], yes_k), link(base.outcomes[0], no_k)),
+    )
+    entry = build_entry(base, kalshi, 0.7, NOW, verdict)
+    # The base's reference outcome is its first (Spurs), linked to the Kalshi NO.
+    assert entry.yes_ask_diff == round(0.99 - 0.42, 6)
+
+
+def test_related_pairs_without_a_link_give_no_price_difference() -> None:
+    verdict = Verdict(Relation.RELATED, 0.8, ("different bets",))
+    entry = build_entry(
+        market("a", yes_no(0.4, 0.44)), market("b", yes_no(0.5, 0.52)), 0.9, NOW, verdict
+    )
+    assert entry.yes_ask_diff is None
+    assert entry.relation == Relation.RELATED
+
+
+def test_match_documents_keeps_related_pairs_only_for_requested_bases() -> None:
+    docs = [
+        doc("1", "Will Spain win on 2026-06-15?", event_title="Spain vs. Cape Verde"),
+        doc(
+            "k",
+            "Spain vs Cape Verde Winner?",
+            venue="kalshi",
+            event_id="KXWCGAME-26JUN15ESPCPV",
+            group_item="Spain",
+        ),
+        doc("2", "Will Cape Verde win on 2026-06-15?", event_title="Spain vs. Cape Verde"),
+    ]
     vectors = np.array([[1.0, 0.0], [0.99, 0.1], [0.98, 0.15]])
-    result = match_documents(docs, vectors, MatchFilters(exclude_same_condition=False), NOW)
-    assert list(result.matches) == ["0", "1", "2"]
-    assert [e.market_id for e in result.matches["0"]] == ["1", "2"]
-    assert result.matches["0"][0].yes_ask_diff == 0.01
-    only = build_matches(docs, result.neighbours, NOW, bases=[1])
-    assert list(only) == ["1"]
+    result = match_documents(docs, vectors, MatchFilters(), NOW)
+    assert [(e.market_id, e.relation) for e in result.matches["1"]] == [
+        ("k", Relation.EQUIVALENT),
+        ("2", Relation.MUTUALLY_EXCLUSIVE),  # the other side of a game that can be drawn
+    ]
+    assert result.relations == {"equivalent": 1, "mutually_exclusive": 2}
+    only = match_documents(docs, vectors, MatchFilters(), NOW, bases=[1])
+    assert list(only.matches) == ["k"]

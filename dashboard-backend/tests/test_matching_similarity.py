@@ -173,10 +173,10 @@ def test_filters_from_settings_follow_each_switch() -> None:
         require_same_entities=False,
     )
     default = MatchFilters.from_settings(Settings())
-    assert default == MatchFilters(0.75, 10, True, True, True, 7.0)
+    assert default == MatchFilters(0.6, 10, True, True, False, 1.0)
     assert default.exclude_same_event
-    assert default.require_same_numbers
-    assert default.require_same_entities
+    assert not default.require_same_numbers  # the relation engine compares numbers and names
+    assert not default.require_same_entities
 
 
 def test_normalize_keeps_zero_rows_and_rejects_non_finite() -> None:

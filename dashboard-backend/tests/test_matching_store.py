@@ -77,7 +77,8 @@ async def test_unreadable_lists_are_skipped(redis_client: aioredis.Redis) -> Non
 
 
 async def test_status_fields(redis_client: aioredis.Redis) -> None:
-    await MatchStore(redis_client).write_status(MatchRunStatus(T1, 1.23456, 10, 4, 7, 45))
+    run = MatchRunStatus(T1, 1.23456, 10, 4, 7, 45, 9, {"equivalent": 2, "unrelated": 7})
+    await MatchStore(redis_client).write_status(run)
     status = await redis_client.hgetall(keys.STATUS_MATCHING)
     assert status == {
         "lastRun": "2026-11-24T12:00:00+00:00",
@@ -86,4 +87,6 @@ async def test_status_fields(redis_client: aioredis.Redis) -> None:
         "marketsWithMatches": "4",
         "pairs": "7",
         "candidatesCompared": "45",
+        "candidatesJudged": "9",
+        "relations": '{"equivalent": 2, "unrelated": 7}',
     }

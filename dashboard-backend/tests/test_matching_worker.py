@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 from datetime import UTC, datetime, timedelta
@@ -14,6 +15,7 @@ import redis.asyncio as aioredis
 from dashboard_backend import keys
 from dashboard_backend.catalog import CatalogStore
 from dashboard_backend.matching.store import MatchStore
+from dashboard_backend.models import MarketDocument, Relation
 from dashboard_backend.settings import Settings
 from dashboard_backend.workers.matching import match_once, run, wait_for_next_pass
 from tests.matching_fixtures import direction, doc, embedding, published, seed, subscribe
@@ -26,43 +28,98 @@ def settings_for(redis_url: str, **extra: object) -> Settings:
     return Settings(redis_url=redis_url, similarity_threshold=0.9, **extra)  # type: ignore[arg-type]
 
 
+def spain_markets() -> list[MarketDocument]:
+    """The same World Cup game on two venues, a far question, and another game."""
+    return [
+        doc(
+            "1",
+            "Will Spain win on 2026-06-15?",
+            yes_ask=0.40,
+            event_id="e-esp-cpv",
+            event_title="Spain vs. Cape Verde",
+        ),
+        doc(
+            "kalshi:KXWCGAME-26JUN15ESPCPV-ESP",
+            "Spain vs Cape Verde Winner?",
+            yes_ask=0.47,
+            venue="kalshi",
+            event_id="KXWCGAME-26JUN15ESPCPV",
+            event_title="Spain vs Cape Verde",
+            group_item="Spain",
+        ),
+        doc("3", "Will the Fed cut rates in June 2026?"),
+        doc("4", "Will Germany win on 2026-06-20?", event_title="Germany vs. Ivory Coast"),
+    ]
+
+
 async def test_one_pass_writes_matches_status_and_events(
     redis_client: aioredis.Redis, redis_url: str
 ) -> None:
-    docs = [doc("1", yes_ask=0.40), doc("2", yes_ask=0.47), doc("3"), doc("4", category="crypto")]
+    docs = spain_markets()
+    k = docs[1].id
     vectors = [direction(0), direction(10), direction(60), direction(2)]
     await seed(redis_client, docs, [embedding(d, v) for d, v in zip(docs, vectors, strict=True)])
     pubsub = await subscribe(redis_client)
     status = await match_once(redis_client, settings_for(redis_url), NOW)
-    # cos 10° = 0.985 pairs 1 and 2; 3 is far; 4 is close to 1 but another category.
+    # 1 and the Kalshi market are the same bet; 3 is far; 4 is near 1 but another game.
     matches = await MatchStore(redis_client).read_all()
-    assert {b: [e.market_id for e in es] for b, es in matches.items()} == {"1": ["2"], "2": ["1"]}
-    assert matches["1"][0].yes_ask_diff == 0.07
+    assert {b: [e.market_id for e in es] for b, es in matches.items()} == {"1": [k], k: ["1"]}
+    entry = matches["1"][0]
+    assert entry.relation == Relation.EQUIVALENT
+    assert [(link.a_outcome, link.b_outcome) for link in entry.outcome_map] == [
+        ("Yes", "Yes"),
+        ("No", "No"),
+    ]
+    assert entry.yes_ask_diff == 0.07
+    assert entry.reasons
     assert (status.markets, status.markets_with_matches, status.pairs) == (4, 2, 2)
+    assert status.relations["equivalent"] == 1
     stored = await redis_client.hgetall(keys.STATUS_MATCHING)
     assert stored["pairs"] == "2"
     assert stored["marketsWithMatches"] == "2"
     assert stored["lastRun"] == NOW.isoformat()
     assert float(stored["lastDuration"]) >= 0
     assert int(stored["candidatesCompared"]) >= 1
+    assert json.loads(stored["relations"])["equivalent"] == 1
     events = await published(pubsub)
-    assert sorted((e["marketId"], e["matchId"], e["action"]) for e in events) == [
-        ("1", "2", "new"),
-        ("2", "1", "new"),
+    assert sorted((e["marketId"], e["matchId"], e["action"], e["relation"]) for e in events) == [
+        ("1", k, "new", "equivalent"),
+        (k, "1", "new", "equivalent"),
     ]
-    # Second pass: market 2 re-priced, market 1 left the catalog.
-    docs2 = [doc("2", yes_ask=0.30), doc("3"), doc("5")]
+    # Second pass: the Kalshi market re-priced, market 1 left, Limitless lists the game.
+    limitless = doc(
+        "5",
+        "World Cup, Spain vs Cape Verde Islands, Jun 15, 2026: Spain",
+        venue="limitless",
+        event_id="e-lim",
+    )
+    docs2 = [docs[1].model_copy(update={"outcomes": docs[1].outcomes}), docs[2], limitless]
     await CatalogStore(redis_client).replace({d.id: d for d in docs2})
-    await seed(redis_client, docs2, [embedding(docs2[2], direction(9))])
+    await seed(redis_client, docs2, [embedding(limitless, direction(9))])
     await match_once(redis_client, settings_for(redis_url), NOW + timedelta(minutes=15))
     events = await published(pubsub)
     assert sorted((e["marketId"], e["matchId"], e["action"]) for e in events) == [
-        ("1", "2", "dropped"),
-        ("2", "1", "dropped"),
-        ("2", "5", "new"),
-        ("5", "2", "new"),
+        ("1", k, "dropped"),
+        ("5", k, "new"),
+        (k, "1", "dropped"),
+        (k, "5", "new"),
     ]
     await pubsub.aclose()
+
+
+async def test_pairs_the_embeddings_miss_come_from_the_cards(
+    redis_client: aioredis.Redis, redis_url: str
+) -> None:
+    docs = spain_markets()[:2]
+    # Orthogonal vectors: no embedding candidate; the cards still name the same game and day.
+    await seed(
+        redis_client, docs, [embedding(docs[0], direction(0)), embedding(docs[1], direction(90))]
+    )
+    status = await match_once(redis_client, settings_for(redis_url), NOW)
+    assert status.relations == {"equivalent": 1}
+    matches = await MatchStore(redis_client).read_all()
+    assert matches["1"][0].market_id == docs[1].id
+    assert matches["1"][0].similarity == pytest.approx(0.0, abs=1e-9)
 
 
 async def test_stale_other_model_and_unreadable_embeddings_are_ignored(
@@ -88,16 +145,21 @@ async def test_stale_other_model_and_unreadable_embeddings_are_ignored(
 async def test_window_filter_setting_is_applied(
     redis_client: aioredis.Redis, redis_url: str
 ) -> None:
-    far = datetime(2027, 3, 1, tzinfo=UTC)
-    docs = [doc("1"), doc("2", close=far)]
+    # Two questions about games three days apart: no candidate inside the one-day window.
+    docs = [
+        doc("1", "Will Spain win on 2026-06-15?", event_title="Spain vs. Cape Verde"),
+        doc("2", "Will Spain win on 2026-06-18?", event_title="Spain vs. Saudi Arabia"),
+    ]
     await seed(
         redis_client, docs, [embedding(docs[0], direction(0)), embedding(docs[1], direction(1))]
     )
-    await match_once(redis_client, settings_for(redis_url), NOW)
-    assert await redis_client.exists(keys.CROSS_MATCHES) == 0
+    status = await match_once(redis_client, settings_for(redis_url), NOW)
+    assert status.candidates_judged == 0
     off = settings_for(redis_url, match_require_close_window=False)
-    await match_once(redis_client, off, NOW)
-    assert await redis_client.hlen(keys.CROSS_MATCHES) == 2
+    status = await match_once(redis_client, off, NOW)
+    assert status.candidates_judged == 1
+    assert status.relations == {"unrelated": 1}  # judged, and told apart by the engine
+    assert await redis_client.exists(keys.CROSS_MATCHES) == 0
 
 
 async def test_loop_survives_a_failing_pass(

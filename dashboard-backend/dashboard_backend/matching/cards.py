@@ -17,13 +17,15 @@ from dashboard_backend.matching.aliases import AliasTable, default_aliases
 from dashboard_backend.matching.dates import DateReading, eastern_day, read_dates, ticker_reading
 from dashboard_backend.matching.lexicon import ESPORTS_HINTS, STOPWORDS, bet_of, period_of
 from dashboard_backend.matching.names import Name, make_name
-from dashboard_backend.matching.text import fold, words
+from dashboard_backend.matching.text import fold, phrase, words
 
-# Leagues whose games can end in a draw (a 3-way result).
-_DRAW_SPORTS = re.compile(
-    r"\b(?:soccer|football|premier league|la ?liga|serie a|bundesliga|ligue 1|mls|"
-    r"eredivisie|world cup|champions league|europa|liga|league one|championship|"
-    r"k-league|j league|saudi)\b"
+# A game can end in a draw unless it is known not to: two sides that are one of these leagues'
+# teams (overtime decides), or a series / match format with a winner by rule. Guessing "no draw"
+# wrongly would pair "A wins" with "B wins" as complements, a trade that loses on a draw.
+_NO_DRAW_TEAMS = frozenset({"nba", "wnba", "mlb", "nhl"})
+_NO_DRAW_FORMAT = re.compile(
+    r"\(bo[1357]\)|\bbest of [1357]\b|\bseries\b|\b(?:atp|wta|itf|tennis)\b|\bcs2\b|counter-strike"
+    r"|\blol\b|league of legends|\bdota\b|\bvalorant\b|\bmap \d\b|\bpro basketball\b|\bpro baseball\b"
 )
 
 
@@ -44,6 +46,7 @@ class MarketText:
     sports_type: str = ""  # Polymarket sportsMarketType (moneyline, spreads, totals, ...)
     line: float | None = None  # Polymarket line / Kalshi strike
     rules: str = ""
+    context_year: int | None = None  # the year of a "May 10" that names none (from the close time)
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,7 @@ _PLAYER = re.compile(
     r"^(?P<t>[^:?]{3,40}):\s+(?:\d+\+|anytime|first|points|rebounds|assists)", re.IGNORECASE
 )
 _WILL_SUBJECT = re.compile(
-    r"^will\s+(?:the\s+)?(?P<t>.+?)\s+(?:win|be|finish|lead|have|make|qualify|advance|get|reach|"
+    r"(?:^|:\s+)will\s+(?:the\s+)?(?P<t>.+?)\s+(?:win|be|finish|lead|have|make|qualify|advance|get|reach|"
     r"become|enter|visit|launch|acquire|resign|play|score|hit|close|dip|record)\b",
     re.IGNORECASE,
 )
@@ -367,7 +370,7 @@ def parse_card(market: MarketText, aliases: AliasTable | None = None) -> Card:
     title = market.event_title.strip()
     full = " ".join(p for p in (title, question, market.group_item) if p)
     folded = fold(full)
-    context_year = market.about.year if market.about else None
+    context_year = market.about.year if market.about else market.context_year
     dates = read_dates(question, context_year)
     if dates.empty and title:
         dates = read_dates(title, context_year)
@@ -379,6 +382,22 @@ def parse_card(market: MarketText, aliases: AliasTable | None = None) -> Card:
     if card is not None:
         return card
     return _contest(market, question, title, dates, day, table)
+
+
+def code_side(code: str, participants: tuple[Name, ...], table: AliasTable) -> Name | None:
+    """The participant a ticker code names: by the tables' codes, by a key ending in the code
+    (`country:esp`), or as the start or the initials of its name; None unless exactly one."""
+    lowered = code.lower()
+    known = table.codes(code)
+    hits = [
+        p
+        for p in participants
+        if (p.keys & known)
+        or any(k.rsplit(":", 1)[-1] == lowered for k in p.keys)
+        or (len(lowered) >= 3 and any(w.startswith(lowered) for w in p.words))
+        or (len(p.words) >= 2 and "".join(w[0] for w in p.words) == lowered)
+    ]
+    return hits[0] if len(hits) == 1 else None
 
 
 def _entities(text: str, table: AliasTable) -> frozenset[str]:
@@ -491,18 +510,33 @@ def _game(
         bet = "player_prop" if bet in ("", "winner", "total") else bet
         om = re.search(r"(\d+)\+", q)
         line = float(om.group(1)) - 0.5 if om else line
+    if target is not None and phrase(target) in ("tie", "draw"):  # Kalshi "Will Tie win ...?"
+        target, role = None, "draw"
     participants = tuple(name(s) for s in sides) if sides else ()
     target_name = name(target) if target else None
+    if target_name is None and role == "" and market.market_ticker and not market.group_item:
+        # Kalshi lists a game's outcomes as identical questions told apart by the ticker's
+        # last part: KXLALIGAGAME-26MAY24BARVAL-BAR / -TIE / -VAL.
+        code = market.market_ticker.rsplit("-", 1)[-1].upper()
+        if code == "TIE":
+            role = "draw"
+        elif (side := code_side(code, participants, table)) is not None:
+            target_name, role = side, "side"
     # Outcomes named after the sides (Polymarket "Spurs" / "Timberwolves") make a two-way market.
     if target_name is None and role == "" and participants and market.group_item:
-        gi = name(market.group_item)
-        target_name, role = (gi, "side") if not gi.empty else (None, "")
+        if phrase(market.group_item) in ("tie", "draw"):
+            role = "draw"
+        else:
+            gi = name(market.group_item)
+            target_name, role = (gi, "side") if not gi.empty else (None, "")
     period = period_of(folded_q) if period_of(folded_q) != "ft" else period_of(fold(title))
-    draw_possible = (
-        bool(_DRAW_SPORTS.search(fold(" ".join((title, q, market.league)))))
-        or role == "draw"
-        or "tie" in folded_all.split()
+    # Both sides' leagues in common (the other side settles "Spurs": the NBA's, not Tottenham).
+    leagues = [{k.split(":", 1)[0] for k in p.keys} for p in participants]
+    common = set.intersection(*leagues) if len(leagues) == 2 else set()
+    no_draw = (bool(common) and common <= _NO_DRAW_TEAMS) or bool(
+        _NO_DRAW_FORMAT.search(fold(" ".join((title, q, market.league))))
     )
+    draw_possible = not no_draw or role == "draw" or "tie" in folded_all.split()
     return Card(
         kind="game",
         text=q,
@@ -537,7 +571,7 @@ def _contest(
     """A card for a market that is not a fixture: who wins a contest, a proposition."""
     target: str | None = None
     role = ""
-    m = _WILL_SUBJECT.match(question)
+    m = _WILL_SUBJECT.search(question)
     if m is not None:
         target, role = m.group("t"), "side"
     elif (m2 := _COLON_OUTCOME.match(question)) is not None and len(m2.group("t").split()) <= 5:

@@ -1,7 +1,9 @@
-"""Pure diffing of two matching runs into new / dropped / re-priced pair events.
+"""Pure diffing of two matching runs into new / dropped / re-priced / re-related pair events.
 
 Pairs are directed, as stored: (base market, match). A pair is re-priced when its YES best-ask
-or YES mid difference moved by more than `REPRICE_EPSILON`, or appeared or vanished (None).
+or YES mid difference moved by more than `REPRICE_EPSILON`, or appeared or vanished (None); it
+is re-related when the relation engine's verdict changed (say a pair read as related is now
+equivalent after a venue edited its question).
 """
 
 from __future__ import annotations
@@ -10,12 +12,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Literal
 
-from dashboard_backend.models import MatchEntry, Model
+from dashboard_backend.models import MatchEntry, Model, Relation
 
 # Half the finest Polymarket tick (0.001): any real price move is larger.
 REPRICE_EPSILON = 5e-4
 
-MatchAction = Literal["new", "dropped", "repriced"]
+MatchAction = Literal["new", "dropped", "repriced", "related"]
 Matches = Mapping[str, Sequence[MatchEntry]]
 
 
@@ -29,6 +31,8 @@ class MatchChange(Model):
     similarity: float
     yes_ask_diff: float | None = None
     yes_mid_diff: float | None = None
+    relation: Relation | None = None
+    confidence: float | None = None
     ts: datetime
 
 
@@ -50,6 +54,8 @@ def _event(action: MatchAction, base: str, entry: MatchEntry, now: datetime) -> 
         similarity=entry.similarity,
         yes_ask_diff=entry.yes_ask_diff,
         yes_mid_diff=entry.yes_mid_diff,
+        relation=entry.relation,
+        confidence=entry.confidence,
         ts=now,
     )
 
@@ -64,6 +70,8 @@ def diff_matches(old: Matches, new: Matches, now: datetime) -> list[MatchChange]
             changes.append(_event("new", base, now_entry, now))
         elif was is not None and now_entry is None:
             changes.append(_event("dropped", base, was, now))
+        elif was is not None and now_entry is not None and was.relation != now_entry.relation:
+            changes.append(_event("related", base, now_entry, now))
         elif (
             was is not None
             and now_entry is not None

@@ -1,10 +1,13 @@
-"""Match entries: the search result turned into `MatchEntry` lists with price differences.
+"""Match entries: related pairs turned into `MatchEntry` lists with price differences.
 
-The YES price of a market is read from its outcome named "Yes" (never from index 0). A market
-without a Yes outcome (e.g. "Team A" / "Team B") uses its first outcome in the document's order;
-the same rule applies to both sides of a pair. Best ask is the outcome's best ask; mid is
-(best bid + best ask) / 2 when both exist, else the outcome's indicative price. A difference is
-`match - base`, None when either side lacks the price.
+The base's reference outcome is its outcome named "Yes" (never index 0), else its first listed
+outcome. The match's price is read from the outcome the relation engine links to that reference
+outcome (`outcome_map`): for an inverse pair the base's YES is compared with the match's NO, for a
+"Spurs / Timberwolves" market against a Kalshi "San Antonio wins" market the Spurs outcome with
+the Kalshi YES. Without a link (an entry written before relations, or a related pair) the match's
+own reference outcome is used for equivalent entries and no difference is given otherwise. Best
+ask is the outcome's best ask; mid is (best bid + best ask) / 2 when both exist, else the
+outcome's indicative price. A difference is `match - base`, None when either side lacks the price.
 """
 
 from __future__ import annotations
@@ -12,22 +15,42 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from dashboard_backend.matching.cards import Card
 from dashboard_backend.matching.entities import question_entities
 from dashboard_backend.matching.filters import MarketFeatures
 from dashboard_backend.matching.numbers import question_numbers
-from dashboard_backend.matching.similarity import Neighbours
-from dashboard_backend.models import MarketDocument, MatchEntry, Outcome
+from dashboard_backend.matching.verdict import Verdict
+from dashboard_backend.models import MarketDocument, MatchEntry, Outcome, OutcomeLink, Relation
+
+_DAY_SEC = 86_400
+
+
+def about_time(card: Card) -> float | None:
+    """The day a card is about as unix seconds (midnight UTC), None for undated questions."""
+    if card.day is None:
+        return None
+    return float(card.day.toordinal() - 719_163) * _DAY_SEC  # days since 1970-01-01
 
 
 def features_of(
-    docs: Sequence[MarketDocument], sides: Sequence[int] | None = None
+    docs: Sequence[MarketDocument],
+    sides: Sequence[int] | None = None,
+    cards: Sequence[Card] | None = None,
 ) -> MarketFeatures:
-    """The filter features of these documents, in order."""
+    """The candidate filter features of these documents, in order.
+
+    With `cards`, the time window compares the day each market is *about* (its game, its candle)
+    rather than close times, which venues set unrelated to the bet; without, the close times.
+    """
+    if cards is not None:
+        times = [about_time(c) for c in cards]
+    else:
+        times = [d.close_time.timestamp() if d.close_time else None for d in docs]
     return MarketFeatures.build(
         ids=[d.id for d in docs],
         outcome_counts=[len(d.outcomes) for d in docs],
         categories=[d.category for d in docs],
-        close_times=[d.close_time.timestamp() if d.close_time else None for d in docs],
+        close_times=times,
         conditions=[d.condition_id for d in docs],
         sides=sides,
         events=[d.event_id for d in docs],
@@ -64,12 +87,7 @@ def yes_best_ask(doc: MarketDocument) -> float | None:
 
 def yes_mid(doc: MarketDocument) -> float | None:
     """Mid of the YES reference outcome's book, else its indicative price."""
-    outcome = yes_reference(doc)
-    if outcome is None:
-        return None
-    if outcome.best_bid is not None and outcome.best_ask is not None:
-        return round((outcome.best_bid + outcome.best_ask) / 2, 6)  # 0.42, not 0.42000000000000004
-    return outcome.price
+    return _mid(yes_reference(doc))
 
 
 def _diff(match: float | None, base: float | None) -> float | None:
@@ -77,10 +95,44 @@ def _diff(match: float | None, base: float | None) -> float | None:
     return None if match is None or base is None else round(match - base, 6)
 
 
+def _mid(outcome: Outcome | None) -> float | None:
+    if outcome is None:
+        return None
+    if outcome.best_bid is not None and outcome.best_ask is not None:
+        return round((outcome.best_bid + outcome.best_ask) / 2, 6)  # 0.42, not 0.42000000000000004
+    return outcome.price
+
+
+def linked_outcome(
+    base: MarketDocument,
+    match: MarketDocument,
+    links: Sequence[OutcomeLink],
+    relation: Relation | None,
+) -> Outcome | None:
+    """The match outcome compared with the base's reference outcome (see the module docstring)."""
+    reference = yes_reference(base)
+    if reference is None:
+        return None
+    for link in links:
+        if link.a_token == reference.token_id:
+            return next((o for o in match.outcomes if o.token_id == link.b_token), None)
+    if relation is None or relation == Relation.EQUIVALENT:
+        return yes_reference(match)
+    return None
+
+
 def build_entry(
-    base: MarketDocument, match: MarketDocument, similarity: float, now: datetime
+    base: MarketDocument,
+    match: MarketDocument,
+    similarity: float,
+    now: datetime,
+    verdict: Verdict | None = None,
 ) -> MatchEntry:
-    """The entry for `match` in `base`'s list."""
+    """The entry for `match` in `base`'s list (A = base, B = match in the verdict)."""
+    links = verdict.links if verdict is not None else ()
+    relation = verdict.relation if verdict is not None else None
+    reference = yes_reference(base)
+    counterpart = linked_outcome(base, match, links, relation)
     return MatchEntry(
         market_id=match.id,
         question=match.question,
@@ -91,10 +143,16 @@ def build_entry(
         url=match.url,
         base_url=base.url,
         venue=match.venue,
-        yes_ask_diff=_diff(yes_best_ask(match), yes_best_ask(base)),
-        yes_mid_diff=_diff(yes_mid(match), yes_mid(base)),
+        yes_ask_diff=_diff(
+            counterpart.best_ask if counterpart else None, reference.best_ask if reference else None
+        ),
+        yes_mid_diff=_diff(_mid(counterpart), _mid(reference)),
         liquidity=match.liquidity,
         base_liquidity=base.liquidity,
+        relation=relation,
+        confidence=round(verdict.confidence, 3) if verdict is not None else None,
+        outcome_map=links,
+        reasons=verdict.reasons if verdict is not None else (),
         matched_at=now,
     )
 
@@ -102,33 +160,30 @@ def build_entry(
 def refresh_entry(entry: MatchEntry, base: MarketDocument, match: MarketDocument) -> MatchEntry:
     """The entry with prices, liquidity, URLs and dates taken from the current documents.
 
-    Similarity, the relation verdict and `matched_at` are kept: they belong to the matching run.
+    Similarity, the relation verdict and `matched_at` belong to the matching run and are kept.
     """
-    fresh = build_entry(base, match, entry.similarity, entry.matched_at)
-    return fresh.model_copy(
-        update={
-            "relation": entry.relation,
-            "confidence": entry.confidence,
-            "outcome_map": entry.outcome_map,
-            "reasons": entry.reasons,
-        }
+    verdict = (
+        Verdict(entry.relation, entry.confidence or 0.0, entry.reasons, entry.outcome_map)
+        if entry.relation is not None
+        else None
     )
+    fresh = build_entry(base, match, entry.similarity, entry.matched_at, verdict)
+    return fresh.model_copy(update={"confidence": entry.confidence})
 
 
-def build_matches(
-    docs: Sequence[MarketDocument],
-    neighbours: Neighbours,
-    now: datetime,
-    bases: Sequence[int] | None = None,
-) -> dict[str, list[MatchEntry]]:
-    """Base market id -> its entries, best first; markets without matches are absent.
+# How entries of one base are ordered: the strongest relation first, then confidence, similarity.
+RELATION_RANK = {
+    Relation.EQUIVALENT: 0,
+    Relation.INVERSE: 1,
+    Relation.SUBSET_A_IN_B: 2,
+    Relation.SUBSET_B_IN_A: 2,
+    Relation.MUTUALLY_EXCLUSIVE: 3,
+    Relation.RELATED: 4,
+    Relation.UNRELATED: 5,
+}
 
-    `bases` restricts the result to these row indices (all rows when None).
-    """
-    out: dict[str, list[MatchEntry]] = {}
-    for i in range(len(docs)) if bases is None else bases:
-        row = neighbours.row(i)
-        if row:
-            base = docs[i]
-            out[base.id] = [build_entry(base, docs[j], score, now) for j, score in row]
-    return out
+
+def entry_order(entry: MatchEntry) -> tuple[int, float, float, str]:
+    """Sort key of an entry in its base's list."""
+    rank = RELATION_RANK[entry.relation] if entry.relation is not None else 4
+    return (rank, -(entry.confidence or 0.0), -entry.similarity, entry.market_id)

@@ -227,7 +227,15 @@ def relate_game_events(a: EventView, b: EventView) -> Verdict:
 
 
 def align(a: EventView, b: EventView) -> tuple[OutcomeLink, ...]:
-    """Markets of A and B that back the same outcome (same participant, or both the draw)."""
+    """Markets of A and B that back the same outcome (same participant, or both the draw); two
+    one-market events that are the same bet link their markets."""
+    if len(a.event.markets) == 1 and len(b.event.markets) == 1:
+        (ma,), (mb,) = a.event.markets, b.event.markets
+        return (
+            OutcomeLink(
+                a_token=ma.id, a_outcome=ma.text.question, b_token=mb.id, b_outcome=mb.text.question
+            ),
+        )
     links: list[OutcomeLink] = []
     for ma, ca in zip(a.event.markets, a.cards, strict=True):
         for mb, cb in zip(b.event.markets, b.cards, strict=True):
@@ -352,6 +360,8 @@ def relate_candles(a: EventView, b: EventView) -> Verdict:
         return unrelated(f"different assets ({ca.asset or '?'} / {cb.asset or '?'})")
     wa = (ca.dates.day, ca.dates.start, ca.dates.end, ca.dates.hour)
     wb = (cb.dates.day, cb.dates.start, cb.dates.end, cb.dates.hour)
+    if ca.dates.day is None or cb.dates.day is None:
+        return related(f"{ca.asset}: a window could not be read", 0.5)
     if wa == wb:
         return Verdict(Relation.EQUIVALENT, 0.95, (f"same {ca.asset} window",), align(a, b))
     if ca.dates.day != cb.dates.day:

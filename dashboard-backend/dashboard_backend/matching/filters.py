@@ -1,6 +1,7 @@
-"""Structural match filters: the settings that decide which pairs may match, and the per-pair rule.
+"""Structural candidate filters: which pairs the embedding search may propose, and the per-pair rule.
 
-A pair (i, j) may match when every switched-on filter passes:
+The relation engine decides every candidate (pipeline.py); these filters only bound the search.
+A pair (i, j) is a candidate when every switched-on filter passes:
 
 - same outcome count;
 - not the same condition (and never the same market: a market never matches itself);
@@ -9,9 +10,10 @@ A pair (i, j) may match when every switched-on filter passes:
   pairing them would only produce false pairs. A market with no event id has no siblings;
 - same category, where a missing category is its own bucket, ``"unknown"`` (compared
   case-insensitively);
-- close times within the window. Missing close times: a pair passes when both are unknown
-  (open-ended markets are alike) and fails when only one is known, because a trader cannot tell
-  whether the two settle together;
+- the times within the window: the days the markets are *about* (their game, their candle; see
+  `entries.features_of`), or close times when no cards are given. Missing times: a pair passes
+  when both are unknown (undated questions are compared with each other) and fails when only one
+  is known;
 - the same numbers (see `numbers.question_numbers`): near-misses such as "BTC above $100k" vs
   "$110k", "10:25PM-10:30PM" vs "10:30PM-10:35PM" or "by June 30" vs "by July 31" embed almost
   identically but are different bets. The numbers are compared per kind: amounts (strikes, buckets,
@@ -60,15 +62,15 @@ def category_key(category: str | None) -> str:
 class MatchFilters:
     """Threshold, top-K and the structural filters (a None window switches that filter off)."""
 
-    threshold: float = 0.75
+    threshold: float = 0.6
     top_k: int = 10
     same_outcome_count: bool = True
     exclude_same_condition: bool = True
-    same_category: bool = True
-    close_window_days: float | None = 7.0
+    same_category: bool = False
+    close_window_days: float | None = 1.0
     exclude_same_event: bool = True
-    require_same_numbers: bool = True
-    require_same_entities: bool = True
+    require_same_numbers: bool = False
+    require_same_entities: bool = False
 
     def __post_init__(self) -> None:
         if self.top_k < 1:

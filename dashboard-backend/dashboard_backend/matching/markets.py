@@ -55,7 +55,7 @@ def market_text(doc: MarketDocument) -> MarketText:
     return MarketText(
         question=doc.question,
         event_title=doc.event_title or "",
-        group_item=doc.group_item_title or "",
+        group_item=doc.group_item_title or doc.yes_sub_title or "",
         outcomes=tuple(o.name for o in doc.outcomes),
         venue=doc.venue,
         event_ticker=(doc.event_id or "") if kalshi else "",
@@ -63,8 +63,11 @@ def market_text(doc: MarketDocument) -> MarketText:
         about=doc.event_start,
         about_precision="minute" if doc.event_start else "",
         sports_type=doc.market_type or "",
-        line=doc.line,
-        rules=doc.description,
+        line=doc.line if doc.line is not None else doc.floor_strike,
+        rules=doc.rules or doc.description,
+        context_year=(doc.event_start or doc.close_time).year
+        if (doc.event_start or doc.close_time)
+        else None,
     )
 
 

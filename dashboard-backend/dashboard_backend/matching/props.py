@@ -250,6 +250,8 @@ def relate_candle_props(a: Card, b: Card) -> PropRelation:
         )
     wa = (a.dates.day, a.dates.start, a.dates.end, a.dates.hour)
     wb = (b.dates.day, b.dates.start, b.dates.end, b.dates.hour)
+    if a.dates.day is None or b.dates.day is None:
+        return PropRelation(RELATED, f"{a.asset}: a window could not be read", 0.5)
     if wa != wb:
         if a.dates.day != b.dates.day:
             return PropRelation(UNRELATED, f"{a.asset} on different days", 0.9)

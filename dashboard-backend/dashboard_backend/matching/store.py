@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import redis.asyncio as aioredis
@@ -37,8 +38,10 @@ class MatchRunStatus:
     duration_sec: float
     markets: int  # markets searched (with a current embedding)
     markets_with_matches: int
-    pairs: int
-    candidates_compared: int
+    pairs: int  # (base, match) entries written
+    candidates_compared: int  # embedding similarities computed
+    candidates_judged: int = 0  # unordered candidate pairs the relation engine decided
+    relations: Mapping[str, int] = field(default_factory=dict)  # judged pairs per relation
 
 
 class MatchStore:
@@ -119,4 +122,6 @@ class MatchStore:
             marketsWithMatches=status.markets_with_matches,
             pairs=status.pairs,
             candidatesCompared=status.candidates_compared,
+            candidatesJudged=status.candidates_judged,
+            relations=json.dumps(dict(status.relations), sort_keys=True),
         )

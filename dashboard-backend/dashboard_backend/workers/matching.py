@@ -20,7 +20,7 @@ from dashboard_backend.catalog import CatalogStore
 from dashboard_backend.connections import redis_session
 from dashboard_backend.embeddings.store import EmbeddingStore
 from dashboard_backend.matching.filters import MatchFilters
-from dashboard_backend.matching.pipeline import match_documents, select_embedded
+from dashboard_backend.matching.pipeline import CardCache, match_documents, select_embedded
 from dashboard_backend.matching.store import MatchRunStatus, MatchStore
 from dashboard_backend.metrics.names import MATCHING_DURATION
 from dashboard_backend.metrics.store import MetricsRecorder
@@ -34,16 +34,27 @@ FOLLOW_POLL_SEC = 2.0
 
 
 async def match_once(
-    redis: aioredis.Redis, settings: Settings, now: datetime | None = None
+    redis: aioredis.Redis,
+    settings: Settings,
+    now: datetime | None = None,
+    cache: CardCache | None = None,
 ) -> MatchRunStatus:
-    """One matching pass over the current catalog and embeddings."""
+    """One matching pass over the current catalog and embeddings.
+
+    `cache` keeps the parsed cards between passes (loop mode), so unchanged markets are not
+    parsed again.
+    """
     started = time.perf_counter()
     now = now or utc_now()
     catalog = await CatalogStore(redis).read_all()
     embedded = select_embedded(catalog, await EmbeddingStore(redis).read_all())
     filters = MatchFilters.from_settings(settings)
-    # The search is CPU-bound numpy (it releases the GIL in BLAS); keep the loop responsive.
-    result = await asyncio.to_thread(match_documents, embedded.docs, embedded.vectors, filters, now)
+    cache = cache if cache is not None else CardCache()
+    # CPU-bound (numpy releases the GIL in BLAS; parsing and rules do not): keep the loop responsive.
+    result = await asyncio.to_thread(
+        match_documents, embedded.docs, embedded.vectors, filters, now, None, None, cache
+    )
+    cache.retain(embedded.docs)
     store = MatchStore(redis)
     changes = await store.replace(result.matches, now)
     status = MatchRunStatus(
@@ -51,15 +62,20 @@ async def match_once(
         duration_sec=time.perf_counter() - started,
         markets=len(embedded.docs),
         markets_with_matches=len(result.matches),
-        pairs=result.neighbours.pairs,
+        pairs=result.pairs,
         candidates_compared=result.neighbours.compared,
+        candidates_judged=result.candidates,
+        relations=result.relations,
     )
     await store.write_status(status)
     await MetricsRecorder(redis).observe(MATCHING_DURATION, status.duration_sec)
-    actions = {a: sum(c.action == a for c in changes) for a in ("new", "dropped", "repriced")}
+    actions = {
+        a: sum(c.action == a for c in changes) for a in ("new", "dropped", "repriced", "related")
+    }
     log.info(
         "matched %d markets (model %s; skipped %d without embedding, %d stale, %d other model, "
-        "%d unreadable): %d with matches, %d pairs, %d similarities computed, changes %s, %.2fs",
+        "%d unreadable): %d with matches, %d entries, %d candidate pairs judged (%d from cards), "
+        "relations %s, %d similarities computed, changes %s, %.2fs",
         len(embedded.docs),
         embedded.model,
         embedded.missing,
@@ -68,6 +84,9 @@ async def match_once(
         embedded.unreadable,
         status.markets_with_matches,
         status.pairs,
+        result.candidates,
+        result.from_cards,
+        result.relations,
         status.candidates_compared,
         actions,
         status.duration_sec,
@@ -94,10 +113,11 @@ async def wait_for_next_pass(
 
 async def run(redis: aioredis.Redis, settings: Settings, loop: bool) -> None:
     """One pass, or passes forever: after each embedding run, and at least every refresh."""
+    cache = CardCache()  # cards survive between passes: an unchanged market is parsed once
     while True:
         seen = await embedding_run_marker(redis)
         try:
-            await match_once(redis, settings)
+            await match_once(redis, settings, cache=cache)
         except Exception:
             if not loop:
                 raise

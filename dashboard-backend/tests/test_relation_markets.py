@@ -1,0 +1,217 @@
+"""Relations between catalog markets: the relation, its direction and the outcome map by token."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from dashboard_backend.matching.markets import relate_markets
+from dashboard_backend.models import MarketDocument, Outcome, Relation
+
+
+def market(
+    market_id: str,
+    question: str,
+    outcomes: tuple[str, ...] = ("No", "Yes"),  # No first: Yes must be found by name
+    venue: str = "polymarket",
+    event_id: str | None = None,
+    event_title: str | None = None,
+    group_item: str | None = None,
+    event_start: datetime | None = None,
+    close: datetime | None = datetime(2026, 12, 31, tzinfo=UTC),
+) -> MarketDocument:
+    return MarketDocument(
+        venue=venue,
+        id=market_id,
+        condition_id=f"c-{market_id}",
+        question=question,
+        outcomes=tuple(Outcome(name=o, token_id=f"{market_id}:{o.lower()}") for o in outcomes),
+        event_id=event_id,
+        event_title=event_title,
+        group_item_title=group_item,
+        event_start=event_start,
+        close_time=close,
+    )
+
+
+def kalshi(ticker: str, question: str, yes_names: str, event_title: str) -> MarketDocument:
+    event = ticker.rsplit("-", 1)[0]
+    return market(
+        f"kalshi:{ticker}",
+        question,
+        venue="kalshi",
+        event_id=event,
+        event_title=event_title,
+        group_item=yes_names,
+    )
+
+
+def links(doc_a: MarketDocument, doc_b: MarketDocument) -> set[tuple[str, str]]:
+    return {(link.a_outcome, link.b_outcome) for link in relate_markets(doc_a, doc_b).links}
+
+
+SPURS = market(
+    "pm-sas-min",
+    "Spurs vs. Timberwolves",
+    outcomes=("Spurs", "Timberwolves"),
+    event_start=datetime(2026, 1, 12, 0, 0, tzinfo=UTC),
+)
+
+
+def test_a_kalshi_team_market_maps_to_the_right_polymarket_outcome() -> None:
+    minnesota = kalshi(
+        "KXNBAGAME-26JAN11SASMIN-MIN",
+        "San Antonio at Minnesota Winner?",
+        "Minnesota",
+        "San Antonio at Minnesota",
+    )
+    verdict = relate_markets(minnesota, SPURS)
+    assert verdict.relation == Relation.EQUIVALENT
+    assert links(minnesota, SPURS) == {("Yes", "Timberwolves"), ("No", "Spurs")}
+    tokens = {(link.a_token, link.b_token) for link in verdict.links}
+    assert ("kalshi:KXNBAGAME-26JAN11SASMIN-MIN:yes", "pm-sas-min:timberwolves") in tokens
+
+
+def test_a_game_on_another_day_is_not_the_same_bet() -> None:
+    earlier = kalshi(
+        "KXNBAGAME-26JAN09SASMIN-MIN",
+        "San Antonio at Minnesota Winner?",
+        "Minnesota",
+        "San Antonio at Minnesota",
+    )
+    assert relate_markets(earlier, SPURS).relation == Relation.UNRELATED
+
+
+def test_the_other_side_of_a_game_without_draws_is_the_inverse() -> None:
+    yes_spurs = market(
+        "a",
+        "Will the Spurs beat the Timberwolves?",
+        event_title="Spurs vs. Timberwolves",
+        group_item="Spurs",
+    )
+    yes_wolves = market(
+        "b",
+        "Will the Timberwolves beat the Spurs?",
+        event_title="Spurs vs. Timberwolves",
+        group_item="Timberwolves",
+    )
+    verdict = relate_markets(yes_spurs, yes_wolves)
+    assert verdict.relation == Relation.INVERSE
+    assert links(yes_spurs, yes_wolves) == {("Yes", "No"), ("No", "Yes")}
+
+
+def test_two_winners_of_a_game_that_can_be_drawn_are_mutually_exclusive() -> None:
+    spain = market("a", "Will Spain win on 2026-06-15?", event_title="Spain vs. Cape Verde")
+    cape_verde = market(
+        "b", "Will Cape Verde win on 2026-06-15?", event_title="Spain vs. Cape Verde"
+    )
+    verdict = relate_markets(spain, cape_verde)
+    assert verdict.relation == Relation.MUTUALLY_EXCLUSIVE
+    assert links(spain, cape_verde) == {("Yes", "Yes")}
+
+
+def test_the_draw_on_three_venues() -> None:
+    limitless = market(
+        "l", "World Cup, Spain vs Cape Verde Islands, Jun 15, 2026: Draw", venue="limitless"
+    )
+    pm = market("p", "Will Spain vs. Cape Verde end in a draw?", event_title="Spain vs. Cape Verde")
+    tie = kalshi(
+        "KXWCGAME-26JUN15ESPCPV-TIE", "Spain vs Cape Verde Winner?", "Tie", "Spain vs Cape Verde"
+    )
+    assert relate_markets(limitless, pm).relation == Relation.EQUIVALENT
+    assert relate_markets(pm, tie).relation == Relation.EQUIVALENT
+
+
+def test_a_margin_implies_the_win_and_not_the_reverse() -> None:
+    margin = market(
+        "a",
+        "Levante wins by over 1.5 goals?",
+        event_title="Levante at Celta Vigo: Spreads",
+        venue="kalshi",
+    )
+    win = market(
+        "b", "Will Levante UD win on 2026-05-12?", event_title="RC Celta de Vigo vs. Levante UD"
+    )
+    # The spread card has no day of its own: the event ticker gives it on Kalshi; here none.
+    verdict = relate_markets(margin, win)
+    assert verdict.relation == Relation.SUBSET_A_IN_B
+    assert relate_markets(win, margin).relation == Relation.SUBSET_B_IN_A
+
+
+def test_total_lines_nest_and_over_under_are_inverse() -> None:
+    over25 = market(
+        "a", "Will over 2.5 goals be scored?", event_title="Real Sociedad vs Valencia: Total Goals"
+    )
+    over35 = market(
+        "b", "Will over 3.5 goals be scored?", event_title="Real Sociedad vs Valencia: Total Goals"
+    )
+    assert relate_markets(over35, over25).relation == Relation.SUBSET_A_IN_B
+    ou = market("c", "Real Sociedad vs. Valencia: O/U 2.5", outcomes=("Over", "Under"))
+    verdict = relate_markets(over25, ou)
+    assert verdict.relation == Relation.EQUIVALENT
+    assert links(over25, ou) == {("Yes", "Over"), ("No", "Under")}
+
+
+def test_an_exact_score_implies_the_result_it_decides() -> None:
+    score = market(
+        "a",
+        "Exact Score: FC Metz 3 - 1 FC Lorient?",
+        event_title="FC Metz vs. FC Lorient - Exact Score",
+    )
+    metz = market("b", "Will FC Metz win on 2026-05-10?", event_title="FC Metz vs. FC Lorient")
+    lorient = market(
+        "c", "Will FC Lorient win on 2026-05-10?", event_title="FC Metz vs. FC Lorient"
+    )
+    assert relate_markets(score, metz).relation == Relation.SUBSET_A_IN_B
+    assert relate_markets(score, lorient).relation == Relation.MUTUALLY_EXCLUSIVE
+
+
+def test_contest_outcomes_align_by_name() -> None:
+    albon_k = market("k", "Will Alexander Albon win the F1 Drivers Championship?", venue="kalshi")
+    albon_l = market("l", "F1 Drivers' Champion: Alexander Albon", venue="limitless")
+    leclerc = market("m", "F1 Drivers' Champion: Charles Leclerc", venue="limitless")
+    assert relate_markets(albon_k, albon_l).relation == Relation.EQUIVALENT
+    assert relate_markets(albon_k, leclerc).relation == Relation.MUTUALLY_EXCLUSIVE
+
+
+def test_places_and_deadlines_nest() -> None:
+    top5 = market("a", "Truist Championship: Will Akshay Bhatia finish top 5?")
+    top10 = market("b", "Will Akshay Bhatia finish in the Top 10 at the 2026 Truist Championship?")
+    assert relate_markets(top5, top10).relation == Relation.SUBSET_A_IN_B
+    early = market("c", "Will Trump be impeached by end of 2026?")
+    late = market("d", "Will Trump be impeached before Jan 20, 2029?")
+    assert relate_markets(early, late).relation == Relation.SUBSET_A_IN_B
+
+
+def test_different_districts_and_offices_are_unrelated() -> None:
+    in3 = market("a", "Will Democratic win the House race for IN-03?")
+    in7 = market("b", "Will the Democratic Party win the IN-07 House seat?")
+    assert relate_markets(in3, in7).relation == Relation.UNRELATED
+    gov = market("c", "Will Michael Bennet be the Democratic nominee for Governor in Colorado?")
+    sen = market("d", "Will Michael Bennet win the 2026 Colorado Democratic Senate Primary?")
+    assert relate_markets(gov, sen).relation == Relation.UNRELATED
+
+
+def test_candles_need_the_same_asset_and_window() -> None:
+    a = market("a", "Bitcoin Up or Down - May 10, 10:25AM-10:30AM ET", outcomes=("Up", "Down"))
+    b = market(
+        "b",
+        "Bitcoin Up or Down - May 10, 10:25AM-10:30AM ET",
+        outcomes=("Up", "Down"),
+        venue="predict",
+    )
+    c = market("c", "Bitcoin Up or Down - May 10, 10:30AM-10:35AM ET", outcomes=("Up", "Down"))
+    d = market("d", "Ethereum Up or Down - May 10, 10:25AM-10:30AM ET", outcomes=("Up", "Down"))
+    assert relate_markets(a, b).relation == Relation.EQUIVALENT
+    assert links(a, b) == {("Up", "Up"), ("Down", "Down")}
+    assert relate_markets(a, c).relation == Relation.RELATED
+    assert relate_markets(a, d).relation == Relation.UNRELATED
+
+
+def test_a_window_that_cannot_be_dated_is_never_the_same_bet() -> None:
+    a = market("a", "Bitcoin Up or Down - May 10, 10:25AM-10:30AM ET", ("Up", "Down"), close=None)
+    b = market("b", "Bitcoin Up or Down - May 10, 10:30AM-10:35AM ET", ("Up", "Down"), close=None)
+    assert relate_markets(a, b).relation == Relation.RELATED
+
+
+def test_a_market_is_never_related_to_itself() -> None:
+    assert relate_markets(SPURS, SPURS).relation == Relation.UNRELATED
