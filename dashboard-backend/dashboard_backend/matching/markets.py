@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from dashboard_backend.matching.cards import Card, MarketText, parse_card
 from dashboard_backend.matching.names import make_name
@@ -69,6 +70,10 @@ def market_text(doc: MarketDocument) -> MarketText:
         if (doc.event_start or doc.close_time)
         else None,
     )
+
+
+def _year(moment: datetime | None) -> int | None:
+    return moment.year if moment is not None else None
 
 
 @dataclass(frozen=True)
