@@ -66,9 +66,7 @@ def market_text(doc: MarketDocument) -> MarketText:
         sports_type=doc.market_type or "",
         line=doc.line if doc.line is not None else doc.floor_strike,
         rules=doc.rules or doc.description,
-        context_year=(doc.event_start or doc.close_time).year
-        if (doc.event_start or doc.close_time)
-        else None,
+        context_year=_year(doc.event_start or doc.close_time),
     )
 
 
