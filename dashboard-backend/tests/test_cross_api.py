@@ -19,18 +19,38 @@ ROUTE = "/v1/cross-opportunities"
 
 
 async def matched(redis: aioredis.Redis, redis_url: str) -> None:
-    """Six markets, matched by the real worker pass (threshold 0.9).
+    """Six markets, related by the real worker pass (embedding threshold 0.9).
 
-    Politics: 1~2 (cos 5° = 0.996), 1~3 (cos 20° = 0.94), 2~3 (cos 15°); crypto: 4~5 (cos 25°);
-    6 has no match.
+    1 (Polymarket) and 2 (Kalshi) are the same bet; 3 is the other side of that game (a draw is
+    possible, so mutually exclusive with both); 4 and 5 are the same Bitcoin question worded two
+    ways; 6 relates to nothing. Embeddings: 1~2 (cos 5°), 1~3 (20°), 2~3 (15°), 4~5 (25°).
     """
     docs = [
-        doc("1", "Will A win?", yes_ask=0.40),
-        doc("2", "Will A win the race?", yes_ask=0.46),
-        doc("3", "A wins?", yes_ask=0.55),
-        doc("4", "BTC 100k?", category="crypto"),
-        doc("5", "Bitcoin 100k?", category="crypto"),
-        doc("6", "Something else?"),
+        doc(
+            "1",
+            "Will Spain win on 2026-06-15?",
+            yes_ask=0.40,
+            event_id="e1",
+            event_title="Spain vs. Cape Verde",
+        ),
+        doc(
+            "2",
+            "Spain vs Cape Verde Winner?",
+            yes_ask=0.46,
+            venue="kalshi",
+            event_id="KXWCGAME-26JUN15ESPCPV",
+            group_item="Spain",
+        ),
+        doc(
+            "3",
+            "Will Cape Verde win on 2026-06-15?",
+            yes_ask=0.55,
+            event_id="e3",
+            event_title="Spain vs. Cape Verde",
+        ),
+        doc("4", "Will Bitcoin reach $100,000 by December 31, 2026?", category="crypto"),
+        doc("5", "Will BTC hit $100k by end of 2026?", category="crypto"),
+        doc("6", "Will it snow in Miami in 2026?"),
     ]
     angles = [0, 5, 20, 100, 125, 200]
     await seed(redis, docs, [embedding(d, direction(a)) for d, a in zip(docs, angles, strict=True)])
@@ -43,16 +63,18 @@ async def test_empty_array_before_any_matching_run(http: httpx.AsyncClient) -> N
     assert response.json() == []
 
 
-async def test_groups_ordered_by_best_similarity_with_base_prices(
+async def test_groups_ordered_by_strongest_relation_with_base_prices(
     http: httpx.AsyncClient, redis_client: aioredis.Redis, redis_url: str
 ) -> None:
     await matched(redis_client, redis_url)
     body: list[dict[str, Any]] = (await http.get(ROUTE)).json()
-    assert [g["market"]["id"] for g in body] == ["1", "2", "3", "4", "5"]
+    # Equivalent pairs first (the game's 0.95 confidence before the Bitcoin question's), then 3,
+    # whose strongest relation is mutual exclusion.
+    assert [g["market"]["id"] for g in body] == ["1", "2", "4", "5", "3"]
     first = body[0]
     assert first["market"] == {
         "id": "1",
-        "question": "Will A win?",
+        "question": "Will Spain win on 2026-06-15?",
         "category": "politics",
         "closeTime": "2026-12-31T00:00:00Z",
         "url": "https://polymarket.com/market/m-1",
@@ -61,9 +83,18 @@ async def test_groups_ordered_by_best_similarity_with_base_prices(
         "yesMid": 0.395,
         "venue": "polymarket",
     }
-    assert [m["marketId"] for m in first["matches"]] == ["2", "3"]
-    assert first["matches"][0]["yesAskDiff"] == 0.06
-    assert first["matches"][0]["similarity"] > first["matches"][1]["similarity"] >= 0.9
+    assert [(m["marketId"], m["relation"]) for m in first["matches"]] == [
+        ("2", "equivalent"),
+        ("3", "mutually_exclusive"),
+    ]
+    same = first["matches"][0]
+    assert same["yesAskDiff"] == 0.06
+    assert [(o["aOutcome"], o["bOutcome"]) for o in same["outcomeMap"]] == [
+        ("Yes", "Yes"),
+        ("No", "No"),
+    ]
+    assert same["reasons"]
+    assert 0 < same["confidence"] <= 1
 
 
 async def test_parameters_filter_and_limit(
@@ -84,6 +115,14 @@ async def test_parameters_filter_and_limit(
     ]
     capped = (await http.get(ROUTE, params={"max_markets": 2})).json()
     assert [g["market"]["id"] for g in capped] == ["1", "2"]
+    exclusive = (await http.get(ROUTE, params={"relation": "mutually_exclusive"})).json()
+    assert {g["market"]["id"]: [m["marketId"] for m in g["matches"]] for g in exclusive} == {
+        "1": ["3"],
+        "2": ["3"],
+        "3": ["2", "1"],  # 2 is the nearer embedding (15° against 20°)
+    }
+    both = await http.get(ROUTE, params=[("relation", "equivalent"), ("relation", "inverse")])
+    assert {m["relation"] for g in both.json() for m in g["matches"]} == {"equivalent"}
 
 
 async def test_prices_are_live_and_vanished_markets_skipped(
@@ -93,12 +132,17 @@ async def test_prices_are_live_and_vanished_markets_skipped(
     catalog = CatalogStore(redis_client)
     docs = await catalog.read_all()
     del docs["2"]
-    docs["3"] = doc("3", "A wins?", yes_ask=0.70)
+    docs["3"] = doc(
+        "3",
+        "Will Cape Verde win on 2026-06-15?",
+        yes_ask=0.70,
+        event_id="e3",
+        event_title="Spain vs. Cape Verde",
+    )
     await catalog.replace(docs)
     body = (await http.get(ROUTE)).json()
     assert "2" not in [g["market"]["id"] for g in body]
-    first = body[0]
-    assert first["market"]["id"] == "1"
+    first = next(g for g in body if g["market"]["id"] == "1")
     assert [m["marketId"] for m in first["matches"]] == ["3"]  # 2 left the catalog
     assert first["matches"][0]["yesAskDiff"] == 0.3  # 0.70 now, not 0.55 at matching time
 
@@ -114,6 +158,7 @@ async def test_prices_are_live_and_vanished_markets_skipped(
         ({"max_markets": 0}, "max_markets"),
         ({"market_id": ""}, "market_id"),
         ({"category": ""}, "category"),
+        ({"relation": "same"}, "relation"),
     ],
 )
 async def test_bad_values_answer_422_naming_the_parameter(

@@ -157,7 +157,7 @@ def test_entity_filter_on_and_off() -> None:
     )
     rows = np.array([0, 0, 0, 0, 1, 1, 1], dtype=np.int64)
     cols = np.array([1, 2, 3, 4, 2, 3, 4], dtype=np.int64)
-    on = allowed_pairs(features, rows, cols, MatchFilters())
+    on = allowed_pairs(features, rows, cols, MatchFilters(require_same_entities=True))
     assert on.tolist() == [False, True, True, True, False, True, True]
     off = allowed_pairs(features, rows, cols, MatchFilters(require_same_entities=False))
     assert off.all()
@@ -168,4 +168,6 @@ def test_entity_filter_on_and_off() -> None:
         [None] * n,
         [f"c{i}" for i in range(n)],
     )
-    assert allowed_pairs(plain, rows, cols, MatchFilters()).all()  # unknown entities: no filter
+    assert allowed_pairs(
+        plain, rows, cols, MatchFilters(require_same_entities=True)
+    ).all()  # unknown entities: no filter

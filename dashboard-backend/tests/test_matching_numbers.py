@@ -145,7 +145,7 @@ def test_btc_five_minute_windows_are_read_and_all_differ(shared_data: Path) -> N
     features = features_of(docs)
     rows, cols = np.triu_indices(len(docs), k=1)
     rows, cols = rows.astype(np.int64), cols.astype(np.int64)
-    on = allowed_pairs(features, rows, cols, MatchFilters())
+    on = allowed_pairs(features, rows, cols, MatchFilters(require_same_numbers=True))
     off = allowed_pairs(features, rows, cols, MatchFilters(require_same_numbers=False))
     assert int(off.sum()) > 40_000  # the other filters let nearly every slot pair through
     assert int(on.sum()) == 0  # every window is another bet

@@ -313,7 +313,7 @@ def topic_words(
 
 
 THRESHOLD = re.compile(
-    r"(?P<dir>\babove\b|\bover\b|\bat least\b|\bmore than\b|\bgreater than\b|\bexceed\w*|"
+    r"(?P<dir>\babove\b|\bover\b|\bhits?\b|\bat least\b|\bmore than\b|\bgreater than\b|\bexceed\w*|"
     r"\breach(?:es)?\b|\bhigh\)?|↑|\bbelow\b|\bunder\b|\bless than\b|\bfewer than\b|\bdip(?:s)? to\b|"
     r"\blow\)?|↓)\s*(?P<cur>[$€£])?\s*(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>k|m|b|bn|t|million|billion|"
     r"trillion|%)?(?![\w.])",
@@ -582,6 +582,8 @@ def _contest(
         role = "field"
     target_name = make_name(target, table) if target else None
     exclude = (target_name,) if target_name is not None and role == "side" else ()
+    # The threshold ("reach $100k", "above $500M") is compared as a line, not as topic words.
+    topic_text = THRESHOLD.sub(" ", " ".join((title, question)))
     bet = bet_of(fold(question)) or "winner"
     line: float | None = None
     comparator = ""
@@ -604,6 +606,6 @@ def _contest(
         comparator=comparator,
         day=day,
         dates=dates,
-        topic=topic_words(" ".join((title, question)), exclude=exclude, aliases=table),
+        topic=topic_words(topic_text, exclude=exclude, aliases=table),
         entities=_entities(" ".join((title, question)), table),
     )

@@ -61,7 +61,7 @@ BET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "total",
         ),
         (r"\bcorners\b", "total"),
-        (r"\bseries winner\b|\bwin series\b|\bwho will win series\b|\bseries\b", "series"),
+        (r"\bseries winner\b|\bwin (?:the )?series\b|\bwho will win series\b", "series"),
         (r"\bend in a draw\b|\bdraw\b", "winner"),
         (
             r"\bwinner\b|\bwins?\b|\bbeat\b|\bmoneyline\b|\bleading\b|\bvs\.?\b|\bv\.?\b|\bat\b",

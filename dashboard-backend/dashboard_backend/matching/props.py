@@ -20,7 +20,7 @@ from datetime import date
 
 from dashboard_backend.matching.cards import Card
 from dashboard_backend.matching.names import Name, same_name
-from dashboard_backend.matching.topics import same_subject
+from dashboard_backend.matching.topics import SOFT_TOPIC, same_subject
 
 SAME = "same"
 A_IMPLIES_B = "a_implies_b"
@@ -200,7 +200,14 @@ def relate_contest_props(a: Card, b: Card, same_title: bool = False) -> PropRela
     if same_target is False:
         if a.target_role == "field" or b.target_role == "field":
             return PropRelation(RELATED, f"{where}: a named outcome and the field", 0.6)
-        return PropRelation(EXCLUSIVE, f"{where}: {_label(a)} / {_label(b)}", 0.8)
+        # Two entrants of one contest with a single winner never both win; two propositions
+        # about different subjects ("BTC hits $100k" / "ETH hits $5k") have nothing to do.
+        one_winner = (
+            a.bet == b.bet == "winner" and bool(a.topic - SOFT_TOPIC) and bool(b.topic - SOFT_TOPIC)
+        )
+        if one_winner:
+            return PropRelation(EXCLUSIVE, f"{where}: {_label(a)} / {_label(b)}", 0.8)
+        return PropRelation(UNRELATED, f"different subjects: {_label(a)} / {_label(b)}", 0.8)
     if (
         a.bet == "top_n"
         and b.bet == "top_n"

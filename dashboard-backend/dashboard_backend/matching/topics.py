@@ -119,6 +119,10 @@ def same_subject(
     explain extra words such as "during his term") lift the second condition.
     """
     match = compare_topics(ta, tb)
+    if not ta - SOFT_TOPIC and not tb - SOFT_TOPIC:
+        # Nothing but the outcome names the subject ("Will BTC hit $100k by 2026?"): the caller
+        # decides by the outcome, the line and the dates.
+        return Subject("same", "the same question about the named outcome", 0.75)
     if match.conflicts:
         return Subject("unrelated", f"about different things: {'; '.join(match.conflicts)}", 0.9)
     if years_a and years_b and not years_a & years_b:

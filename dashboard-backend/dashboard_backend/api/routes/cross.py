@@ -18,10 +18,10 @@ from dashboard_backend.api.csv_export import (
 from dashboard_backend.api.deps import CatalogDep, ExportFormat, MatchDep
 from dashboard_backend.api.present import maybe_probability, present_match
 from dashboard_backend.api.schemas import CrossGroup, CrossMarket
-from dashboard_backend.matching.entries import refresh_entry, yes_best_ask, yes_mid
+from dashboard_backend.matching.entries import entry_order, refresh_entry, yes_best_ask, yes_mid
 from dashboard_backend.matching.filters import category_key
 from dashboard_backend.matching.store import MatchStore
-from dashboard_backend.models import MarketDocument, MatchEntry
+from dashboard_backend.models import MarketDocument, MatchEntry, Relation
 
 router = APIRouter(tags=["cross-market"])
 
@@ -59,23 +59,35 @@ async def read_cross_opportunities(
     min_similarity: Annotated[
         float, Query(ge=0.0, le=1.0, description="drop matches below this similarity")
     ] = 0.0,
+    relation: Annotated[
+        list[Relation] | None,
+        Query(description="only these relations (repeat the parameter for several)"),
+    ] = None,
     max_markets: Annotated[int, Query(ge=1, le=1000, description="base markets returned")] = 100,
     format: Annotated[
         ExportFormat, Query(description="json, or csv with one row per (base, match) pair")
     ] = "json",
 ) -> list[CrossGroup] | Response:
-    """Base markets with matches, best similarity first; prices are read from the live catalog.
+    """Base markets with their related markets, the strongest relation first (equivalent, inverse,
+    subset, mutually exclusive, related), then similarity; prices are read from the live catalog
+    and compared through each pair's outcome map.
 
     Markets (base or match) that left the catalog since the matching run are skipped; an empty
     array means no matches yet.
     """
     stored = MatchStore.parse_lists(await match_store.read_raw(market_id))
+    wanted_relations = None if relation is None else set(relation)
     lists: dict[str, list[MatchEntry]] = {}
     for base, all_entries in stored.items():
-        entries = [e for e in all_entries if e.similarity >= min_similarity]
+        entries = [
+            e
+            for e in all_entries
+            if e.similarity >= min_similarity
+            and (wanted_relations is None or e.relation in wanted_relations)
+        ]
         if entries:
-            lists[base] = entries
-    order = sorted(lists, key=lambda b: (-lists[b][0].similarity, b))
+            lists[base] = sorted(entries, key=entry_order)
+    order = sorted(lists, key=lambda b: (entry_order(lists[b][0])[:3], b))
     wanted = None if category is None else category_key(category)
     out: list[CrossGroup] = []
     for start in range(0, len(order), _FETCH):
