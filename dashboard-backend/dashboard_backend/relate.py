@@ -12,8 +12,14 @@ platform_id and title). Only those side fields are read — never `label`, `fail
 five classes (inverse and mutually exclusive are written as related_not_equivalent).
 
 `--evaluate` runs the same path over a labelled file and prints precision, recall and F1 per class,
-the confusion matrix and every error. `--markets` reads market documents (the catalog's JSON) and
-writes every related pair across the two files (see `matching/market_pairs.py`).
+the confusion matrix and every error. `--markets A B` reads two market files (catalog documents as
+JSONL, or a venue's raw Gamma / Kalshi responses: see `market_files.py`) and runs the matching
+worker's own path (embedding candidates with the configured provider, card candidates, the relation
+engine) across them, writing one line per related pair:
+`{"a", "b", "relation", "confidence", "outcome_map": [{"aToken", "aOutcome", "bToken",
+"bOutcome"}], "reasons", "similarity", "question_a", "question_b"}` (unrelated pairs are not
+written; the outcome map pairs token ids, see `models.OutcomeLink` for what a link means per
+relation). `--no-embeddings` skips the embedding model: only card candidates are judged.
 
 `--llm` passes the verdicts in the ambiguous band through the LLM verifier (the LLM_* settings;
 LLM_VERIFIER need not be on), its answers cached in `--llm-cache` (default
@@ -27,13 +33,23 @@ LLM settings.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
+
+from dashboard_backend.embeddings.factory import create_provider
+from dashboard_backend.errors import ConfigError, DashboardError
+from dashboard_backend.logs import configure_logging
+from dashboard_backend.market_files import MarketFile, read_market_file
+from dashboard_backend.match import embed_all
 from dashboard_backend.matching.events import relate_events
+from dashboard_backend.matching.filters import MatchFilters
 from dashboard_backend.matching.pairs_format import (
     Pair,
     PairFormatError,
@@ -43,8 +59,9 @@ from dashboard_backend.matching.pairs_format import (
     report,
     score,
 )
+from dashboard_backend.matching.pipeline import match_documents
 from dashboard_backend.matching.verdict import Verdict
-from dashboard_backend.settings import process_settings
+from dashboard_backend.settings import Settings, load_settings, process_settings
 from dashboard_backend.verifier.offline import OfflineReview
 
 
@@ -132,6 +149,84 @@ def evaluate(path: Path, review: OfflineReview | None = None) -> str:
     return "\n".join(lines)
 
 
+async def relate_markets_files(
+    files: Sequence[MarketFile], settings: Settings, embeddings: bool
+) -> tuple[list[dict[str, object]], str]:
+    """Related pairs across two market files (the worker's path), and a one-line summary."""
+    a, b = files
+    docs = [*a.docs, *b.docs]
+    sides = [0] * len(a.docs) + [1] * len(b.docs)
+    if embeddings:
+        provider = create_provider(settings)
+        try:
+            vectors = await embed_all(provider, docs, settings.embedding_batch_size)
+        finally:
+            await provider.aclose()
+        model = f"{provider.name}/{provider.model}"
+    else:
+        vectors = np.zeros((len(docs), 1), dtype=np.float32)
+        model = "none (card candidates only)"
+    filters = MatchFilters.from_settings(settings)
+    result = await asyncio.to_thread(
+        match_documents, docs, vectors, filters, datetime.now(UTC), sides, list(range(len(a.docs)))
+    )
+    by_id = {d.id: d for d in docs}
+    rows: list[dict[str, object]] = []
+    for base in sorted(result.matches):
+        for entry in result.matches[base]:
+            rows.append(
+                {
+                    "a": base,
+                    "b": entry.market_id,
+                    "relation": entry.relation.value if entry.relation else None,
+                    "confidence": entry.confidence,
+                    "outcome_map": [link.to_dict() for link in entry.outcome_map],
+                    "reasons": list(entry.reasons),
+                    "similarity": round(entry.similarity, 4),
+                    "question_a": by_id[base].question,
+                    "question_b": entry.question,
+                }
+            )
+    summary = (
+        f"{a.path}: {len(a.docs)} markets ({a.source}, {a.bad_records} unreadable); "
+        f"{b.path}: {len(b.docs)} markets ({b.source}, {b.bad_records} unreadable); "
+        f"embeddings {model}; {result.candidates} candidate pairs judged "
+        f"({result.from_cards} from cards), {len(rows)} related pairs written, relations {result.relations}"
+    )
+    return rows, summary
+
+
+def markets_main(paths: Sequence[Path], out: Path, embeddings: bool) -> int:
+    """`--markets A B --out`: exit 0 written, 1 a file without usable markets, 2 bad settings."""
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    try:
+        files = [read_market_file(p) for p in paths]
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    empty = [f for f in files if not f.docs]
+    for f in empty:
+        print(
+            f"error: {f.path}: no usable market ({f.bad_records} unreadable records)",
+            file=sys.stderr,
+        )
+    if empty:
+        return 1
+    try:
+        rows, summary = asyncio.run(relate_markets_files(files, settings, embeddings))
+    except DashboardError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    write_lines(out, rows)
+    print(f"{summary} -> {out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
     parser = argparse.ArgumentParser(
@@ -146,7 +241,17 @@ def main(argv: list[str] | None = None) -> int:
         "--llm", action="store_true", help="review the ambiguous band with the LLM verifier"
     )
     parser.add_argument("--llm-cache", type=Path, metavar="FILE", help="LLM answers kept here")
+    parser.add_argument(
+        "--markets", type=Path, nargs=2, metavar=("A", "B"), help="relate markets across two files"
+    )
+    parser.add_argument(
+        "--no-embeddings", action="store_true", help="with --markets: card candidates only"
+    )
     args = parser.parse_args(argv)
+    if args.markets is not None:
+        if args.out is None:
+            parser.error("--markets needs --out PRED.jsonl")
+        return markets_main(args.markets, args.out, not args.no_embeddings)
     review = _review(args.llm, args.llm_cache)
     if args.evaluate is not None:
         if not args.evaluate.is_file():

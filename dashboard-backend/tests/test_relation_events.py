@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 
+from dashboard_backend.matching.aliases import default_aliases
 from dashboard_backend.matching.blocking import block_pairs
 from dashboard_backend.matching.cards import MarketText, parse_card
 from dashboard_backend.matching.events import relate_events
+from dashboard_backend.matching.names import make_name
 from dashboard_backend.matching.pairs_format import event_of, read_pair, score
 from dashboard_backend.models import Relation
 
@@ -275,3 +277,31 @@ def test_relate_exit_codes(tmp_path: Path) -> None:
         == 2
     )
     assert run_relate().returncode == 2
+
+
+def test_relate_markets_maps_every_kalshi_team_to_its_polymarket_outcome(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    """The recorded NBA slate on both venues: each Kalshi team market has exactly one equivalent
+    Polymarket moneyline, and its YES is the outcome named after that team."""
+    folder = shared_data / "steffenmax_arb_bot"
+    out = tmp_path / "nba.jsonl"
+    done = run_relate(
+        "--markets",
+        str(folder / "kalshi_events_nba.json"),
+        str(folder / "gamma_events_nba.json"),
+        "--out",
+        str(out),
+        "--no-embeddings",
+    )
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    equivalent = [r for r in rows if r["relation"] == "equivalent"]
+    kalshi_ids = {r["a"] for r in equivalent}
+    assert len(kalshi_ids) == len(equivalent) == 54  # 27 games, two teams each, one match each
+    table = default_aliases()
+    for row in equivalent:
+        code = row["a"].rsplit("-", 1)[-1]
+        team = table.codes(code, "nba")
+        yes = next(m for m in row["outcome_map"] if m["aOutcome"] == "Yes")
+        assert make_name(yes["bOutcome"], namespaces=frozenset({"nba"})).keys == team, row

@@ -47,6 +47,7 @@ class MarketText:
     line: float | None = None  # Polymarket line / Kalshi strike
     rules: str = ""
     context_year: int | None = None  # the year of a "May 10" that names none (from the close time)
+    slug: str = ""  # the venue's slug(s), which often carry the day ("nba-mia-chi-2026-01-08")
 
 
 @dataclass(frozen=True)
@@ -347,6 +348,9 @@ def read_threshold(text: str) -> tuple[str, float] | None:
     return ("<" if direction.startswith(_DOWN) else ">"), value
 
 
+_SLUG_DAY = re.compile(r"20\d\d-\d\d-\d\d")
+
+
 def _day_of(market: MarketText, dates: DateReading) -> date | None:
     """The day the market is about: ticker date, else a day in the text, else the structured one."""
     for ticker in (market.event_ticker, market.market_ticker):
@@ -360,7 +364,8 @@ def _day_of(market: MarketText, dates: DateReading) -> date | None:
         return eastern_day(market.about)
     if market.about is not None and market.about_precision == "day":
         return market.about.date()
-    return None
+    slug_day = _SLUG_DAY.search(market.slug)
+    return read_dates(slug_day.group(0)).day if slug_day else None
 
 
 def parse_card(market: MarketText, aliases: AliasTable | None = None) -> Card:

@@ -67,6 +67,7 @@ def market_text(doc: MarketDocument) -> MarketText:
         line=doc.line if doc.line is not None else doc.floor_strike,
         rules=doc.rules or doc.description,
         context_year=_year(doc.event_start or doc.close_time),
+        slug=" ".join(s for s in (doc.event_slug, doc.slug) if s),
     )
 
 
