@@ -17,6 +17,7 @@ from dashboard_backend.matching.aliases import AliasTable, default_aliases
 from dashboard_backend.matching.dates import DateReading, eastern_day, read_dates, ticker_reading
 from dashboard_backend.matching.lexicon import ESPORTS_HINTS, STOPWORDS, bet_of, period_of
 from dashboard_backend.matching.names import Name, make_name
+from dashboard_backend.matching.numbers import NumberKind, number_kind, question_numbers
 from dashboard_backend.matching.text import fold, phrase, words
 
 # A game can end in a draw unless it is known not to: two sides that are one of these leagues'
@@ -63,6 +64,7 @@ class Card:
     period: str = "ft"
     line: float | None = None
     comparator: str = ""  # ">" / "<" for thresholds ("above $500M", "dip to $38")
+    amounts: frozenset[str] = frozenset()  # every amount named (numbers.py form): "750000", "12"
     score: tuple[int, int] | None = None  # exact score, in the order of `participants`
     day: date | None = None
     dates: DateReading = field(default_factory=DateReading)
@@ -71,6 +73,9 @@ class Card:
     asset: str = ""
     draw_possible: bool = False
     esports: bool = False
+    game_number: int | None = (
+        None  # the N-th game of a series ("Game 4: ...", "Nets vs. Celtics: Game 2")
+    )
 
 
 _VS = r"\s+(?:vs\.?|v\.?|@)\s+"
@@ -96,6 +101,11 @@ _WIN_MATCH = re.compile(
     r"^will\s+(?P<t>.+?)\s+win\s+(?:map \d+ in\s+)?the\s+(?P<a>.+?)"
     + _VS
     + r"(?P<b>.+?)\s+(?:[\w-]+\s+){0,3}(?:match|fight|game|series)\b",
+    re.IGNORECASE,
+)
+_EITHER = re.compile(
+    r"^will\s+(?:the\s+)?(?P<a>.+?)\s+or\s+(?:the\s+)?(?P<b>.+?)\s+win\s+(?:in\s+)?(?:their|the)\s+.*?"
+    r"(?:matchup|match|game|series)\b",
     re.IGNORECASE,
 )
 _WIN_ON = re.compile(
@@ -124,6 +134,11 @@ _WILL_SUBJECT = re.compile(
 )
 _COLON_OUTCOME = re.compile(r"^(?P<topic>.+?):\s*(?P<t>[^:]+?)\s*$")
 _NUMBER_WORDS = {"five": "5", "ten": "10", "twenty": "20"}
+# Words of a contest with one winner (a race, a title, an award, a nomination).
+_WINNING = re.compile(
+    r"\b(?:win|wins|won|winner|winners|champion|champions|championship|nominee|nomination|"
+    r"primary|elected|mvp|award|trophy|finish first|be the next|next)\b"
+)
 _CANDLE = re.compile(r"\bup or down\b", re.IGNORECASE)
 _FIELD = re.compile(r"\b(?:another|any other|other|field)\b", re.IGNORECASE)
 
@@ -232,7 +247,7 @@ _NOT_TOPIC = re.compile(
     r"|[$€£]\s*\d[\d,]*(?:\.\d+)?\s*(?:k|m|b|bn|t|million|billion|trillion)?\b"
     r"|\b\d[\d,]*(?:\.\d+)?\s*(?:%|percent|bps|basis points)"
     r"|\b\d+\.\d+\b"
-    r"|\b20\d\d\b"
+    r"|\b20\d\d\s*[-–/]\s*(?:20)?\d\d\b|\b20\d\d\b"
     r"|\btop (?:\d+|five|ten|twenty)\b|\bround \d\b|\br\d\b"
 )
 _MONTH_WORDS = frozenset(
@@ -308,6 +323,8 @@ def topic_words(
         i += 1
         if w.endswith("state") and w[:-5] in _STATES:
             out.add("state:" + w[:-5])
+        elif w.isdigit():
+            out.add(f"num:{int(w)}")  # "Big 12" is not "Big 10", "Season 23" not "Season 22"
         elif w not in STOPWORDS and w not in dropped and w not in _MONTH_WORDS:
             out.add(w)
     return frozenset(out)
@@ -387,6 +404,24 @@ def parse_card(market: MarketText, aliases: AliasTable | None = None) -> Card:
     if card is not None:
         return card
     return _contest(market, question, title, dates, day, table)
+
+
+_GAME_NUMBER = re.compile(r"\bgame (\d+)\b", re.IGNORECASE)
+
+
+def _game_number(text: str) -> int | None:
+    """The game of a series a market is about ("Game 3"), None when it names none."""
+    m = _GAME_NUMBER.search(text)
+    return int(m.group(1)) if m else None
+
+
+def amounts_of(*texts: str) -> frozenset[str]:
+    """The amounts the texts name (strikes, counts, percentages; not dates, times or years)."""
+    out: set[str] = set()
+    for text in texts:
+        if text:
+            out.update(t for t in question_numbers(text) if number_kind(t) == NumberKind.AMOUNT)
+    return frozenset(out)
 
 
 def code_side(code: str, participants: tuple[Name, ...], table: AliasTable) -> Name | None:
@@ -469,6 +504,11 @@ def _game(
     elif (m := _WIN_MATCH.match(q)) is not None:
         sides = (m.group("a"), m.group("b"))
         target, role = m.group("t"), "side"
+    elif (m := _EITHER.match(q)) is not None:
+        sides = (
+            m.group("a"),
+            m.group("b"),
+        )  # "Will the Suns or the Jazz win their Jan 28th matchup?"
     else:
         for pattern in (_WIN_ON, _LEADING, _WIN_HALF, _BY_OVER, _SPREAD):
             m = pattern.search(q)
@@ -562,6 +602,7 @@ def _game(
         entities=_entities(" ".join((title, q)), table),
         draw_possible=draw_possible,
         esports=esports,
+        game_number=None if esports else _game_number(" ".join((title, q))),
     )
 
 
@@ -590,12 +631,14 @@ def _contest(
     # The threshold ("reach $100k", "above $500M") is compared as a line, not as topic words.
     topic_text = THRESHOLD.sub(" ", " ".join((title, question)))
     bet = bet_of(fold(question)) or "winner"
+    if bet == "winner" and not _WINNING.search(fold(" ".join((title, question)))):
+        bet = "proposition"  # "Will X launch a token by ...?": no contest with one winner
     line: float | None = None
     comparator = ""
     threshold = read_threshold(question)
     if threshold is not None:
         comparator, line = threshold
-        bet = "threshold" if bet in ("winner", "") else bet
+        bet = "threshold" if bet in ("winner", "proposition", "") else bet
     if bet == "top_n":
         rank = re.search(r"\btop (\d+|five|ten|twenty)\b", fold(" ".join((title, question))))
         if rank is not None:
@@ -613,4 +656,5 @@ def _contest(
         dates=dates,
         topic=topic_words(topic_text, exclude=exclude, aliases=table),
         entities=_entities(" ".join((title, question)), table),
+        amounts=amounts_of(question, market.group_item),
     )

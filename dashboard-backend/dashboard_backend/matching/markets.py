@@ -153,6 +153,8 @@ def relate_views(a: MarketView, b: MarketView) -> Verdict:
             len(a.props) > 2 and not _all_matched(a, b)
         ):
             return related(f"{rel.reason}; not every outcome has a counterpart", 0.6)
+        if not _complements_agree(a, pa, b, pb):
+            return related(f"{rel.reason}; the other outcomes differ", 0.6)
         links = [_link(oa, ob)] + ([_link(ca, cb)] if ca and cb else [])
         return Verdict(Relation.EQUIVALENT, rel.confidence, (rel.reason,), tuple(links))
     if rel.kind == COMPLEMENT and ca is not None and cb is not None:
@@ -168,6 +170,22 @@ def relate_views(a: MarketView, b: MarketView) -> Verdict:
     if rel.kind == RELATED:
         return related(rel.reason, rel.confidence)
     return unrelated(rel.reason, rel.confidence)
+
+
+def _complements_agree(a: MarketView, pa: Proposition, b: MarketView, pb: Proposition) -> bool:
+    """The outcomes not linked win together too. A Yes/No market's NO is the negation of its YES,
+    so it agrees with anything; a market naming two outcomes ("Carlsen" / "Nakamura") agrees only
+    with one naming the same other outcome, or with a Yes/No market when the two named outcomes are
+    the two sides of a game that cannot be drawn (then one of them wins for sure)."""
+    named_a, named_b = len(a.props) == 2, len(b.props) == 2
+    if not named_a and not named_b:
+        return True
+    if named_a and named_b:
+        other_a = next(p for p in a.props if p is not pa)
+        other_b = next(p for p in b.props if p is not pb)
+        return relate_props(other_a.card, other_b.card).kind == SAME
+    named = a if named_a else b
+    return named.card.kind == "game" and not named.card.draw_possible
 
 
 def _all_matched(a: MarketView, b: MarketView) -> bool:

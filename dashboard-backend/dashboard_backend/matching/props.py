@@ -16,10 +16,11 @@ Q (of B) the answer is one of:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from dashboard_backend.matching.cards import Card
 from dashboard_backend.matching.names import Name, same_name
+from dashboard_backend.matching.text import words as name_words
 from dashboard_backend.matching.topics import SOFT_TOPIC, same_subject
 
 SAME = "same"
@@ -79,6 +80,12 @@ def relate_game_props(a: Card, b: Card) -> PropRelation:
     same, where = same_fixture(a, b)
     if not same:
         return PropRelation(UNRELATED, where, 0.9)
+    if a.game_number != b.game_number:
+        if a.game_number is not None and b.game_number is not None:
+            return PropRelation(
+                UNRELATED, f"{where}: game {a.game_number} / game {b.game_number} of a series", 0.9
+            )
+        return PropRelation(RELATED, f"{where}: only one names the game of the series", 0.6)
     if a.period != b.period:
         return PropRelation(RELATED, f"{where}: different periods ({a.period} / {b.period})")
     if a.bet == "exact_score" and b.bet != "exact_score":
@@ -181,8 +188,51 @@ def _lines(a: Card, b: Card, where: str) -> PropRelation:
     return PropRelation(B_IMPLIES_A, f"{where}: {a.bet} {b.line:g} implies {a.line:g}", 0.9)
 
 
+def anchor(card: Card) -> tuple[str, date | None, date | None] | None:
+    """When a proposition is about, as (kind, first day, last day): `on` a day, `during` a
+    window, month or year, `by` a deadline; None when the text names no time."""
+    d = card.dates
+    if card.day is not None:
+        return ("on", card.day, card.day)
+    if d.first_day is not None and d.last_day is not None:
+        return ("during", d.first_day, d.last_day)
+    if d.month is not None:
+        year, month = d.month
+        last = date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
+        return ("during", date(year, month, 1), last)
+    if d.deadline is not None:
+        return ("by", None, d.deadline)
+    if d.year is not None:
+        return ("during", date(d.year, 1, 1), date(d.year, 12, 31))
+    return None
+
+
+def _anchors_agree(a: Card, b: Card) -> bool:
+    """The same time, or one side naming none (a venue that leaves the year of a season unsaid)."""
+    ta, tb = anchor(a), anchor(b)
+    if ta is None or tb is None or ta == tb:
+        return True
+    # "in 2026" (during the whole year) and "by the end of 2026" ask about the same stretch.
+    if {ta[0], tb[0]} == {"by", "during"} and ta[2] == tb[2] and ta[2] is not None:
+        during = ta if ta[0] == "during" else tb
+        return during[1] == date(ta[2].year, 1, 1)
+    return False
+
+
+def _mentions(card: Card, name: Name) -> bool:
+    """The card's text names `name` somewhere (its question or event title)."""
+    words = set(name_words(card.text))
+    return bool(name.words) and set(name.words) <= words
+
+
 def relate_contest_props(a: Card, b: Card, same_title: bool = False) -> PropRelation:
-    """Two propositions about contests (who wins a race, an award; a proposition by a date)."""
+    """Two propositions about contests or the world (who wins a race; X happens by a date).
+
+    Same bet only when the subject, the outcome backed, the amounts and the time all agree; one
+    side's stricter line, earlier deadline or higher place implies the other when everything else
+    agrees; two entrants of one single-winner contest exclude each other; the rest is related or
+    unrelated by subject.
+    """
     deadlines_differ = bool(
         a.dates.deadline and b.dates.deadline and a.dates.deadline != b.dates.deadline
     )
@@ -197,6 +247,12 @@ def relate_contest_props(a: Card, b: Card, same_title: bool = False) -> PropRela
     if a.period != b.period:
         return PropRelation(RELATED, f"{where}: different periods ({a.period} / {b.period})")
     same_target = _same_target(a, b)
+    if same_target is None and (a.target is not None or b.target is not None):
+        named, other = (a.target, b) if a.target is not None else (b.target, a)
+        if named is None or not _mentions(other, named):
+            return PropRelation(
+                RELATED, f"{where}: only one side names {_label(a if a.target else b)}", 0.5
+            )
     if same_target is False:
         if a.target_role == "field" or b.target_role == "field":
             return PropRelation(RELATED, f"{where}: a named outcome and the field", 0.6)
@@ -205,9 +261,16 @@ def relate_contest_props(a: Card, b: Card, same_title: bool = False) -> PropRela
         one_winner = (
             a.bet == b.bet == "winner" and bool(a.topic - SOFT_TOPIC) and bool(b.topic - SOFT_TOPIC)
         )
-        if one_winner:
+        if one_winner and _anchors_agree(a, b):
             return PropRelation(EXCLUSIVE, f"{where}: {_label(a)} / {_label(b)}", 0.8)
         return PropRelation(UNRELATED, f"different subjects: {_label(a)} / {_label(b)}", 0.8)
+    lines = {str(int(x)) if x.is_integer() else str(x) for x in (a.line, b.line) if x is not None}
+    if (a.amounts - lines) != (b.amounts - lines):
+        return PropRelation(
+            RELATED,
+            f"{where}: different amounts ({' '.join(sorted(a.amounts)) or '-'} / {' '.join(sorted(b.amounts)) or '-'})",
+            0.7,
+        )
     if (
         a.bet == "top_n"
         and b.bet == "top_n"
@@ -215,23 +278,26 @@ def relate_contest_props(a: Card, b: Card, same_title: bool = False) -> PropRela
         and b.line is not None
         and a.line != b.line
     ):
+        if not _anchors_agree(a, b):
+            return PropRelation(RELATED, f"{where}: different places and times", 0.6)
         kind = A_IMPLIES_B if a.line < b.line else B_IMPLIES_A
         return PropRelation(
             kind, f"{where}: top {min(a.line, b.line):g} implies top {max(a.line, b.line):g}", 0.85
         )
+    if bool(a.comparator) != bool(b.comparator):
+        return PropRelation(RELATED, f"{where}: a threshold on one side only", 0.6)
     if a.comparator and b.comparator and a.line is not None and b.line is not None:
+        if not _anchors_agree(a, b):
+            return PropRelation(RELATED, f"{where}: thresholds at different times", 0.7)
         return _thresholds(a, b, where)
     da, db = a.dates.deadline, b.dates.deadline
-    if da is not None and db is not None and da != db:
+    by_both = all((x := anchor(c)) is not None and x[0] == "by" for c in (a, b))
+    if da is not None and db is not None and da != db and by_both:
         kind = A_IMPLIES_B if da < db else B_IMPLIES_A
         return PropRelation(kind, f"{where}: by {min(da, db)} implies by {max(da, db)}", 0.85)
-    if _day_conflict(a.day, b.day):
-        return PropRelation(RELATED, f"{where}: different days ({a.day} / {b.day})", 0.7)
+    if not _anchors_agree(a, b):
+        return PropRelation(RELATED, f"{where}: different times ({_when(a)} / {_when(b)})", 0.7)
     return PropRelation(SAME, where, subject.confidence)
-
-
-def _day_conflict(a: date | None, b: date | None) -> bool:
-    return a is not None and b is not None and a != b
 
 
 def _thresholds(a: Card, b: Card, where: str) -> PropRelation:
@@ -247,6 +313,14 @@ def _thresholds(a: Card, b: Card, where: str) -> PropRelation:
     return PropRelation(
         kind, f"{where}: {a.comparator} {a.line:g} / {b.comparator} {b.line:g}", 0.85
     )
+
+
+def _when(card: Card) -> str:
+    found = anchor(card)
+    if found is None:
+        return "unsaid"
+    kind, first, last = found
+    return f"{kind} {first or ''}..{last or ''}".replace("on ", "on ").strip()
 
 
 def relate_candle_props(a: Card, b: Card) -> PropRelation:

@@ -17,7 +17,18 @@ from dashboard_backend.matching.wordlists import word_list
 
 # Key namespaces that name who or what a contest is about: two sides naming different ones are
 # different contests ("IN-03" / "IN-07", "Bitcoin" / "Ethereum", "Kawhi Leonard" / "Giannis").
-IDENTITY = ("district", "state:", "country:", "person:", "asset:", "org:", "event:", "office:")
+IDENTITY = (
+    "district",
+    "state:",
+    "country:",
+    "person:",
+    "asset:",
+    "org:",
+    "event:",
+    "office:",
+    "party:",
+    "num:",
+)
 # Venue boilerplate: words one venue adds and another leaves out without changing the contest.
 SOFT_TOPIC = word_list("soft_words")
 
