@@ -73,7 +73,9 @@ class MarketDocument(Model):
     # time says nothing of it: a Kalshi game closes two weeks after tip-off).
     event_start: datetime | None = None  # scheduled start of the game (Polymarket gameStartTime)
     market_type: str | None = None  # Polymarket sportsMarketType (moneyline, spreads, totals, ...)
-    line: float | None = None  # the line of a spread or total (Polymarket `line`)
+    line: float | None = None  # the line or strike (Polymarket `line`, Kalshi floor strike)
+    strike_type: str | None = None  # Kalshi strike_type (greater, less, between, ...)
+    cap_strike: float | None = None  # Kalshi cap strike (upper bound of a `between` bucket)
     neg_risk: bool = False
     neg_risk_market_id: str | None = None
     neg_risk_augmented: bool = False

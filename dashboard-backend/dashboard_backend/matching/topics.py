@@ -122,11 +122,12 @@ def same_subject(
     years_b: frozenset[int] = frozenset(),
     same_title: bool = False,
     deadlines_differ: bool = False,
+    max_extra: float = 0.75,
 ) -> Subject:
     """Identity conflicts, named years, rare names, then weighted containment.
 
     `same` needs the lighter topic (by weight) contained at 0.8 or more in the other and little
-    weight said by one side only (0.75 at most); identical titles and different deadlines (which
+    weight said by one side only (`max_extra`); identical titles and different deadlines (which
     explain extra words such as "during his term") lift the second condition.
     """
     match = compare_topics(ta, tb)
@@ -159,7 +160,7 @@ def same_subject(
             return Subject("related", f"same subject, other questions: {only}", 0.5)
         return Subject("unrelated", f"different topics: {only}", 0.8)
     extra = max(extra_weight(match.only_a), extra_weight(match.only_b))
-    if not same_title and (match.containment < 0.8 or (extra > 0.75 and not deadlines_differ)):
+    if not same_title and (match.containment < 0.8 or (extra > max_extra and not deadlines_differ)):
         why = f"overlapping topics ({match.containment:.2f}): {only}"
         if shared_identity or match.containment >= 0.8:
             return Subject("related", why, 0.5)

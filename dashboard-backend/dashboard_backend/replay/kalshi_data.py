@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from dashboard_backend.replay.loader import decode_file
+from dashboard_backend.venues.kalshi.games import game_markets
 
 log = logging.getLogger(__name__)
 
@@ -153,25 +154,21 @@ def _event_stub(event_ticker: str, markets: list[Raw]) -> Raw:
 
 
 def _game_markets(event: Raw, seed: int) -> list[Raw]:
-    """The two team markets of a recorded NBA (or other) game event that came without markets."""
-    match = _NBA_EVENT.match(str(event.get("event_ticker") or ""))
+    """The two team markets of a recorded NBA (or other) game event that came without markets,
+    with deterministic prices."""
     title = str(event.get("title") or "")
-    if match is None or " at " not in title:
-        return []
-    away_name, home_name = (t.strip() for t in title.split(" at ", 1))
-    ticker = event["event_ticker"]
-    away_p = Decimal(25 + _h(seed, ticker) % 50) * CENT  # 0.25 .. 0.74
     out: list[Raw] = []
-    for code, name, yes in ((match[3], away_name, away_p), (match[4], home_name, 1 - away_p)):
+    teams = game_markets(event)
+    if not teams:
+        return out
+    ticker = str(event["event_ticker"])
+    away_p = Decimal(25 + _h(seed, ticker) % 50) * CENT  # 0.25 .. 0.74
+    for market, yes in zip(teams, (away_p, 1 - away_p), strict=True):
+        code, name = market["ticker"].rsplit("-", 1)[1], market["yes_sub_title"]
         out.append(
             {
-                "ticker": f"{ticker}-{code}",
-                "event_ticker": ticker,
-                "market_type": "binary",
-                "title": f"{title} Winner?",
-                "yes_sub_title": name,
+                **market,
                 "no_sub_title": name,
-                "status": "active",
                 "close_time": "2026-01-25T03:00:00Z",
                 "expected_expiration_time": "2026-01-12T06:00:00Z",
                 "yes_bid_dollars": f"{yes - CENT:.4f}",
