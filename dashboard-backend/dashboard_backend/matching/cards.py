@@ -10,7 +10,7 @@ the day it is about, and the remaining topic words with aliases folded. The rela
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from dashboard_backend.matching.aliases import AliasTable, default_aliases
@@ -73,8 +73,10 @@ class Card:
     asset: str = ""
     draw_possible: bool = False
     esports: bool = False
-    game_number: int | None = (
-        None  # the N-th game of a series ("Game 4: ...", "Nets vs. Celtics: Game 2")
+    game_number: int | None = None  # the N-th game of a series ("Game 4:", "Game 2?")
+    context_year: int | None = None  # the market's own year (its close time), for unsaid years
+    lead: str = (
+        ""  # a contest question's grammatical subject ("Floyd Mayweather" in "Will Floyd ...")
     )
 
 
@@ -132,6 +134,8 @@ _WILL_SUBJECT = re.compile(
     r"become|enter|visit|launch|acquire|resign|play|score|hit|close|dip|record)\b",
     re.IGNORECASE,
 )
+# The capitalised words after "Will": who the proposition is about ("Will Logan Paul KO ...").
+_LEAD = re.compile(r"^[Ww]ill\s+(?:the\s+)?((?:[A-Z][\w.'’&-]*\s+){1,4})")
 _COLON_OUTCOME = re.compile(r"^(?P<topic>.+?):\s*(?P<t>[^:]+?)\s*$")
 _NUMBER_WORDS = {"five": "5", "ten": "10", "twenty": "20"}
 # Words of a contest with one winner (a race, a title, an award, a nomination).
@@ -399,11 +403,11 @@ def parse_card(market: MarketText, aliases: AliasTable | None = None) -> Card:
     day = _day_of(market, dates)
     esports = bool(ESPORTS_HINTS.search(folded))
     if _CANDLE.search(full):
-        return _candle(market, full, dates, day, table)
+        return replace(_candle(market, full, dates, day, table), context_year=context_year)
     card = _game(market, question, title, dates, day, esports, table)
-    if card is not None:
-        return card
-    return _contest(market, question, title, dates, day, table)
+    if card is None:
+        card = _contest(market, question, title, dates, day, table)
+    return replace(card, context_year=context_year)
 
 
 _GAME_NUMBER = re.compile(r"\bgame (\d+)\b", re.IGNORECASE)
@@ -628,6 +632,7 @@ def _contest(
         role = "field"
     target_name = make_name(target, table) if target else None
     exclude = (target_name,) if target_name is not None and role == "side" else ()
+    lead = _LEAD.match(question)
     # The threshold ("reach $100k", "above $500M") is compared as a line, not as topic words.
     topic_text = THRESHOLD.sub(" ", " ".join((title, question)))
     bet = bet_of(fold(question)) or "winner"
@@ -657,4 +662,5 @@ def _contest(
         topic=topic_words(topic_text, exclude=exclude, aliases=table),
         entities=_entities(" ".join((title, question)), table),
         amounts=amounts_of(question, market.group_item),
+        lead=lead.group(1).strip() if lead else "",
     )

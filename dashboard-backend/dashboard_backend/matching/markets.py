@@ -107,6 +107,10 @@ def view_market(doc: MarketDocument, card: Card | None = None) -> MarketView:
         yes = next(o for o in doc.outcomes if fold(o.name).strip() == "yes")
         return MarketView(doc, card, (Proposition(yes, card),))
     props: list[Proposition] = []
+    named = [o for o in doc.outcomes if _ROLES.get(phrase(o.name), "side") == "side"]
+    if card.kind == "contest" and len(named) == 2 and len(doc.outcomes) == 2:
+        # "Will Chelsea or Porto win the second leg?": a head-to-head between the two outcomes.
+        card = replace(card, participants=tuple(make_name(o.name) for o in named))
     for outcome in doc.outcomes:
         role = _ROLES.get(phrase(outcome.name), "side")
         target = None if role in ("draw", "over", "under") else make_name(outcome.name)
@@ -177,7 +181,9 @@ def _complements_agree(a: MarketView, pa: Proposition, b: MarketView, pb: Propos
     so it agrees with anything; a market naming two outcomes ("Carlsen" / "Nakamura") agrees only
     with one naming the same other outcome, or with a Yes/No market when the two named outcomes are
     the two sides of a game that cannot be drawn (then one of them wins for sure)."""
-    named_a, named_b = len(a.props) == 2, len(b.props) == 2
+    # Over / Under and Up / Down are each other's negation by construction, like Yes / No.
+    named_a = len(a.props) == 2 and all(p.card.target_role == "side" for p in a.props)
+    named_b = len(b.props) == 2 and all(p.card.target_role == "side" for p in b.props)
     if not named_a and not named_b:
         return True
     if named_a and named_b:

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from dashboard_backend.matching.cards import Card
-from dashboard_backend.matching.names import Name, same_name
+from dashboard_backend.matching.names import Name, make_name, same_name
 from dashboard_backend.matching.text import words as name_words
 from dashboard_backend.matching.topics import SOFT_TOPIC, same_subject
+from dashboard_backend.matching.word_weights import weight
 
 SAME = "same"
 A_IMPLIES_B = "a_implies_b"
@@ -80,6 +81,14 @@ def relate_game_props(a: Card, b: Card) -> PropRelation:
     same, where = same_fixture(a, b)
     if not same:
         return PropRelation(UNRELATED, where, 0.9)
+    if a.day is None or b.day is None:
+        # No day to pin the game: words naming a stage or a competition must not disagree
+        # ("preliminary match" / "quarterfinals series" are two meetings of the same players).
+        only_a, only_b = _own_words(a, b), _own_words(b, a)
+        if only_a and only_b:
+            return PropRelation(
+                RELATED, f"{where}: {' '.join(sorted(only_a))} / {' '.join(sorted(only_b))}", 0.6
+            )
     if a.game_number != b.game_number:
         if a.game_number is not None and b.game_number is not None:
             return PropRelation(
@@ -117,6 +126,15 @@ def relate_game_props(a: Card, b: Card) -> PropRelation:
             return PropRelation(SAME, f"{where}: the same exact score", 0.9)
         return PropRelation(EXCLUSIVE, f"{where}: different exact scores", 0.9)
     return PropRelation(SAME, f"{where}: {a.bet}", 0.85)
+
+
+def _own_words(a: Card, b: Card) -> frozenset[str]:
+    """Telling words of `a`'s topic that `b`'s lacks (boilerplate and bet words aside)."""
+    return frozenset(
+        t
+        for t in a.topic - b.topic
+        if t not in SOFT_TOPIC and not t.startswith(("word:", "league:")) and weight(t) >= 0.6
+    )
 
 
 def _crossed(a: Card, b: Card) -> bool:
@@ -208,9 +226,14 @@ def anchor(card: Card) -> tuple[str, date | None, date | None] | None:
 
 
 def _anchors_agree(a: Card, b: Card) -> bool:
-    """The same time, or one side naming none (a venue that leaves the year of a season unsaid)."""
+    """The same time, or one side naming none (a venue that leaves the year of a season unsaid)
+    when the markets' own years (their close times) are at most a year apart."""
     ta, tb = anchor(a), anchor(b)
-    if ta is None or tb is None or ta == tb:
+    if ta is None or tb is None:
+        ya = ta[2].year if ta is not None and ta[2] is not None else a.context_year
+        yb = tb[2].year if tb is not None and tb[2] is not None else b.context_year
+        return ya is None or yb is None or abs(ya - yb) <= 1
+    if ta == tb:
         return True
     # "in 2026" (during the whole year) and "by the end of 2026" ask about the same stretch.
     if {ta[0], tb[0]} == {"by", "during"} and ta[2] == tb[2] and ta[2] is not None:
@@ -233,12 +256,15 @@ def relate_contest_props(a: Card, b: Card, same_title: bool = False) -> PropRela
     agrees; two entrants of one single-winner contest exclude each other; the rest is related or
     unrelated by subject.
     """
-    deadlines_differ = bool(
-        a.dates.deadline and b.dates.deadline and a.dates.deadline != b.dates.deadline
-    )
+    if len(a.participants) == 2 and len(b.participants) == 2:
+        same, where = same_fixture(a, b)
+        if not same:
+            return PropRelation(UNRELATED, where, 0.85)
     years_a = frozenset(y for y in (a.dates.year,) if y is not None)
     years_b = frozenset(y for y in (b.dates.year,) if y is not None)
-    subject = same_subject(a.topic, b.topic, years_a, years_b, same_title, deadlines_differ)
+    # Between single markets, words one side adds weigh more than between events: an extra
+    # "file", "another" or a second name is another question (max_extra 0.5, no deadline lift).
+    subject = same_subject(a.topic, b.topic, years_a, years_b, same_title, False, max_extra=0.5)
     if subject.verdict == "unrelated":
         return PropRelation(UNRELATED, subject.reason, subject.confidence)
     if subject.verdict == "related":
@@ -253,6 +279,15 @@ def relate_contest_props(a: Card, b: Card, same_title: bool = False) -> PropRela
             return PropRelation(
                 RELATED, f"{where}: only one side names {_label(a if a.target else b)}", 0.5
             )
+    if (
+        same_target is None
+        and a.lead
+        and b.lead
+        and not same_name(make_name(a.lead), make_name(b.lead))
+    ):
+        # The same words with other names in the lead ("Will Mayweather KO Paul?" / "Will Paul KO
+        # Mayweather?"): roles swapped, another question.
+        return PropRelation(RELATED, f"{where}: about {a.lead} / {b.lead}", 0.6)
     if same_target is False:
         if a.target_role == "field" or b.target_role == "field":
             return PropRelation(RELATED, f"{where}: a named outcome and the field", 0.6)
