@@ -99,13 +99,22 @@ async def test_a_failed_poll_is_counted_as_failed(
 async def test_matching_pass_and_pairs_by_relation(
     http: httpx.AsyncClient, redis_client: aioredis.Redis, redis_url: str
 ) -> None:
-    docs = [doc("1", "Will A win?"), doc("2", "Will A win the race?"), doc("3", "Other?")]
+    docs = [
+        doc("1", "Will Spain win on 2026-06-15?", event_title="Spain vs. Cape Verde"),
+        doc(
+            "2",
+            "Spain vs Cape Verde Winner?",
+            event_id="KXWCGAME-26JUN15ESPCPV",
+            group_item="Spain",
+        ),
+        doc("3", "Will the Fed cut rates in June 2026?"),
+    ]
     vectors = [direction(0), direction(5), direction(120)]
     await seed(redis_client, docs, [embedding(d, v) for d, v in zip(docs, vectors, strict=True)])
     await match_once(redis_client, Settings(redis_url=redis_url, similarity_threshold=0.9))
     samples = await scrape(http)
     assert value(samples, "pmarb_matching_pass_duration_seconds_count") == 1
-    assert value(samples, "pmarb_pairs", relation="unjudged") == 1  # 1~2, stored both ways
+    assert value(samples, "pmarb_pairs", relation="equivalent") == 1  # 1~2, stored both ways
     judged = MatchEntry(
         market_id="3", question="Other?", similarity=0.95, relation=Relation.INVERSE
     )

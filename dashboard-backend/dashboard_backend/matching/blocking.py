@@ -7,7 +7,7 @@ catalog yields a few pairs per market, not all the markets of a busy day:
 
 | card                         | key                                                        |
 | ---------------------------- | ---------------------------------------------------------- |
-| game with a day              | (day, bet group, each side's name key) - both sides must hit |
+| game                         | (day or `*`, bet group, each side's name key) - both sides must hit; a game without a day also meets dated games of its sides |
 | candle                       | (asset, day, window start)                                 |
 | contest with a named outcome | (outcome name key, a rare topic word)                      |
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from dashboard_backend.matching.cards import Card
 from dashboard_backend.matching.names import Name
@@ -45,9 +46,13 @@ def _topic_keys(card: Card) -> frozenset[str]:
 
 
 def card_keys(card: Card) -> list[tuple[str, frozenset[str]]]:
-    """(group, keys) of a card; a pair is a candidate when it shares a key in every group."""
-    if card.kind == "game" and len(card.participants) == 2 and card.day is not None:
-        prefix = f"g|{card.day.isoformat()}|{_BET_GROUPS.get(card.bet, card.bet)}|{card.period}|"
+    """(group, keys) of a card; a pair is a candidate when it shares a key in every group.
+
+    A game with a day is keyed by its day; a game whose day could not be read is keyed without
+    one (`*`) and also looked up against dated games of the same sides (`undated_keys`)."""
+    if card.kind == "game" and len(card.participants) == 2:
+        day = card.day.isoformat() if card.day is not None else "*"
+        prefix = f"g|{day}|{_BET_GROUPS.get(card.bet, card.bet)}|{card.period}|"
         return [
             ("side1", frozenset(prefix + k for k in name_keys(card.participants[0]))),
             ("side2", frozenset(prefix + k for k in name_keys(card.participants[1]))),
@@ -66,12 +71,19 @@ def card_keys(card: Card) -> list[tuple[str, frozenset[str]]]:
     return []
 
 
+def undated_keys(card: Card) -> list[tuple[str, frozenset[str]]]:
+    """The day-free keys of a dated game (what an undated game of the same sides looks up)."""
+    if card.kind != "game" or card.day is None or len(card.participants) != 2:
+        return []
+    return card_keys(replace(card, day=None))
+
+
 def block_pairs(cards: Sequence[Card], sides: Sequence[int] | None = None) -> set[tuple[int, int]]:
     """Unordered index pairs (i < j) that share a key in every group of their cards."""
     keyed = [card_keys(c) for c in cards]
     postings: dict[str, list[int]] = defaultdict(list)
-    for i, groups in enumerate(keyed):
-        for _, keys in groups:
+    for i, card in enumerate(cards):
+        for _, keys in [*keyed[i], *undated_keys(card)]:
             for key in keys:
                 postings[key].append(i)
     out: set[tuple[int, int]] = set()
@@ -85,8 +97,8 @@ def block_pairs(cards: Sequence[Card], sides: Sequence[int] | None = None) -> se
             if not found:
                 break
         for j in found or ():
-            if j > i and (sides is None or sides[i] != sides[j]):
-                out.add((i, j))
+            if sides is None or sides[i] != sides[j]:
+                out.add((min(i, j), max(i, j)))
     return out
 
 
