@@ -121,10 +121,12 @@ async def test_matching_pass_and_pairs_by_relation(
     await redis_client.hset(keys.CROSS_MATCHES, "3", dump_entries([]))
     await redis_client.hset(keys.CROSS_MATCHES, "1", dump_entries([judged]))
     unchanged = await scrape(http)  # counted once per matching run, not on every scrape
-    assert value(unchanged, "pmarb_pairs", relation="unjudged") == 1
+    assert value(unchanged, "pmarb_pairs", relation="equivalent") == 1
+    assert value(unchanged, "pmarb_pairs", relation="inverse") is None
     await redis_client.hset(keys.STATUS_MATCHING, "lastRun", "2026-11-30T00:00:00+00:00")
     samples = await scrape(http)
     assert value(samples, "pmarb_pairs", relation="inverse") == 1
+    assert value(samples, "pmarb_pairs", relation="equivalent") is None
 
 
 async def test_http_latency_by_route_template_and_stream_clients(
