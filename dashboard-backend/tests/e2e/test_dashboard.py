@@ -12,7 +12,7 @@ from playwright.async_api import Page, expect
 from dashboard_backend.connections import create_redis
 from dashboard_backend.fees import FeeTable
 from dashboard_backend.matching.store import MatchStore
-from dashboard_backend.models import MarketDocument
+from dashboard_backend.models import MarketDocument, MatchEntry, Outcome, OutcomeLink, Relation
 from dashboard_backend.opportunities import find_opportunities
 from dashboard_backend.ops_store import OpsStore
 from tests.e2e.conftest import ApiServer, PageErrors, screenshot
@@ -100,7 +100,9 @@ async def test_category_and_similarity_filters_live_in_the_url(
     await page.select_option("#f-category", "sports")
     await expect(page).to_have_url(re.compile(r"[?&]category=sports"))
     await expect(summary).to_have_attribute("data-matching", str(len(sports)))
-    for chip in await page.locator("#table-discovery tbody td:nth-child(4)").all_inner_texts():
+    for chip in await page.locator(
+        '#table-discovery tbody td[data-label="Category"]'
+    ).all_inner_texts():
         assert chip.strip() == "sports"
 
     await page.fill("#f-minSim", "0.9")
@@ -112,6 +114,92 @@ async def test_category_and_similarity_filters_live_in_the_url(
     assert sims == sorted(sims, reverse=True)
     assert min(sims) >= 0.9
     assert query(page)["category"] == ["sports"]
+
+
+async def test_discovery_shows_each_pairs_relation_filters_on_it_and_explains_it(
+    page: Page, api_server: ApiServer, seeded: Seed, redis_url: str
+) -> None:
+    # The first pair rewritten as an inverse (both directions, as the worker stores it) with its
+    # outcome map and reasons; the rest as the matching worker judged the recordings.
+    base, match, _ = seeded.pairs[0]
+    a_yes, b_no = seeded.markets[base].yes_outcome(), seeded.markets[match].outcome("no")
+    assert a_yes is not None
+    assert b_no is not None
+    b_yes, a_no = seeded.markets[match].yes_outcome(), seeded.markets[base].outcome("no")
+    assert b_yes is not None
+    assert a_no is not None
+    client = create_redis(redis_url)
+    try:
+        store = MatchStore(client)
+        lists = await store.read_all()
+
+        def inverse(entry: MatchEntry, a: Outcome, b: Outcome) -> MatchEntry:
+            link = OutcomeLink(
+                a_token=a.token_id, a_outcome=a.name, b_token=b.token_id, b_outcome=b.name
+            )
+            return entry.model_copy(
+                update={
+                    "relation": Relation.INVERSE,
+                    "confidence": 0.87,
+                    "outcome_map": (link,),
+                    "reasons": ("one asks the opposite question",),
+                }
+            )
+
+        for m, other, a, b in ((base, match, a_yes, b_no), (match, base, b_yes, a_no)):
+            lists[m] = [inverse(e, a, b) if e.market_id == other else e for e in lists[m]]
+        # Two more pairs as subsets, seen from each side: the filter takes both directions.
+        for lo, hi, _ in seeded.pairs[1:3]:
+            for m, other, rel in (
+                (lo, hi, Relation.SUBSET_A_IN_B),
+                (hi, lo, Relation.SUBSET_B_IN_A),
+            ):
+                lists[m] = [
+                    e.model_copy(update={"relation": rel}) if e.market_id == other else e
+                    for e in lists[m]
+                ]
+        await store.replace(lists, datetime.now(UTC))
+    finally:
+        await client.aclose()
+    relations: dict[tuple[str, str], str] = {}
+    for m, entries in lists.items():
+        for e in entries:
+            pair = (min(m, e.market_id), max(m, e.market_id))
+            relations.setdefault(pair, e.relation.value if e.relation else "unjudged")
+    assert len(relations) == len(seeded.pairs)
+    subsets = sum(1 for r in relations.values() if r.startswith("subset"))
+    related = sum(1 for r in relations.values() if r == "related_not_equivalent")
+    assert related > 0
+    assert subsets == 2
+
+    await page.goto(api_server.url + "/")
+    summary = page.locator("#summary-discovery")
+    await expect(summary).to_have_attribute("data-matching", str(len(relations)))
+    row = page.locator(f'#table-discovery tbody tr[data-key="{base},{match}"]')
+    await expect(row.locator(".rel")).to_have_text(re.compile(r"^Inverse\s*87%$"))
+    await expect(row.locator(".rel")).to_have_attribute("title", "one asks the opposite question")
+
+    await page.select_option("#f-relation", "inverse")
+    await expect(page).to_have_url(re.compile(r"[?&]relation=inverse"))
+    await expect(summary).to_have_attribute("data-matching", "1")
+    await page.select_option("#f-relation", "related_not_equivalent")
+    await expect(summary).to_have_attribute("data-matching", str(related))
+    for chip in await page.locator("#table-discovery tbody .rel").all_inner_texts():
+        assert chip.startswith("Related")
+    await page.select_option("#f-relation", "subset")  # both directions
+    await expect(summary).to_have_attribute("data-matching", str(subsets))
+
+    await page.select_option("#f-relation", "inverse")
+    await page.locator("#table-discovery tbody tr").first.click()
+    drawer = page.locator("#drawer")
+    await expect(drawer.locator(".relation-detail .rel")).to_contain_text("Inverse")
+    cells = drawer.locator("table.outcome-map tbody td")
+    await expect(cells).to_have_text([a_yes.name, "wins with", b_no.name])
+    await expect(drawer.locator(".reasons li")).to_have_text(["one asks the opposite question"])
+    await screenshot(page, "drawer-relation")
+    await page.keyboard.press("Escape")
+    await page.go_back()  # back through the filter history: the relation filter is URL state
+    await expect(page.locator("#f-relation")).to_have_value("subset")
 
 
 async def test_discovery_refreshes_when_the_matching_worker_publishes(

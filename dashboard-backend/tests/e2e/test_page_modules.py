@@ -93,6 +93,53 @@ async def test_pairs_are_deduplicated_filtered_and_sorted(
     assert result["close"] == ["4,5", "1,2"]
 
 
+async def test_pairs_carry_their_relation_and_the_relation_filter_takes_both_subsets(
+    page: Page, api_server: ApiServer
+) -> None:
+    result = await run(
+        page,
+        api_server,
+        """
+        const { flattenPairs, selectPairs } = await load("discovery");
+        const { parseQuery, toQuery } = await load("state");
+        const m = (id) => ({ id, question: `Q${id}`, url: "", liquidity: 1 });
+        const e = (marketId, relation, outcomeMap) =>
+          ({ marketId, question: `Q${marketId}`, similarity: 0.9, relation, confidence: 0.8,
+             outcomeMap, reasons: ["why", 7] });
+        const link = { aToken: "a1", aOutcome: "Yes", bToken: "b1", bOutcome: "No" };
+        const pairs = flattenPairs([
+          { market: m("1"), matches: [e("2", "subset_a_in_b", [link, { aToken: 3 }, null])] },
+          { market: m("4"), matches: [e("3", "subset_b_in_a", "junk"), e("5", null, null)] },
+          { market: m("6"), matches: [e("7", "inverse", [link])] },
+        ]);
+        const base = { q: "", category: "", minSim: null, relation: "" };
+        const keys = (relation) =>
+          selectPairs(pairs, { ...base, relation }, ["similarity", "desc"]).map((p) => p.key);
+        return {
+          first: pairs[0],
+          unjudged: pairs.find((p) => p.key === "4,5").relation,
+          subset: keys("subset"),
+          inverse: keys("inverse"),
+          all: keys(""),
+          url: toQuery(parseQuery("?relation=subset")),
+          junk: parseQuery("?relation=__proto__").relation,
+        };
+        """,
+    )
+    first = result["first"]
+    assert first["relation"] == "subset_a_in_b"
+    assert first["outcomeMap"] == [  # malformed links dropped, not shown as blanks
+        {"aToken": "a1", "aOutcome": "Yes", "bToken": "b1", "bOutcome": "No"}
+    ]
+    assert first["reasons"] == ["why"]
+    assert result["unjudged"] is None
+    assert result["subset"] == ["1,2", "3,4"]
+    assert result["inverse"] == ["6,7"]
+    assert len(result["all"]) == 4
+    assert result["url"] == "?relation=subset"
+    assert result["junk"] == ""
+
+
 async def test_a_snapshot_never_undoes_a_newer_stream_event(
     page: Page, api_server: ApiServer
 ) -> None:

@@ -87,7 +87,7 @@ class App {
   onPopState() {
     const before = this.state;
     this.state = parseQuery(window.location.search);
-    const filterKeys = ["q", "category", "minSim", "minEdge", "kind"];
+    const filterKeys = ["q", "category", "minSim", "relation", "minEdge", "kind"];
     if (filterKeys.some((k) => before[k] !== this.state[k])) this.shown = { discovery: PAGE_ROWS, opportunities: PAGE_ROWS };
     this.filters.show(this.state, this.categories);
     this.render();
@@ -137,7 +137,7 @@ class App {
 
   clearFilters() {
     const d = defaultState();
-    this.state = { ...this.state, q: d.q, category: d.category, minSim: d.minSim, minEdge: d.minEdge, kind: d.kind };
+    this.state = { ...this.state, q: d.q, category: d.category, minSim: d.minSim, relation: d.relation, minEdge: d.minEdge, kind: d.kind };
     this.shown = { discovery: PAGE_ROWS, opportunities: PAGE_ROWS };
     this.filters.show(this.state, this.categories);
     this.commit();
@@ -379,7 +379,7 @@ class App {
   }
 
   filtersActive() {
-    return Boolean(this.state.q || this.state.category || this.state.minSim !== null || (this.state.view === "opportunities" && (this.state.minEdge !== null || this.state.kind)));
+    return Boolean(this.state.q || this.state.category || this.state.minSim !== null || (this.state.view === "discovery" && this.state.relation) || (this.state.view === "opportunities" && (this.state.minEdge !== null || this.state.kind)));
   }
 
   renderDiscovery() {
@@ -391,7 +391,7 @@ class App {
     if (this.state.view !== "discovery") return; // hidden: only the tab count is kept current
     renderSortHeaders(table, sort);
     const visible = rows.slice(0, this.shown.discovery);
-    const drawn = JSON.stringify([this.versions.pairs, this.state.q, this.state.category, this.state.minSim, sort, visible.length]);
+    const drawn = JSON.stringify([this.versions.pairs, this.state.q, this.state.category, this.state.minSim, this.state.relation, sort, visible.length]);
     if (drawn !== this.drawn.discovery) {
       this.drawn.discovery = drawn;
       this.withFocusKept(tbody, "data-key", () => renderPairRows(tbody, visible, (pair, row) => this.openPair(pair, row)));

@@ -2,6 +2,7 @@
 // a pair header, and an opportunity summary. Everything is built from text nodes.
 
 import { ApiHttpError, ApiUnreachable, readMarket } from "./api.js";
+import { relationChip } from "./discovery.js";
 import { externalLink, h, venueBadge } from "./dom.js";
 import * as fmt from "./format.js";
 
@@ -106,23 +107,46 @@ export async function loadMarketPanel(id, label = null) {
   }
 }
 
-/** The drawer content for a pair: what the pair row showed, then both markets side by side. */
+/** Which outcome of A goes with which outcome of B, in the words of the pair's relation. */
+function outcomeMapTable(pair) {
+  if (pair.outcomeMap.length === 0) {
+    const none = pair.relation === null ? "This pair was judged before relations existed." : "No outcome of one market decides an outcome of the other.";
+    return h("p", { class: "muted outcome-map-none" }, none);
+  }
+  const words = fmt.linkWords(pair.relation);
+  return h(
+    "table",
+    { class: "mini outcome-map" },
+    h("caption", {}, "Aligned outcomes"),
+    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Market A outcome"), h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Link")), h("th", { scope: "col" }, "Market B outcome"))),
+    h("tbody", {}, pair.outcomeMap.map((l) => h("tr", {}, h("td", { title: l.aToken }, l.aOutcome || l.aToken), h("td", { class: "muted link-words" }, words), h("td", { title: l.bToken }, l.bOutcome || l.bToken)))),
+  );
+}
+
+/** The relation section of a pair drawer: verdict, confidence, aligned outcomes and why. */
+function relationSection(pair) {
+  return h(
+    "section",
+    { class: "relation-detail", "aria-label": "Relation" },
+    h(
+      "dl",
+      { class: "stats pair-stats" },
+      stat("Relation", relationChip(pair)),
+      stat("Confidence", pair.confidence === null ? "—" : `${Math.round(pair.confidence * 100)}%`),
+      stat("Similarity", fmt.similarity(pair.similarity)),
+      stat("YES Δ (B−A)", fmt.signedCents(pair.yesAskDiff ?? pair.yesMidDiff)),
+      stat("Mid Δ", fmt.signedCents(pair.yesMidDiff)),
+      stat("Category", pair.category ?? "—"),
+    ),
+    outcomeMapTable(pair),
+    pair.reasons.length ? h("div", { class: "reasons" }, h("h4", {}, "Why"), h("ul", {}, pair.reasons.map((r) => h("li", {}, r)))) : null,
+  );
+}
+
+/** The drawer content for a pair: its relation, then both markets side by side. */
 export async function pairDetails(ids, pair) {
   const panels = await Promise.all([loadMarketPanel(ids[0], "Market A"), loadMarketPanel(ids[1], "Market B")]);
-  const diff = pair ? pair.yesAskDiff ?? pair.yesMidDiff : null;
-  return [
-    pair
-      ? h(
-          "dl",
-          { class: "stats pair-stats" },
-          stat("Similarity", fmt.similarity(pair.similarity)),
-          stat("YES Δ (B−A)", fmt.signedCents(diff)),
-          stat("Mid Δ", fmt.signedCents(pair.yesMidDiff)),
-          stat("Category", pair.category ?? "—"),
-        )
-      : null,
-    h("div", { class: "side-by-side" }, panels),
-  ];
+  return [pair ? relationSection(pair) : null, h("div", { class: "side-by-side" }, panels)];
 }
 
 /** The drawer content for an opportunity: its terms and legs, then its market(s). */

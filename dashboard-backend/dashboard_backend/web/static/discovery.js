@@ -1,5 +1,5 @@
-// The discovery view: candidate pairs of markets asking the same question, from
-// /v1/cross-opportunities, flattened into one row per unordered pair.
+// The discovery view: related pairs of markets from /v1/cross-opportunities, flattened into one
+// row per unordered pair, each with the relation engine's verdict (same bet, inverse, subset...).
 
 import { externalLink, h, replaceChildren, rowActivation, venueBadge } from "./dom.js";
 import * as fmt from "./format.js";
@@ -11,6 +11,25 @@ const ROW_LINK = { class: "out", tabindex: "-1" };
 
 function num(x) {
   return typeof x === "number" && Number.isFinite(x) ? x : null;
+}
+
+function text(x) {
+  return typeof x === "string" ? x : "";
+}
+
+/** The outcome links of a match entry, malformed ones dropped. */
+function outcomeLinks(raw) {
+  if (!Array.isArray(raw)) return [];
+  return raw
+    .filter((l) => l && typeof l.aToken === "string" && typeof l.bToken === "string")
+    .map((l) => ({ aToken: l.aToken, aOutcome: text(l.aOutcome), bToken: l.bToken, bOutcome: text(l.bOutcome) }));
+}
+
+/** Whether a pair's relation passes the relation filter (`subset` is both directions). */
+function relationPasses(wanted, relation) {
+  if (!wanted) return true;
+  if (wanted === "subset") return relation === "subset_a_in_b" || relation === "subset_b_in_a";
+  return relation === wanted;
 }
 
 /**
@@ -50,6 +69,11 @@ export function flattenPairs(groups) {
         category: base.category ?? m.category ?? null,
         yesAskDiff: num(m.yesAskDiff),
         yesMidDiff: num(m.yesMidDiff),
+        // The verdict is oriented like the row: A = the base market, B = the match.
+        relation: typeof m.relation === "string" ? m.relation : null,
+        confidence: num(m.confidence),
+        outcomeMap: outcomeLinks(m.outcomeMap),
+        reasons: Array.isArray(m.reasons) ? m.reasons.filter((r) => typeof r === "string") : [],
       });
     }
   }
@@ -65,6 +89,7 @@ const SORT_VALUE = {
   similarity: (p) => p.similarity,
   yesDiff: (p) => (yesDiff(p) === null ? -1 : Math.abs(yesDiff(p))),
   liquidity: (p) => Math.min(p.a.liquidity ?? 0, p.b.liquidity ?? 0),
+  confidence: (p) => p.confidence ?? -1,
 };
 
 /** Pairs passing the filters, sorted (ties broken by key so the order is stable). */
@@ -75,6 +100,7 @@ export function selectPairs(pairs, state, [sortKey, dir]) {
     (p) =>
       (!category || (p.category ?? "").toLowerCase() === category) &&
       (state.minSim === null || p.similarity >= state.minSim - 1e-12) &&
+      relationPasses(state.relation, p.relation) &&
       matchesSearch(words, p.a.question, p.b.question),
   );
   const value = SORT_VALUE[sortKey] ?? SORT_VALUE.similarity;
@@ -92,6 +118,18 @@ function marketCell(m, label) {
   );
 }
 
+/** The relation chip: the verdict, its confidence, and the engine's reasons as a tooltip. */
+export function relationChip(pair) {
+  const label = fmt.relationLabel(pair.relation);
+  const confidence = pair.confidence === null ? "" : ` ${Math.round(pair.confidence * 100)}%`;
+  return h(
+    "span",
+    { class: `rel rel-${pair.relation ?? "unjudged"}`, title: pair.reasons.join("; ") || label },
+    label,
+    confidence ? h("span", { class: "conf" }, confidence) : null,
+  );
+}
+
 /** Render the pair rows; `onOpen(pair, row)` opens the drawer. */
 export function renderPairRows(tbody, rows, onOpen) {
   const now = Date.now();
@@ -105,11 +143,12 @@ export function renderPairRows(tbody, rows, onOpen) {
         class: "row",
         tabindex: "0",
         dataset: { key: p.key },
-        "aria-label": `${p.a.question} / ${p.b.question} — similarity ${fmt.similarity(p.similarity)}`,
+        "aria-label": `${p.a.question} / ${p.b.question} — ${fmt.relationLabel(p.relation)}, similarity ${fmt.similarity(p.similarity)}`,
         on: rowActivation(open),
       },
       marketCell(p.a, "Market A"),
       marketCell(p.b, "Market B"),
+      h("td", { class: "relation", dataset: { label: "Relation" } }, relationChip(p)),
       h("td", { class: "num strong", dataset: { label: "Similarity" } }, h("span", { class: "sim", style: `--sim:${Math.max(0, Math.min(1, p.similarity))}` }, fmt.similarity(p.similarity))),
       h("td", { dataset: { label: "Category" } }, p.category ? h("span", { class: "chip" }, p.category) : h("span", { class: "muted" }, "—")),
       h(

@@ -29,7 +29,7 @@ export class FilterForm {
         this.timers[name] = setTimeout(() => this.handlers.onChange({ [name]: this.read(name) }, { typing: true }), TYPING_MS[name]);
       });
     }
-    for (const name of ["category", "kind"]) {
+    for (const name of ["category", "relation", "kind"]) {
       const select = this.field(name);
       select.addEventListener("change", () => this.handlers.onChange({ [name]: select.value }, { typing: false }));
     }
@@ -57,6 +57,7 @@ export class FilterForm {
     this.field("minSim").value = state.minSim ?? "";
     this.field("minEdge").value = state.minEdge ?? "";
     this.field("kind").value = state.kind;
+    this.field("relation").value = state.relation;
     this.showCategories(categories, state.category);
     this.field("category").value = state.category;
   }

@@ -119,6 +119,36 @@ export function kindLabel(kind) {
   return KIND_LABELS[kind] ?? String(kind ?? DASH);
 }
 
+// The relation engine's verdicts (A = the pair's first market, B = its second).
+const RELATION_LABELS = {
+  equivalent: "Same bet",
+  inverse: "Inverse",
+  subset_a_in_b: "A implies B",
+  subset_b_in_a: "B implies A",
+  mutually_exclusive: "Exclusive",
+  related_not_equivalent: "Related",
+};
+
+/** Human label of a relation; null (a pair judged before relations existed) is "Unjudged". */
+export function relationLabel(relation) {
+  if (relation === null || relation === undefined) return "Unjudged";
+  return RELATION_LABELS[relation] ?? String(relation);
+}
+
+// How an outcome of A stands to the linked outcome of B, by relation (see OutcomeLink).
+const LINK_WORDS = {
+  equivalent: "wins with",
+  inverse: "wins with",
+  subset_a_in_b: "implies",
+  subset_b_in_a: "is implied by",
+  mutually_exclusive: "never with",
+};
+
+/** The words between a linked pair of outcomes ("implies", "wins with"). */
+export function linkWords(relation) {
+  return LINK_WORDS[relation] ?? "linked to";
+}
+
 const VENUE_LABELS = { polymarket: "Polymarket", kalshi: "Kalshi" };
 
 /** A venue's display name ("kalshi" -> "Kalshi"; unknown venues as given). */

@@ -4,11 +4,13 @@
 export const VIEWS = ["discovery", "opportunities"];
 
 export const SORTS = {
-  discovery: { keys: ["similarity", "yesDiff", "liquidity"], default: "similarity" },
+  discovery: { keys: ["similarity", "confidence", "yesDiff", "liquidity"], default: "similarity" },
   opportunities: { keys: ["expectedProfit", "edge", "size", "cost"], default: "expectedProfit" },
 };
 
 const KINDS = ["binary_buy_both", "binary_split_sell", "negrisk_buy_all"];
+// Relation filter values: one relation, or `subset` for both directions.
+export const RELATIONS = ["equivalent", "inverse", "subset", "mutually_exclusive", "related_not_equivalent"];
 
 function number(raw, min, max) {
   if (raw === null || raw.trim() === "") return null;
@@ -19,7 +21,7 @@ function number(raw, min, max) {
 
 /** The default state (what an empty query string means). */
 export function defaultState() {
-  return { view: "discovery", q: "", category: "", minSim: null, minEdge: null, kind: "", sort: null, dir: "desc", detail: null };
+  return { view: "discovery", q: "", category: "", minSim: null, relation: "", minEdge: null, kind: "", sort: null, dir: "desc", detail: null };
 }
 
 /** Parse a query string (`?view=...&q=...`) into a full, validated state. */
@@ -32,6 +34,8 @@ export function parseQuery(search) {
   s.category = (p.get("category") ?? "").slice(0, 100);
   s.minSim = number(p.get("minSim"), 0, 1);
   s.minEdge = number(p.get("minEdge"), -100, 100);
+  const relation = p.get("relation");
+  if (RELATIONS.includes(relation)) s.relation = relation;
   const kind = p.get("kind");
   if (KINDS.includes(kind)) s.kind = kind;
   const sort = p.get("sort");
@@ -68,6 +72,7 @@ export function toQuery(state) {
   if (state.q) p.set("q", state.q);
   if (state.category) p.set("category", state.category);
   if (state.minSim !== null) p.set("minSim", String(state.minSim));
+  if (state.relation) p.set("relation", state.relation);
   if (state.minEdge !== null) p.set("minEdge", String(state.minEdge));
   if (state.kind) p.set("kind", state.kind);
   if (state.sort) p.set("sort", state.sort);
