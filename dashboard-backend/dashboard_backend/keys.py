@@ -35,6 +35,8 @@ METRICS = "metrics:counters"
 STATUS_EMBEDDING = "status:embedding"
 STATUS_MATCHING = "status:matching"
 STATUS_NOTIFIER = "status:notifier"
+# The supervisor's view of every process it runs: hash name -> JSON record.
+STATUS_PROCESSES = "status:processes"
 
 # LLM verifier answers: one string per (pair signatures, model, prompt version) cache key, the
 # answer's JSON, expiring unless used again (see verifier/store.py).

@@ -1,56 +1,51 @@
 """`make run` / `make demo`: start the whole product and keep it running.
 
-`python -m dashboard_backend.run [--demo DIR]` starts, as child processes sharing one Redis:
-the poller (loop), the websocket ingest (when ENABLE_WS_INGEST), the embedding worker (loop), the
-matching worker (loop), the notifier (when ALERT_URLS names a destination) and the API. With
-REDIS_URL unset it first starts the embedded Redis and hands its URL to every child. With
-`--demo DIR` it also starts the replay stand-in over the recordings in DIR and points every
-Polymarket URL at it, so nothing needs the network.
+`python -m dashboard_backend.run [--demo DIR] [--only NAMES]` starts, as child processes sharing
+one Redis: the embedded Redis itself (when REDIS_URL is unset), one poller per enabled venue
+(loop), the websocket ingest (when ENABLE_WS_INGEST), the embedding worker (loop), the matching
+worker (loop), the notifier (when ALERT_URLS names a destination) and the API. With `--demo DIR`
+it also starts the replay stand-in over the recordings in DIR and points every venue URL at it,
+so nothing needs the network.
 
 The replay stand-in takes a few seconds to load the recordings: the other children start once it
-answers, so the first poll does not begin with retries. A child that exits is restarted after a
-growing delay; Ctrl-C stops everything.
+answers, so the first poll does not begin with retries. Every child is supervised (see
+supervisor.py): restarted when it dies, with a back-off that resets after a healthy run, except
+after exit code 2 (needs an operator). Ctrl-C stops everything, the embedded Redis last.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import httpx
-
-from dashboard_backend.connections import resolve_redis_url
+from dashboard_backend.connections import EmbeddedRedis, create_redis
 from dashboard_backend.settings import Settings, process_settings
+from dashboard_backend.supervisor import READY_TIMEOUT_SEC, Child, Supervisor, wait_ready
 from dashboard_backend.venues.registry import enabled_specs
 
 log = logging.getLogger("dashboard_backend.run")
 
 # `make demo` polls this many of the ~2,400 recorded markets unless PM_GAMMA_LIMIT is set.
 DEMO_GAMMA_LIMIT = 1000
-# How long the other children wait for a child's readiness URL before starting anyway.
-READY_TIMEOUT_SEC = 120.0
 
 
-@dataclass(frozen=True)
-class Child:
-    """One supervised process: a name, its `python -m` arguments and, when the children after
-    it need it up first, a URL that answers once it is ready."""
-
-    name: str
-    args: tuple[str, ...]
-    ready_url: str | None = None
+__all__ = ["Child", "plan_children", "run_all", "wait_ready"]
 
 
-def plan_children(settings: Settings, demo_dir: Path | None, replay_port: int) -> list[Child]:
-    """The processes to start, in order."""
+def plan_children(
+    settings: Settings,
+    demo_dir: Path | None,
+    replay_port: int,
+    only: set[str] | None = None,
+) -> list[Child]:
+    """The processes to start, in order (the embedded Redis is added by `redis_child`); `only`
+    keeps the named ones (`poller` names every venue's poller) and the replay stand-in."""
     children: list[Child] = []
     if demo_dir is not None:
         children.append(
@@ -58,6 +53,7 @@ def plan_children(settings: Settings, demo_dir: Path | None, replay_port: int) -
                 "replay",
                 ("dashboard_backend.replay", str(demo_dir), "--port", str(replay_port)),
                 ready_url=f"http://127.0.0.1:{replay_port}/markets?limit=1",
+                infrastructure=True,
             )
         )
     for spec in enabled_specs(settings):
@@ -74,7 +70,23 @@ def plan_children(settings: Settings, demo_dir: Path | None, replay_port: int) -
     if settings.alert_destinations:
         children.append(Child("notifier", ("dashboard_backend.workers.notifier",)))
     children.append(Child("api", ("dashboard_backend.api",)))
+    if only is not None:
+        children = [
+            c
+            for c in children
+            if c.name == "replay" or c.name in only or c.name.split(":")[0] in only
+        ]
     return children
+
+
+def redis_child(server: EmbeddedRedis) -> Child:
+    """The embedded Redis as a supervised child, ready once its port answers."""
+    command = server.command()
+
+    async def ready(alive: Callable[[], bool]) -> None:
+        await asyncio.to_thread(server.wait_ready, alive)
+
+    return Child("redis", tuple(command[1:]), program=command[0], ready=ready, infrastructure=True)
 
 
 def child_env(redis_url: str, demo_port: int | None) -> dict[str, str]:
@@ -100,72 +112,37 @@ def child_env(redis_url: str, demo_port: int | None) -> dict[str, str]:
     return env
 
 
-async def supervise(child: Child, env: dict[str, str], stopping: asyncio.Event) -> None:
-    """Run a child until stopping; restart it with a growing delay when it exits."""
-    delay = 1.0
-    while not stopping.is_set():
-        proc = await asyncio.create_subprocess_exec(sys.executable, "-m", *child.args, env=env)
-        log.info("started %s (pid %d)", child.name, proc.pid)
-        waiter = asyncio.ensure_future(proc.wait())
-        stopper = asyncio.ensure_future(stopping.wait())
-        await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        if stopping.is_set():
-            if proc.returncode is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    await asyncio.wait_for(waiter, 10)
-                except TimeoutError:
-                    proc.kill()
-            return
-        stopper.cancel()
-        log.warning("%s exited with %s; restarting in %.0fs", child.name, proc.returncode, delay)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stopping.wait(), delay)
-        delay = min(delay * 2, 60.0)
-
-
-async def wait_ready(url: str, stopping: asyncio.Event, within: float) -> bool:
-    """Poll `url` until it answers below 500 (True), or until stopping or `within` seconds
-    pass (False)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    async with httpx.AsyncClient(timeout=2.0) as http:
-        while not stopping.is_set() and loop.time() < deadline:
-            try:
-                if (await http.get(url)).status_code < 500:
-                    return True
-            except httpx.HTTPError:
-                pass  # not listening yet
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stopping.wait(), 0.2)
-    return False
-
-
 async def run_all(
     children: Sequence[Child],
     env: dict[str, str],
     stopping: asyncio.Event | None = None,
     ready_timeout: float = READY_TIMEOUT_SEC,
+    redis_url: str | None = None,
 ) -> None:
     """Supervise every child until SIGINT/SIGTERM (or `stopping` is set); a child with a
-    readiness URL gates the children after it."""
+    readiness URL gates the children after it. With `redis_url`, process states are written to
+    `status:processes`."""
+    redis = create_redis(redis_url) if redis_url else None
+    supervisor = Supervisor(children, env, redis, ready_timeout=ready_timeout)
     loop = asyncio.get_running_loop()
     if stopping is None:
-        stopping = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stopping.set)
-    tasks: list[asyncio.Task[None]] = []
-    for child in children:
-        tasks.append(asyncio.create_task(supervise(child, env, stopping)))
-        if child.ready_url is not None and not stopping.is_set():
-            started = loop.time()
-            if await wait_ready(child.ready_url, stopping, ready_timeout):
-                log.info("%s answers after %.1fs", child.name, loop.time() - started)
-            elif not stopping.is_set():
-                log.warning(
-                    "%s not answering after %.0fs; starting the rest", child.name, ready_timeout
-                )
-    await asyncio.gather(*tasks)
+            loop.add_signal_handler(sig, supervisor.stop)
+        watcher = None
+    else:
+        watcher = asyncio.create_task(_stop_when(stopping, supervisor))
+    try:
+        await supervisor.run()
+    finally:
+        if watcher is not None:
+            watcher.cancel()
+        if redis is not None:
+            await redis.aclose()
+
+
+async def _stop_when(stopping: asyncio.Event, supervisor: Supervisor) -> None:
+    await stopping.wait()
+    supervisor.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -175,6 +152,11 @@ def main(argv: list[str] | None = None) -> int:
         "--demo", type=Path, help="serve recordings from DIR via the replay stand-in"
     )
     parser.add_argument("--replay-port", type=int, default=8765, help="replay stand-in port")
+    parser.add_argument(
+        "--only",
+        help="comma-separated processes to run (poller, ws, embedding, matching, notifier, api); "
+        "Redis and the replay stand-in are always started",
+    )
     args = parser.parse_args(argv)
     settings = process_settings()
     if args.demo is not None and not args.demo.is_dir():
@@ -183,16 +165,23 @@ def main(argv: list[str] | None = None) -> int:
     if args.demo is not None and "STATE_DIR" not in os.environ:
         # Keep the demo's recorded markets out of the live product's embedded Redis files.
         settings = settings.model_copy(update={"state_dir": settings.state_dir / "demo"})
-    redis_url, embedded = resolve_redis_url(settings)
+    only = None if args.only is None else {n.strip() for n in args.only.split(",") if n.strip()}
+    children = plan_children(settings, args.demo, args.replay_port, only)
+    redis_url = settings.redis_url
+    if redis_url is None:
+        server = EmbeddedRedis(settings.state_dir, settings.embedded_redis_port)
+        redis_url = server.url
+        if server.running():
+            log.info("Redis: %s (already running; not supervised by this process)", redis_url)
+        else:
+            children.insert(0, redis_child(server))
+            log.info("Redis: %s (embedded, files in %s)", redis_url, settings.state_dir)
+    else:
+        log.info("Redis: %s", redis_url)
     demo_port = args.replay_port if args.demo is not None else None
     env = child_env(redis_url, demo_port)
-    log.info("Redis: %s%s", redis_url, " (embedded)" if embedded is not None else "")
     log.info("open http://%s:%d/ once the API is up", settings.api_host, settings.api_port)
-    try:
-        asyncio.run(run_all(plan_children(settings, args.demo, args.replay_port), env))
-    finally:
-        if embedded is not None:
-            embedded.close()
+    asyncio.run(run_all(children, env, redis_url=redis_url))
     return 0
 
 

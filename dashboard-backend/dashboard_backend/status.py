@@ -1,8 +1,14 @@
-"""Redis I/O for worker status hashes (`status:*`, written by each worker) and the health counts."""
+"""Redis I/O for status hashes (`status:*`) and the health counts.
+
+Workers write their own hash; the supervisor writes `status:processes` (one JSON record per child).
+/healthz reads them all.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 import redis.asyncio as aioredis
@@ -59,3 +65,41 @@ async def store_counts(redis: aioredis.Redis) -> dict[str, int]:
             pipe.hlen(key)
         values: list[int] = await pipe.execute()
     return dict(zip(names, values, strict=True))
+
+
+@dataclass
+class ProcessRecord:
+    """What the supervisor knows about one child (times are unix seconds)."""
+
+    name: str
+    state: str = "starting"  # starting | running | restarting | stopped
+    pid: int | None = None
+    restarts: int = 0
+    started_at: float | None = None
+    exit_code: int | None = None
+    exited_at: float | None = None
+    reason: str = ""  # last line the child wrote to stderr before it exited
+    needs_operator: bool = False  # exited with code 2: not restarted
+    next_start_at: float | None = None
+    updated_at: float | None = None
+
+    def to_json(self) -> str:
+        """camelCase JSON, as stored (times as ISO-8601)."""
+        out: dict[str, object] = {}
+        for key, value in asdict(self).items():
+            if key.endswith("_at") and isinstance(value, float):
+                value = datetime.fromtimestamp(value, UTC).isoformat()
+            out[_camel(key)] = value
+        return json.dumps(out)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+async def write_processes(redis: aioredis.Redis, records: Iterable[ProcessRecord]) -> None:
+    """Store every record in `status:processes` with one HSET."""
+    mapping = {r.name: r.to_json() for r in records}
+    if mapping:
+        await redis.hset(keys.STATUS_PROCESSES, mapping=mapping)

@@ -7,7 +7,7 @@ import json
 import math
 import os
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ from dashboard_backend.workers.embedding import (
     run_worker,
 )
 from tests.openai_stub import API_KEY, MODELS, OpenAIStub, bag_of_words, serve_stub
+from tests.support_wait import eventually
 
 BATCH = 16
 BACKEND = Path(__file__).resolve().parents[1]
@@ -94,15 +95,6 @@ async def run(redis: aioredis.Redis, settings: Settings) -> EmbeddingRun:
 
 async def _true(value: bool) -> bool:
     return value
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], what: str) -> None:
-    """Poll `check` until it holds (fails after ~20 s rather than hanging)."""
-    for _ in range(2000):
-        if await check():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def hlen(redis: aioredis.Redis, key: str) -> int:

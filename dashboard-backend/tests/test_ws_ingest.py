@@ -35,6 +35,7 @@ from dashboard_backend.workers.ws_pipeline import WsPipeline
 from dashboard_backend.workers.ws_support import IngestConfig
 from tests.support_http import replay_settings
 from tests.support_redis import next_message
+from tests.support_wait import eventually
 
 GHOST = "ghost_alpha"
 Levels = tuple[list[tuple[float, float]], list[tuple[float, float]]]
@@ -135,15 +136,6 @@ async def running(
                         f"{t.get_coro()}: {t.get_stack(limit=4)}" for t in asyncio.all_tasks()
                     )
                     raise AssertionError(f"the ingest did not stop:\n{stacks}")
-
-
-async def eventually(condition: Callable[[], bool], what: str, wait: float = 20.0) -> None:
-    """Wait for a condition (a generous deadline against hangs; not a speed assertion)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + wait
-    while not condition():
-        assert loop.time() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.02)
 
 
 def local_books(ingest: WsIngest) -> dict[str, Levels]:

@@ -38,6 +38,7 @@ from dashboard_backend.logs import configure_logging
 from dashboard_backend.metrics.names import EMBEDDED, EMBEDDING_COST, EMBEDDING_TOKENS
 from dashboard_backend.metrics.store import MetricsRecorder
 from dashboard_backend.models import MarketDocument, MarketEmbedding, embedding_text
+from dashboard_backend.outage import REDIS_DOWN, Outage
 from dashboard_backend.settings import Settings, load_settings
 from dashboard_backend.status import utc_now, write_status
 
@@ -268,6 +269,7 @@ async def run_worker(settings: Settings, *, loop: bool) -> int:
     """Connect, run once or forever, and return the process exit code."""
     async with redis_session(settings) as redis:
         provider = create_provider(settings)
+        redis_outage = Outage("embedding: redis", log)
         try:
             while True:
                 run: EmbeddingRun | None = None
@@ -276,7 +278,15 @@ async def run_worker(settings: Settings, *, loop: bool) -> int:
                         redis, provider, settings, progress=sys.stderr.isatty()
                     )
                     code = EXIT_OK if run.ok else EXIT_FAILED
-                except (UpstreamError, ConfigError, RedisError, OSError) as exc:
+                    redis_outage.ok()
+                except REDIS_DOWN as exc:
+                    if not loop:
+                        log.error("embedding run failed: %s", exc)
+                        return EXIT_FAILED
+                    # Redis restarting: try again soon (quietly), not after a whole refresh.
+                    await asyncio.sleep(redis_outage.failed(exc))
+                    continue
+                except (UpstreamError, ConfigError) as exc:
                     if is_fatal(exc):
                         log.error("embedding worker stopped: %s", exc)
                         return EXIT_FATAL

@@ -24,6 +24,7 @@ from dashboard_backend.matching.pipeline import CardCache, match_documents, sele
 from dashboard_backend.matching.store import MatchRunStatus, MatchStore
 from dashboard_backend.metrics.names import MATCHING_DURATION
 from dashboard_backend.metrics.store import MetricsRecorder
+from dashboard_backend.outage import REDIS_DOWN, Outage
 from dashboard_backend.settings import Settings, process_settings
 from dashboard_backend.status import read_status_field, utc_now
 
@@ -114,17 +115,28 @@ async def wait_for_next_pass(
 async def run(redis: aioredis.Redis, settings: Settings, loop: bool) -> None:
     """One pass, or passes forever: after each embedding run, and at least every refresh."""
     cache = CardCache()  # cards survive between passes: an unchanged market is parsed once
+    redis_outage = Outage("matching: redis", log)
     while True:
-        seen = await embedding_run_marker(redis)
         try:
+            seen = await embedding_run_marker(redis)
             await match_once(redis, settings, cache=cache)
+            redis_outage.ok()
+        except REDIS_DOWN as exc:
+            if not loop:
+                raise
+            # Redis restarting: try again soon (quietly), not after a whole refresh.
+            await asyncio.sleep(redis_outage.failed(exc))
+            continue
         except Exception:
             if not loop:
                 raise
             log.exception("matching pass failed; previous matches left in place")
         if not loop:
             return
-        await wait_for_next_pass(redis, seen, settings.embedding_refresh_sec)
+        try:
+            await wait_for_next_pass(redis, seen, settings.embedding_refresh_sec)
+        except REDIS_DOWN as exc:
+            await asyncio.sleep(redis_outage.failed(exc))
 
 
 async def amain(loop: bool, settings: Settings) -> None:

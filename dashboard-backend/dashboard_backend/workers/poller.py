@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Iterable, Mapping
@@ -42,6 +43,7 @@ from dashboard_backend.metrics.store import MetricsRecorder
 from dashboard_backend.models import MarketDocument, OrderBook
 from dashboard_backend.opportunities import find_opportunities
 from dashboard_backend.ops_store import OpsStore
+from dashboard_backend.outage import REDIS_DOWN, Outage
 from dashboard_backend.settings import Settings, process_settings
 from dashboard_backend.status import read_status, utc_now, write_status
 from dashboard_backend.updates import publish_poll
@@ -304,21 +306,33 @@ class CatalogPoller:
         return merged
 
     async def run(self, loop: bool) -> None:
-        """Poll once, or forever (a failed poll is logged and recorded, not fatal)."""
+        """Poll once, or forever (a failed poll is logged and recorded, not fatal).
+
+        While Redis is unreachable the poll is retried with a short bounded back-off (one log
+        line when Redis goes away, one when it is back) rather than waiting a whole interval.
+        """
         plan = self.venue.poll
+        redis_outage = Outage(f"{self.name} poller: redis", log)
         while True:
             try:
                 await self.poll_once()
+                redis_outage.ok()
             except UpstreamError as exc:
                 if not loop:
                     raise
                 log.error("%s poll failed, its catalog left unchanged: %s", self.name, exc)
-                await write_status(
-                    self.redis,
-                    keys.status_poller(self.name),
-                    lastError=str(exc)[:300],
-                    lastErrorAt=utc_now().isoformat(),
-                )
+                with contextlib.suppress(*REDIS_DOWN):
+                    await write_status(
+                        self.redis,
+                        keys.status_poller(self.name),
+                        lastError=str(exc)[:300],
+                        lastErrorAt=utc_now().isoformat(),
+                    )
+            except REDIS_DOWN as exc:
+                if not loop:
+                    raise
+                await asyncio.sleep(redis_outage.failed(exc))
+                continue
             if not loop:
                 return
             next_poll = time.monotonic() + plan.interval_sec
@@ -328,6 +342,8 @@ class CatalogPoller:
                     await self.refresh_books()
                 except UpstreamError as exc:
                     log.warning("%s book refresh failed: %s", self.name, exc)
+                except REDIS_DOWN as exc:
+                    redis_outage.failed(exc)
             await asyncio.sleep(max(0.0, next_poll - time.monotonic()))
 
 

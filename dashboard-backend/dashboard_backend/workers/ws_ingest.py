@@ -44,6 +44,7 @@ from dashboard_backend.fees import FeeTable
 from dashboard_backend.live_book import ApplyOutcome
 from dashboard_backend.models import MarketDocument
 from dashboard_backend.ops_store import OpsStore
+from dashboard_backend.outage import REDIS_DOWN, Outage
 from dashboard_backend.retry import backoff_delay
 from dashboard_backend.settings import Settings, process_settings
 from dashboard_backend.status import utc_now, write_status
@@ -97,6 +98,8 @@ class WsIngest:
         self._status_at = (time.monotonic(), 0)
         self._last_frame = time.monotonic()
         self._stopping = False
+        # Every Redis failure of every task counts here; only outage start and end are logged.
+        self.redis_outage = Outage("ws ingest: redis", log)
 
     @classmethod
     def from_settings(cls, settings: Settings, redis: aioredis.Redis, clob: BookSource) -> WsIngest:
@@ -155,8 +158,11 @@ class WsIngest:
             await asyncio.sleep(period)
             try:
                 await body()
-            except (DashboardError, OSError, aioredis.RedisError) as exc:
+                self.redis_outage.ok()
+            except REDIS_DOWN as exc:
                 reraise_if_cancelling()
+                self.redis_outage.failed(exc)
+            except (DashboardError, aioredis.RedisError) as exc:
                 log.warning("ws ingest: periodic %s failed: %s", body.__name__, exc)
 
     # --- connection ----------------------------------------------------------------------------
@@ -286,11 +292,17 @@ class WsIngest:
             self._resync_event.set()
         try:
             changes = await pipeline.publish(out)
-        except (aioredis.RedisError, OSError) as exc:
+        except REDIS_DOWN as exc:
             reraise_if_cancelling()
+            # Kept and retried with the next batch; a short pause so a dead Redis is not hammered.
+            self._carry = set(out.changed)
+            await asyncio.sleep(self.redis_outage.failed(exc))
+            return
+        except aioredis.RedisError as exc:
             log.warning("ws: publish failed, retrying with the next batch: %s", exc)
             self._carry = set(out.changed)
             return
+        self.redis_outage.ok()
         if changes and self.on_publish is not None:
             self.on_publish(changes, first_received or time.perf_counter())
 
@@ -364,8 +376,10 @@ class WsIngest:
                     docs = await self.catalog.read_all(POLYMARKET)
                     self._queue.put_nowait(QueuedCatalog(docs))
                     known = ids
-            except (aioredis.RedisError, OSError) as exc:
+            except REDIS_DOWN as exc:
                 reraise_if_cancelling()
+                self.redis_outage.failed(exc)
+            except aioredis.RedisError as exc:
                 log.warning("ws: catalog refresh failed: %s", exc)
             refreshes += 1
             await asyncio.sleep(self.config.catalog_refresh_sec)
