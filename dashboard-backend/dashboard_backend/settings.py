@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import sys
 from pathlib import Path
 from typing import Literal
@@ -210,6 +211,13 @@ class Settings(BaseSettings):
     # --- API ---
     api_host: str = Field("127.0.0.1", description="API bind address")
     api_port: int = Field(8000, ge=1, le=65535, description="API port")
+    api_token: str | None = Field(
+        None, description="bearer token every API request must carry; required off loopback"
+    )
+    api_allowed_hosts: str = Field(
+        "", description="comma-separated Host names the API answers ('' = loopback + API_HOST)"
+    )
+    stream_max_clients: int = Field(2000, ge=1, description="open /v1/stream connections at most")
     log_level: str = Field("INFO", description="logging level")
     log_requests: bool = Field(False, description="log one line per HTTP request the API serves")
 
@@ -262,6 +270,39 @@ class Settings(BaseSettings):
         ]
         return f"the LLM verifier needs {' and '.join(missing)}" if missing else None
 
+    @field_validator("api_token")
+    @classmethod
+    def _refuse_weak_token(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        if value.strip().lower() in _PLACEHOLDER_KEYS or len(value.strip()) < 16:
+            raise ValueError("API_TOKEN must be at least 16 characters and not a placeholder")
+        return value.strip()
+
+    @property
+    def api_exposed(self) -> bool:
+        """Whether API_HOST is reachable from other machines (anything but loopback)."""
+        return not is_loopback(self.api_host)
+
+    @property
+    def allowed_hosts(self) -> list[str]:
+        """Host header names the API answers: API_ALLOWED_HOSTS, else loopback and API_HOST."""
+        names = [h.strip() for h in self.api_allowed_hosts.split(",") if h.strip()]
+        if names:
+            return names
+        names = ["localhost", "127.0.0.1", "::1", "[::1]"]
+        if self.api_host not in ("0.0.0.0", "::", "") and self.api_host not in names:
+            names.append(self.api_host)
+        return names
+
+    def check_api_exposure(self) -> None:
+        """ConfigError when the API would be reachable off this machine without API_TOKEN."""
+        if self.api_exposed and not self.api_token:
+            raise ConfigError(
+                f"API_HOST={self.api_host} is reachable from other machines: set API_TOKEN "
+                "(clients send it as a bearer token) or bind to 127.0.0.1"
+            )
+
     @property
     def alert_destinations(self) -> list[str]:
         """The apprise URLs of ALERT_URLS, one per destination."""
@@ -289,6 +330,16 @@ class Settings(BaseSettings):
 
 def _items(value: str) -> list[str]:
     return [x.strip() for x in value.split(",") if x.strip()]
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a bind address or host name is this machine only."""
+    if host.strip("[]").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def load_settings() -> Settings:

@@ -16,6 +16,7 @@ from dashboard_backend.api.csv_export import (
     to_csv,
 )
 from dashboard_backend.api.deps import CatalogDep, ExportFormat, MatchDep
+from dashboard_backend.api.params import ID_MAX, NAME_MAX, PRINTABLE
 from dashboard_backend.api.present import maybe_probability, present_match
 from dashboard_backend.api.schemas import CrossGroup, CrossMarket
 from dashboard_backend.matching.entries import entry_order, refresh_entry, yes_best_ask, yes_mid
@@ -50,11 +51,20 @@ async def read_cross_opportunities(
     catalog: CatalogDep,
     match_store: MatchDep,
     market_id: Annotated[
-        str | None, Query(min_length=1, description="only this base market")
+        str | None,
+        Query(
+            min_length=1, max_length=ID_MAX, pattern=PRINTABLE, description="only this base market"
+        ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=100, description="matches per base market")] = 10,
     category: Annotated[
-        str | None, Query(min_length=1, description="base market category ('unknown' = none)")
+        str | None,
+        Query(
+            min_length=1,
+            max_length=NAME_MAX,
+            pattern=PRINTABLE,
+            description="base market category ('unknown' = none)",
+        ),
     ] = None,
     min_similarity: Annotated[
         float, Query(ge=0.0, le=1.0, description="drop matches below this similarity")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -16,6 +15,7 @@ from dashboard_backend.api.csv_export import (
     to_csv,
 )
 from dashboard_backend.api.deps import ExportFormat, OpsDep
+from dashboard_backend.api.params import MarketIdQuery, SinceQuery
 from dashboard_backend.api.present import present_opportunity
 from dashboard_backend.api.schemas import HistoryPage
 from dashboard_backend.models import Opportunity
@@ -31,10 +31,8 @@ CSV_COLUMNS = ["ts", "action", "id", *model_columns(Opportunity, "opportunity.")
 @router.get("/v1/history", response_model=HistoryPage, responses=CSV_RESPONSE)
 async def read_history(
     ops: OpsDep,
-    market_id: Annotated[str | None, Query(min_length=1, description="only this market")] = None,
-    since: Annotated[
-        datetime | None, Query(description="only events after this ISO-8601 time")
-    ] = None,
+    market_id: MarketIdQuery = None,
+    since: SinceQuery = None,
     limit: Annotated[int, Query(ge=1, le=5000, description="maximum events per page")] = 100,
     cursor: Annotated[
         str | None,

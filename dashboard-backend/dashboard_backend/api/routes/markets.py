@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from dashboard_backend.api.deps import CatalogDep, OpsDep
+from dashboard_backend.api.errors import shorten
+from dashboard_backend.api.params import MarketIdPath
 from dashboard_backend.api.present import present_market, present_opportunity
 from dashboard_backend.api.schemas import MarketDetail
 from dashboard_backend.errors import NotFoundError
@@ -14,11 +16,11 @@ router = APIRouter(tags=["markets"])
 
 
 @router.get("/v1/market/{market_id}", response_model=MarketDetail)
-async def read_market(market_id: str, catalog: CatalogDep, ops: OpsDep) -> MarketDetail:
+async def read_market(market_id: MarketIdPath, catalog: CatalogDep, ops: OpsDep) -> MarketDetail:
     """The market document, the top of each outcome's book and its current opportunities."""
     doc = await catalog.get(market_id)
     if doc is None:
-        raise NotFoundError(f"market {market_id!r} is not in the catalog")
+        raise NotFoundError(f"market {shorten(market_id)!r} is not in the catalog")
     books = await catalog.read_books(o.token_id for o in doc.outcomes)
     current = await ops.read_many(opportunity_ids_for([doc]))
     return MarketDetail(

@@ -15,6 +15,7 @@ from dashboard_backend.api.csv_export import (
     to_csv,
 )
 from dashboard_backend.api.deps import ExportFormat, OpsDep
+from dashboard_backend.api.params import CategoryQuery
 from dashboard_backend.api.present import present_opportunity
 from dashboard_backend.models import Opportunity, OpportunityKind
 
@@ -25,7 +26,7 @@ router = APIRouter(tags=["opportunities"])
 async def read_opportunities(
     ops: OpsDep,
     kind: Annotated[OpportunityKind | None, Query(description="only this kind")] = None,
-    category: Annotated[str | None, Query(min_length=1, description="only this category")] = None,
+    category: CategoryQuery = None,
     min_edge: Annotated[
         float | None, Query(ge=-1.0, le=1.0, description="minimum edge per share (USD)")
     ] = None,

@@ -11,6 +11,7 @@ from pathlib import Path
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
+from dashboard_backend.api.errors import shorten
 from dashboard_backend.errors import NotFoundError
 
 router = APIRouter(tags=["web"], include_in_schema=False)
@@ -33,10 +34,12 @@ CACHE_HEADERS = {"Cache-Control": "no-cache"}
 
 def static_file(name: str, folder: Path = STATIC_DIR) -> Path:
     """The file `name` inside `folder`; NotFoundError for anything outside it, missing or odd."""
+    if "\x00" in name or len(name) > 200:
+        raise NotFoundError("no such static file")
     root = folder.resolve()
     path = (root / name).resolve()
     if not path.is_relative_to(root) or not path.is_file() or path.suffix not in MEDIA_TYPES:
-        raise NotFoundError(f"no static file {name!r}")
+        raise NotFoundError(f"no static file {shorten(name)!r}")
     return path
 
 
