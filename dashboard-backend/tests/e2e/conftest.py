@@ -156,6 +156,9 @@ async def page(browser: Browser, page_errors: PageErrors) -> AsyncIterator[Page]
     yield new_page
     await context.close()
     assert page_errors.exceptions == [], f"uncaught errors in the page: {page_errors.exceptions}"
+    # The page's CSP allows only its own scripts and styles: nothing it does may be refused.
+    refused = [m for m in page_errors.console if "Content Security Policy" in m]
+    assert refused == [], f"the page broke its own CSP: {refused}"
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

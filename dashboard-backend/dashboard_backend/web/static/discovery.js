@@ -149,7 +149,7 @@ export function renderPairRows(tbody, rows, onOpen) {
       marketCell(p.a, "Market A"),
       marketCell(p.b, "Market B"),
       h("td", { class: "relation", dataset: { label: "Relation" } }, relationChip(p)),
-      h("td", { class: "num strong", dataset: { label: "Similarity" } }, h("span", { class: "sim", style: `--sim:${Math.max(0, Math.min(1, p.similarity))}` }, fmt.similarity(p.similarity))),
+      h("td", { class: "num strong", dataset: { label: "Similarity" } }, h("span", { class: "sim", style: { "--sim": Math.max(0, Math.min(1, p.similarity)) } }, fmt.similarity(p.similarity))),
       h("td", { dataset: { label: "Category" } }, p.category ? h("span", { class: "chip" }, p.category) : h("span", { class: "muted" }, "—")),
       h(
         "td",

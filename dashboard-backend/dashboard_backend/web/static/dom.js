@@ -4,7 +4,8 @@
 import { venueLabel } from "./format.js";
 
 /**
- * Create an element. `attrs` keys: `class`, `dataset` (object), `on` (event -> handler), any
+ * Create an element. `attrs` keys: `class`, `dataset` (object), `on` (event -> handler), `style`
+ * (object of CSS properties, custom ones included), any
  * attribute name (null/false skips it, true sets it empty). Children: nodes, strings, numbers,
  * arrays of these; null/undefined/false are skipped.
  */
@@ -16,6 +17,8 @@ export function h(tag, attrs = {}, ...children) {
     else if (key === "dataset") Object.assign(el.dataset, value);
     else if (key === "on") for (const [ev, fn] of Object.entries(value)) el.addEventListener(ev, fn);
     else if (key === "href") el.setAttribute("href", safeUrl(value) ?? "#");
+    // Styles through the CSSOM: the page's CSP forbids inline style attributes.
+    else if (key === "style") for (const [prop, v] of Object.entries(value)) el.style.setProperty(prop, String(v));
     else el.setAttribute(key, value === true ? "" : String(value));
   }
   append(el, children);
