@@ -7,6 +7,9 @@ answer is described field by field; camelCase on the wire like everything else.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import Field
 
 from dashboard_backend.changes import OpportunityChange
 from dashboard_backend.models import MarketDocument, MatchEntry, Model, Opportunity, OrderBook
@@ -59,16 +62,30 @@ class VenueHealth(Model):
     markets: int | None = None  # markets in its last successful poll
     last_poll: str | None = None
     last_error: str | None = None  # the last failed poll's error (cleared by a good poll)
+    last_error_at: str | None = None  # when the last poll failed
+    failing_since: str | None = None  # when the current run of failed polls began
     live: str  # how books are kept live under the settings (websocket, or REST refresh: why)
     ws_connected: bool
     poller: dict[str, str]  # its poller's status hash, as stored
     ws: dict[str, str]  # its websocket ingest's status hash, as stored
 
 
-class Health(Model):
-    """`GET /healthz` when Redis answers: counts and each worker's last reported status."""
+class HealthProblem(Model):
+    """One thing that is wrong, said for a person (`poller:polymarket`, `embedding`, ...)."""
 
-    ok: bool
+    component: str
+    message: str
+    severity: Literal["degraded", "down"]
+    since: str | None = None
+
+
+class Health(Model):
+    """`GET /healthz` when Redis answers: the verdict with its reasons, counts, each worker's last
+    reported status and the supervisor's view of every process."""
+
+    ok: bool  # status == "ok"
+    status: Literal["ok", "degraded", "down"]
+    problems: tuple[HealthProblem, ...] = ()
     redis: bool
     catalog_size: int
     last_poll: str | None = None
@@ -84,3 +101,6 @@ class Health(Model):
     ws: dict[str, str]  # Polymarket's websocket ingest status hash, as stored
     venues: dict[str, VenueHealth]  # by venue name
     workers: dict[str, dict[str, str]]  # every worker's status hash (`poller:kalshi`, ...)
+    # The supervisor's record of each process (state, restarts, exit code, reason); empty when
+    # the processes run without it.
+    processes: dict[str, dict[str, Any]] = Field(default_factory=dict)

@@ -264,6 +264,7 @@ class CatalogPoller:
         }
         await write_status(self.redis, keys.status_poller(self.name), **summary)
         await publish_poll(self.redis, summary)
+        await self.redis.hdel(keys.status_poller(self.name), "failingSince")
         reasons = ", ".join(f"{k}: {v}" for k, v in sorted(report.skipped_reasons.items()))
         log.info(
             "%s poll: %d markets (%d skipped%s, %d removed), %d books (%d skipped), "
@@ -322,6 +323,10 @@ class CatalogPoller:
                     raise
                 log.error("%s poll failed, its catalog left unchanged: %s", self.name, exc)
                 with contextlib.suppress(*REDIS_DOWN):
+                    # failingSince: when this run of failures began (cleared by a good poll).
+                    await self.redis.hsetnx(
+                        keys.status_poller(self.name), "failingSince", utc_now().isoformat()
+                    )
                     await write_status(
                         self.redis,
                         keys.status_poller(self.name),

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,9 +21,12 @@ import pytest_asyncio
 import uvicorn
 from playwright.async_api import Browser, ConsoleMessage, Error, Page, async_playwright, expect
 
+from dashboard_backend import keys
 from dashboard_backend.api.main import create_app
 from dashboard_backend.connections import EmbeddedRedis, create_redis
 from dashboard_backend.settings import Settings
+from dashboard_backend.status import write_status
+from dashboard_backend.venues.registry import venue_specs
 from tests.e2e.seed import (
     Seed,
     dump_keys,
@@ -180,6 +184,12 @@ async def seeded(redis_url: str, worker_output: dict[bytes, bytes]) -> Seed:
     await restore_keys(redis_url, worker_output)
     client = create_redis(redis_url)
     try:
+        # The workers ran once for the session: their status says so as of now (healthy), and
+        # no websocket ingest runs in these tests.
+        now = datetime.now(UTC).isoformat()
+        for spec in venue_specs():
+            await client.delete(keys.status_ws(spec.name))
+            await write_status(client, keys.status_poller(spec.name), lastPoll=now)
         return await read_seed(client)
     finally:
         await client.aclose()

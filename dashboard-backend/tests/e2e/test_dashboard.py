@@ -9,12 +9,14 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.async_api import Page, expect
 
+from dashboard_backend import keys
 from dashboard_backend.connections import create_redis
 from dashboard_backend.fees import FeeTable
 from dashboard_backend.matching.store import MatchStore
 from dashboard_backend.models import MarketDocument, MatchEntry, Outcome, OutcomeLink, Relation
 from dashboard_backend.opportunities import find_opportunities
 from dashboard_backend.ops_store import OpsStore
+from dashboard_backend.status import ProcessRecord, write_processes, write_status
 from tests.e2e.conftest import ApiServer, PageErrors, screenshot
 from tests.e2e.seed import (
     HOSTILE_ID,
@@ -465,3 +467,39 @@ async def test_unreachable_api_is_reported_and_the_page_recovers(
     finally:
         server.stop()
     page_errors.console.clear()  # failed fetches while the server was down are expected
+
+
+async def test_a_degraded_product_says_what_is_wrong_in_the_banner(
+    page: Page, api_server: ApiServer, redis_url: str, seeded: Seed
+) -> None:
+    client = create_redis(redis_url)
+    try:
+        since = datetime(2026, 11, 24, 10, 42, tzinfo=UTC).isoformat()
+        await write_status(
+            client, keys.status_poller("polymarket"), failingSince=since, lastError="timeout"
+        )
+        await write_processes(
+            client,
+            [
+                ProcessRecord(
+                    name="embedding",
+                    state="stopped",
+                    exit_code=2,
+                    needs_operator=True,
+                    reason="embedding worker stopped: invalid OPENAI_API_KEY",
+                    updated_at=datetime.now(UTC).timestamp(),
+                )
+            ],
+        )
+    finally:
+        await client.aclose()
+    await page.goto(api_server.url + "/")
+    banner = page.locator("#banner")
+    await expect(banner).to_be_visible()
+    await expect(banner).to_have_attribute("data-problem", "health")
+    await expect(banner).to_contain_text("Polymarket unreachable since 10:42 UTC — retrying")
+    await expect(banner).to_contain_text("embedding stopped: needs an operator")
+    await expect(page.locator("#st-api")).to_contain_text("degraded")
+    # The data already there is still shown.
+    await expect(page.locator("#table-discovery tbody tr").first).to_be_visible()
+    await screenshot(page, "degraded")

@@ -346,7 +346,8 @@ class App {
   renderBanner() {
     renderBanner({
       apiDown: this.apiDown,
-      redisError: !this.apiDown && this.health && this.health.ok === false ? this.health.error ?? "Redis is unavailable." : null,
+      redisError: !this.apiDown && this.health && this.health.redis === false ? this.health.error ?? "Redis is unavailable." : null,
+      health: !this.apiDown && this.health && Array.isArray(this.health.problems) ? this.health.problems : [],
       streamDown: this.streamDown,
       retrySec: RETRY_EVERY_MS / 1000,
     });

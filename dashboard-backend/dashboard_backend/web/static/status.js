@@ -17,9 +17,16 @@ export function renderStatus(health, now = Date.now()) {
     setItem("st-api", "API", "unreachable", null, "bad");
     return;
   }
-  setItem("st-api", "API", health.ok ? "ok" : "Redis down", health.error ?? null, health.ok ? "good" : "bad");
-  if (!health.ok) return;
-  setItem("st-poll", "Last poll", health.lastPoll ? fmt.relative(health.lastPoll, now) : "never", health.lastPoll ? fmt.dateTime(health.lastPoll) : "the poller has not run yet", health.lastPoll ? "" : "warn");
+  const status = health.status ?? (health.ok ? "ok" : "down");
+  const problems = Array.isArray(health.problems) ? health.problems : [];
+  if (health.redis === false) {
+    setItem("st-api", "API", "Redis down", health.error ?? null, "bad");
+    return;
+  }
+  const apiTone = { ok: "good", degraded: "warn", down: "bad" }[status] ?? "warn";
+  setItem("st-api", "API", status, problems.map((p) => p.message).join("\n") || null, apiTone);
+  const pollProblem = problems.find((p) => p.component.startsWith("poller"));
+  setItem("st-poll", "Last poll", health.lastPoll ? fmt.relative(health.lastPoll, now) : "never", pollProblem ? pollProblem.message : health.lastPoll ? fmt.dateTime(health.lastPoll) : null, pollProblem || !health.lastPoll ? "warn" : "");
   const venues = health.venues && typeof health.venues === "object" ? Object.entries(health.venues).filter(([, v]) => v && v.enabled) : [];
   const perVenue = venues.map(([name, v]) => `${fmt.venueLabel(name)} ${fmt.count(v.markets ?? null)}`).join(" · ");
   const venueNotes = venues.map(([name, v]) => `${fmt.venueLabel(name)}: ${v.live}${v.lastError ? ` — last poll failed: ${v.lastError}` : ""}`).join("\n");
@@ -47,8 +54,10 @@ export function renderStreamStatus(status) {
 }
 
 /**
- * The banner: the most serious of API unreachable > Redis down > stream dropped, or hidden.
- * `problems`: {apiDown: bool, redisError: string|null, streamDown: bool, retrySec: number}.
+ * The banner: the most serious of API unreachable > Redis down > what /healthz reports (a venue
+ * unreachable, a worker stopped or restarting) > stream dropped, or hidden.
+ * `problems`: {apiDown: bool, redisError: string|null, health: [{component, message, severity}],
+ *              streamDown: bool, retrySec: number}.
  */
 export function renderBanner(problems) {
   const el = document.getElementById("banner");
@@ -60,12 +69,18 @@ export function renderBanner(problems) {
   } else if (problems.redisError !== null) {
     tone = "bad";
     text = [h("strong", {}, "The API cannot reach Redis. "), problems.redisError];
+  } else if (problems.health.length > 0) {
+    // What /healthz says is wrong, most serious first, in its own words.
+    const shown = [...problems.health].sort((a, b) => (a.severity === "down" ? 0 : 1) - (b.severity === "down" ? 0 : 1)).slice(0, 3);
+    tone = shown.some((p) => p.severity === "down") ? "bad" : "warn";
+    text = shown.map((p, i) => [i > 0 ? h("br") : null, h("span", { class: "problem", dataset: { component: p.component } }, p.message)]);
+    if (problems.health.length > shown.length) text.push(h("br"), `and ${problems.health.length - shown.length} more (see /healthz)`);
   } else if (problems.streamDown) {
     tone = "warn";
     text = [h("strong", {}, "Live updates disconnected. "), "Reconnecting automatically; meanwhile the views refresh every few minutes."];
   }
   el.hidden = tone === null;
   el.dataset.tone = tone ?? "";
-  el.dataset.problem = problems.apiDown ? "api" : problems.redisError !== null ? "redis" : problems.streamDown ? "stream" : "";
+  el.dataset.problem = problems.apiDown ? "api" : problems.redisError !== null ? "redis" : problems.health.length > 0 ? "health" : problems.streamDown ? "stream" : "";
   replaceChildren(el, text);
 }
