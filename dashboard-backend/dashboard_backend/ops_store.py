@@ -142,6 +142,8 @@ class OpsStore:
         the entries and the id of the last one returned when more may follow, else None.
         """
         min_id = f"{int(since.timestamp() * 1000)}-0" if since else "-"
+        if before is not None and before.strip("0-") == "":
+            return [], None  # nothing is older than the very first possible entry
         out: list[OpportunityChange] = []
         last = "+" if before is None else "(" + before
         last_id: str | None = None

@@ -11,21 +11,31 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Path, Query
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator
 
 ID_MAX = 256
 NAME_MAX = 64
 # Printable text: no C0 control characters, no DEL.
 PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Documents in the OpenAPI schema what `after_epoch` enforces: years 1970 to 9999.
+SINCE_PATTERN = r"^(19[7-9][0-9]|[2-9][0-9]{3})-"
+
+
+def iso_time(value: object) -> object:
+    """Refuse bare numbers for a time (they would be read as Unix seconds): ISO-8601 only."""
+    if isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit():
+        raise ValueError("must be an ISO-8601 time such as 2026-01-31T12:00:00Z")
+    return value
 
 
 def after_epoch(value: datetime) -> datetime:
-    """The time as aware UTC; ValueError before 1970-01-01."""
-    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    if aware < EPOCH:
+    """The time as aware UTC; ValueError for a year before 1970 (as documented by
+    SINCE_PATTERN); a 1970 time whose offset puts it just before the epoch means the epoch."""
+    if value.year < EPOCH.year:
         raise ValueError("must be at or after 1970-01-01T00:00:00Z")
-    return aware
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return max(aware, EPOCH)
 
 
 MarketIdPath = Annotated[
@@ -42,6 +52,25 @@ CategoryQuery = Annotated[
 ]
 SinceQuery = Annotated[
     datetime | None,
+    Query(
+        description="only events after this ISO-8601 time (1970 or later)",
+        json_schema_extra={"pattern": SINCE_PATTERN},
+    ),
+    BeforeValidator(iso_time),
     AfterValidator(lambda v: None if v is None else after_epoch(v)),
-    Query(description="only events after this ISO-8601 time (1970 or later)"),
 ]
+
+
+# A stream id part must fit Redis' unsigned 64 bits.
+STREAM_ID_PART_MAX = 2**64 - 1
+
+
+def stream_cursor(value: str | None) -> str | None:
+    """A history cursor (`ms-seq`, ASCII digits, each part within 64 bits); ValueError otherwise."""
+    if value is None:
+        return None
+    ms, sep, seq = value.partition("-")
+    parts_ok = sep and all(p.isascii() and p.isdigit() for p in (ms, seq))
+    if not parts_ok or int(ms) > STREAM_ID_PART_MAX or int(seq) > STREAM_ID_PART_MAX:
+        raise ValueError("is not a history position (`nextCursor` of a previous page)")
+    return value

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
+from pydantic import AfterValidator
 
 from dashboard_backend.api.csv_export import (
     CSV_RESPONSE,
@@ -15,7 +16,7 @@ from dashboard_backend.api.csv_export import (
     to_csv,
 )
 from dashboard_backend.api.deps import ExportFormat, OpsDep
-from dashboard_backend.api.params import MarketIdQuery, SinceQuery
+from dashboard_backend.api.params import MarketIdQuery, SinceQuery, stream_cursor
 from dashboard_backend.api.present import present_opportunity
 from dashboard_backend.api.schemas import HistoryPage
 from dashboard_backend.models import Opportunity
@@ -37,6 +38,7 @@ async def read_history(
     cursor: Annotated[
         str | None,
         Query(pattern=CURSOR_PATTERN, description="`nextCursor` of the previous page"),
+        AfterValidator(stream_cursor),
     ] = None,
     format: Annotated[
         ExportFormat, Query(description="json, or csv (the next cursor is in X-Next-Cursor)")
