@@ -17,7 +17,7 @@ import redis.asyncio as aioredis
 
 from dashboard_backend import keys
 from dashboard_backend.models import MarketDocument, OrderBook
-from dashboard_backend.stored import StoredValues, parse_one, parse_stored
+from dashboard_backend.stored import StoredValues, parse_one, parse_stored, repairing, tolerant
 from dashboard_backend.venues.base import venue_of
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ class CatalogStore:
 
     async def read_all(self, venue: str | None = None) -> StoredValues[MarketDocument]:
         """Every catalog document (one venue's when given); unreadable entries are skipped."""
-        raw: dict[str, str] = await self.redis.hgetall(keys.CATALOG)
+        raw: dict[str, str] = await tolerant(self.redis.hgetall(keys.CATALOG), {}, keys.CATALOG)
         if venue is not None:
             raw = {mid: v for mid, v in raw.items() if venue_of(mid) == venue}
         return parse_stored(raw, MarketDocument.from_json, "catalog entries")
@@ -61,19 +61,21 @@ class CatalogStore:
         ids = list(dict.fromkeys(market_ids))
         if not ids:
             return StoredValues()
-        values = await self.redis.hmget(keys.CATALOG, ids)
+        values = await tolerant(
+            self.redis.hmget(keys.CATALOG, ids), [None] * len(ids), keys.CATALOG
+        )
         return parse_stored(
             dict(zip(ids, values, strict=True)), MarketDocument.from_json, "catalog entries"
         )
 
     async def ids(self, venue: str | None = None) -> set[str]:
         """The market ids in the catalog (one venue's when given)."""
-        all_ids: list[str] = await self.redis.hkeys(keys.CATALOG)
+        all_ids: list[str] = await tolerant(self.redis.hkeys(keys.CATALOG), [], keys.CATALOG)
         return {m for m in all_ids if venue is None or venue_of(m) == venue}
 
     async def size(self) -> int:
         """Number of markets in the catalog."""
-        n: int = await self.redis.hlen(keys.CATALOG)
+        n: int = await tolerant(self.redis.hlen(keys.CATALOG), 0, keys.CATALOG)
         return n
 
     async def replace(self, docs: Mapping[str, MarketDocument]) -> None:
@@ -116,21 +118,27 @@ class CatalogStore:
             argv.extend((doc.id, doc.to_json()))
         if not argv:
             return 0
-        n: int = await self.redis.eval(_HSET_IF_EXISTS, 1, keys.CATALOG, *argv)
+        n: int = await tolerant(
+            self.redis.eval(_HSET_IF_EXISTS, 1, keys.CATALOG, *argv), 0, keys.CATALOG
+        )
         return n
 
     async def write_books(self, books: Iterable[OrderBook], depth: int = 20) -> None:
         """Store the top `depth` levels of each book under `markets:books`."""
         mapping = {b.token_id: b.top(depth).to_json() for b in books}
         if mapping:
-            await self.redis.hset(keys.BOOKS, mapping=mapping)
+            await repairing(
+                self.redis,
+                {keys.BOOKS: "hash"},
+                lambda: self.redis.hset(keys.BOOKS, mapping=mapping),
+            )
 
     async def replace_venue_books(
         self, venue: str, books: Iterable[OrderBook], keep_tokens: set[str], depth: int = 20
     ) -> None:
         """Store these books and drop the venue's stored books of tokens not in `keep_tokens`."""
         mapping = {b.token_id: b.top(depth).to_json() for b in books}
-        stored: list[str] = await self.redis.hkeys(keys.BOOKS)
+        stored: list[str] = await tolerant(self.redis.hkeys(keys.BOOKS), [], keys.BOOKS)
         stale = {t for t in stored if venue_of(t) == venue and t not in keep_tokens}
         await self._replace_fields(keys.BOOKS, mapping, stale)
 
@@ -139,7 +147,7 @@ class CatalogStore:
         ids = list(dict.fromkeys(token_ids))
         if not ids:
             return StoredValues()
-        values = await self.redis.hmget(keys.BOOKS, ids)
+        values = await tolerant(self.redis.hmget(keys.BOOKS, ids), [None] * len(ids), keys.BOOKS)
         return parse_stored(dict(zip(ids, values, strict=True)), OrderBook.from_json, "books")
 
     # --- rolling coverage (a venue whose poll walks a window of its listing) --------------------
@@ -189,9 +197,13 @@ class CatalogStore:
         stale = sorted(drop - mapping.keys())
         if not items and not stale:
             return
-        async with self.redis.pipeline(transaction=True) as pipe:
-            for start in range(0, len(items), _CHUNK):
-                pipe.hset(key, mapping=dict(items[start : start + _CHUNK]))
-            for start in range(0, len(stale), _CHUNK):
-                pipe.hdel(key, *stale[start : start + _CHUNK])
-            await pipe.execute()
+
+        async def write() -> None:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                for start in range(0, len(items), _CHUNK):
+                    pipe.hset(key, mapping=dict(items[start : start + _CHUNK]))
+                for start in range(0, len(stale), _CHUNK):
+                    pipe.hdel(key, *stale[start : start + _CHUNK])
+                await pipe.execute()
+
+        await repairing(self.redis, {key: "hash"}, write)

@@ -13,9 +13,12 @@ import redis.asyncio as aioredis
 from dashboard_backend import keys
 from dashboard_backend.changes import OpportunityChange, diff_snapshots
 from dashboard_backend.models import Opportunity
-from dashboard_backend.stored import StoredValues, parse_stored
+from dashboard_backend.stored import StoredValues, parse_stored, repairing, tolerant
 
 log = logging.getLogger(__name__)
+
+# The keys this store writes, by Redis type (repaired when found holding another type).
+OWNED = {keys.OPS_SNAPSHOT: "hash", keys.OPS_HISTORY: "stream"}
 
 
 class OpsStore:
@@ -27,7 +30,9 @@ class OpsStore:
 
     async def read_snapshot(self, venue: str | None = None) -> dict[str, Opportunity]:
         """Every current opportunity by id (one venue's when given); unreadable ones skipped."""
-        raw: dict[str, str] = await self.redis.hgetall(keys.OPS_SNAPSHOT)
+        raw: dict[str, str] = await tolerant(
+            self.redis.hgetall(keys.OPS_SNAPSHOT), {}, keys.OPS_SNAPSHOT
+        )
         parsed = self._parse(raw)
         if venue is None:
             return parsed
@@ -35,7 +40,7 @@ class OpsStore:
 
     async def count(self) -> int:
         """Number of current opportunities."""
-        n: int = await self.redis.hlen(keys.OPS_SNAPSHOT)
+        n: int = await tolerant(self.redis.hlen(keys.OPS_SNAPSHOT), 0, keys.OPS_SNAPSHOT)
         return n
 
     async def read_many(self, ids: Iterable[str]) -> dict[str, Opportunity]:
@@ -43,7 +48,9 @@ class OpsStore:
         wanted = list(ids)
         if not wanted:
             return {}
-        values = await self.redis.hmget(keys.OPS_SNAPSHOT, wanted)
+        values = await tolerant(
+            self.redis.hmget(keys.OPS_SNAPSHOT, wanted), [None] * len(wanted), keys.OPS_SNAPSHOT
+        )
         return self._parse({i: v for i, v in zip(wanted, values, strict=True) if v})
 
     @staticmethod
@@ -58,14 +65,18 @@ class OpsStore:
         old = await self.read_snapshot()
         changes = diff_snapshots(old, new, now)
         tmp = keys.tmp_key(keys.OPS_SNAPSHOT, uuid.uuid4().hex)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            if new:
-                pipe.hset(tmp, mapping={oid: op.to_json() for oid, op in new.items()})
-                pipe.rename(tmp, keys.OPS_SNAPSHOT)
-            else:
-                pipe.delete(keys.OPS_SNAPSHOT)
-            self._queue_history_and_publish(pipe, changes)
-            await pipe.execute()
+
+        async def write() -> None:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                if new:
+                    pipe.hset(tmp, mapping={oid: op.to_json() for oid, op in new.items()})
+                    pipe.rename(tmp, keys.OPS_SNAPSHOT)
+                else:
+                    pipe.delete(keys.OPS_SNAPSHOT)
+                self._queue_history_and_publish(pipe, changes)
+                await pipe.execute()
+
+        await repairing(self.redis, OWNED, write)
         return changes
 
     async def replace_venue(
@@ -102,14 +113,20 @@ class OpsStore:
         """Apply appeared / changed / disappeared entries, history and publish in one MULTI."""
         if not changes:
             return
-        async with self.redis.pipeline(transaction=True) as pipe:
-            for ch in changes:
-                if ch.action == "disappeared":
-                    pipe.hdel(keys.OPS_SNAPSHOT, ch.id)
-                else:
-                    pipe.hset(keys.OPS_SNAPSHOT, ch.id, ch.opportunity.to_json())
-            self._queue_history_and_publish(pipe, changes)
-            await pipe.execute()
+
+        async def write() -> None:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                for ch in changes:
+                    if ch.action == "disappeared":
+                        pipe.hdel(keys.OPS_SNAPSHOT, ch.id)
+                    else:
+                        pipe.hset(keys.OPS_SNAPSHOT, ch.id, ch.opportunity.to_json())
+                self._queue_history_and_publish(pipe, changes)
+                await pipe.execute()
+
+        # A key of the wrong type is repaired and the whole change written again (the commands
+        # of the failed MULTI that did apply are repeated: at worst a history entry twice).
+        await repairing(self.redis, OWNED, write)
 
     def _queue_history_and_publish(
         self, pipe: aioredis.client.Pipeline, changes: list[OpportunityChange]
@@ -148,7 +165,11 @@ class OpsStore:
         last = "+" if before is None else "(" + before
         last_id: str | None = None
         while len(out) < limit:
-            batch = await self.redis.xrevrange(keys.OPS_HISTORY, max=last, min=min_id, count=500)
+            batch = await tolerant(
+                self.redis.xrevrange(keys.OPS_HISTORY, max=last, min=min_id, count=500),
+                [],
+                keys.OPS_HISTORY,
+            )
             if not batch:
                 return out, None
             wanted = {

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import redis.asyncio as aioredis
 
 from dashboard_backend import keys
+from dashboard_backend.stored import repairing, tolerant
 
 
 def utc_now() -> datetime:
@@ -22,13 +23,14 @@ def utc_now() -> datetime:
 
 
 async def write_status(redis: aioredis.Redis, key: str, **fields: str | int | float) -> None:
-    """Set fields of a status hash (values stored as strings)."""
-    await redis.hset(key, mapping={k: str(v) for k, v in fields.items()})
+    """Set fields of a status hash (values stored as strings); a key of another type is replaced."""
+    mapping = {k: str(v) for k, v in fields.items()}
+    await repairing(redis, {key: "hash"}, lambda: redis.hset(key, mapping=mapping))
 
 
 async def read_status(redis: aioredis.Redis, key: str) -> dict[str, str]:
     """All fields of a status hash (empty when the worker never ran)."""
-    data: dict[str, str] = await redis.hgetall(key)
+    data: dict[str, str] = await tolerant(redis.hgetall(key), {}, key)
     return data
 
 
@@ -37,13 +39,17 @@ async def read_statuses(redis: aioredis.Redis, keys_: Sequence[str]) -> dict[str
     async with redis.pipeline(transaction=False) as pipe:
         for key in keys_:
             pipe.hgetall(key)
-        values: list[dict[str, str]] = await pipe.execute()
-    return dict(zip(keys_, values, strict=True))
+        values: list[object] = await pipe.execute(raise_on_error=False)
+    # A hash of the wrong type answers an error: read as empty.
+    return {
+        key: value if isinstance(value, dict) else {}
+        for key, value in zip(keys_, values, strict=True)
+    }
 
 
 async def read_status_field(redis: aioredis.Redis, key: str, field: str) -> str:
     """One field of a status hash ('' when absent)."""
-    value = await redis.hget(key, field)
+    value = await tolerant(redis.hget(key, field), None, key)
     return str(value or "")
 
 
@@ -63,8 +69,11 @@ async def store_counts(redis: aioredis.Redis) -> dict[str, int]:
     async with redis.pipeline(transaction=False) as pipe:
         for key in names.values():
             pipe.hlen(key)
-        values: list[int] = await pipe.execute()
-    return dict(zip(names, values, strict=True))
+        values: list[object] = await pipe.execute(raise_on_error=False)
+    return {
+        name: value if isinstance(value, int) else 0
+        for name, value in zip(names, values, strict=True)
+    }
 
 
 @dataclass
@@ -102,4 +111,8 @@ async def write_processes(redis: aioredis.Redis, records: Iterable[ProcessRecord
     """Store every record in `status:processes` with one HSET."""
     mapping = {r.name: r.to_json() for r in records}
     if mapping:
-        await redis.hset(keys.STATUS_PROCESSES, mapping=mapping)
+        await repairing(
+            redis,
+            {keys.STATUS_PROCESSES: "hash"},
+            lambda: redis.hset(keys.STATUS_PROCESSES, mapping=mapping),
+        )

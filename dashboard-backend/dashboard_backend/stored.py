@@ -3,13 +3,20 @@
 Every store reads its hashes through `parse_stored`, so a value written by an older version, cut
 short by hand, or simply corrupt never crashes a reader or a loop: the reader gets every value it
 can read, and `skipped` says how many it could not (one warning line per read, naming a few).
+
+A whole key of the wrong type (a string where a hash belongs, say) is read as empty through
+`tolerant` (one warning line), and its writer repairs it through `repairing`: on WRONGTYPE it
+deletes the keys it owns that hold the wrong type and writes again.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TypeVar
+
+import redis.asyncio as aioredis
+from redis.exceptions import ResponseError
 
 log = logging.getLogger(__name__)
 
@@ -54,3 +61,40 @@ def parse_one(
 ) -> T | None:
     """One stored value, or None when absent or unreadable (logged)."""
     return parse_stored({key: value}, parse, what).get(key)
+
+
+def wrong_type(error: BaseException) -> bool:
+    """Whether Redis refused a command because a key holds another type of value."""
+    # A pipeline wraps it: "Command # 3 (XADD ...) of pipeline caused error: (WRONGTYPE ...)".
+    return isinstance(error, ResponseError) and "WRONGTYPE" in str(error)
+
+
+async def tolerant(read: Awaitable[T], empty: T, key: str) -> T:
+    """The read's answer, or `empty` (logged) when `key` holds the wrong type of value."""
+    try:
+        return await read
+    except ResponseError as exc:
+        if not wrong_type(exc):
+            raise
+        log.warning(
+            "%s holds the wrong type of value: read as empty until its writer repairs it", key
+        )
+        return empty
+
+
+async def repairing(
+    redis: aioredis.Redis, owned: Mapping[str, str], write: Callable[[], Awaitable[T]]
+) -> T:
+    """Run `write`; on WRONGTYPE delete those of `owned` (key -> Redis type) that hold another
+    type, then write once more."""
+    try:
+        return await write()
+    except ResponseError as exc:
+        if not wrong_type(exc):
+            raise
+        for key, kind in owned.items():
+            found = await redis.type(key)
+            if found not in (kind, "none"):
+                log.warning("%s held a %s, not a %s: deleted and rewritten", key, found, kind)
+                await redis.delete(key)
+        return await write()

@@ -59,18 +59,3 @@ SinceQuery = Annotated[
     BeforeValidator(iso_time),
     AfterValidator(lambda v: None if v is None else after_epoch(v)),
 ]
-
-
-# A stream id part must fit Redis' unsigned 64 bits.
-STREAM_ID_PART_MAX = 2**64 - 1
-
-
-def stream_cursor(value: str | None) -> str | None:
-    """A history cursor (`ms-seq`, ASCII digits, each part within 64 bits); ValueError otherwise."""
-    if value is None:
-        return None
-    ms, sep, seq = value.partition("-")
-    parts_ok = sep and all(p.isascii() and p.isdigit() for p in (ms, seq))
-    if not parts_ok or int(ms) > STREAM_ID_PART_MAX or int(seq) > STREAM_ID_PART_MAX:
-        raise ValueError("is not a history position (`nextCursor` of a previous page)")
-    return value

@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import redis.asyncio as aioredis
+from redis.exceptions import ResponseError
 
 from dashboard_backend import keys
 from dashboard_backend.outage import REDIS_DOWN, Outage
@@ -182,8 +183,8 @@ class StreamHub:
             entries = await self.redis.xrange(
                 keys.OPS_HISTORY, min=start, max="+", count=self.replay_max + 1
             )
-        except REDIS_DOWN:
-            return [], True
+        except (*REDIS_DOWN, ResponseError):
+            return [], True  # the history cannot be read now: the client reloads instead
         oldest = parse_stream_id(first[0][0]) if first else None
         reset = len(entries) > self.replay_max or (oldest is not None and oldest > after)
         frames = []
@@ -214,6 +215,11 @@ class StreamHub:
                 self._outage.ok()
             except REDIS_DOWN as exc:
                 await asyncio.sleep(self._outage.failed(exc))
+                continue
+            except ResponseError as exc:
+                # e.g. the history key holds another type until its writer repairs it.
+                log.warning("stream: cannot read the history (%s); trying again", exc)
+                await asyncio.sleep(READ_BLOCK_MS / 1000)
                 continue
             for _stream, entries in reply or []:
                 for entry_id, fields in entries:

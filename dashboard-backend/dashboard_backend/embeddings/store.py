@@ -13,7 +13,7 @@ import redis.asyncio as aioredis
 
 from dashboard_backend import keys
 from dashboard_backend.models import MarketEmbedding
-from dashboard_backend.stored import parse_one, parse_stored
+from dashboard_backend.stored import parse_one, parse_stored, repairing, tolerant
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,9 @@ class EmbeddingStore:
         While the worker switches models the hash holds vectors of both: readers that compare
         vectors should pass the model they embed queries with.
         """
-        raw: dict[str, str] = await self.redis.hgetall(keys.EMBEDDINGS)
+        raw: dict[str, str] = await tolerant(
+            self.redis.hgetall(keys.EMBEDDINGS), {}, keys.EMBEDDINGS
+        )
         parsed = parse_stored(raw, MarketEmbedding.from_json, "embeddings")
         if model is None:
             return parsed
@@ -38,14 +40,17 @@ class EmbeddingStore:
 
     async def get(self, market_id: str) -> MarketEmbedding | None:
         """One stored embedding, or None."""
-        raw = await self.redis.hget(keys.EMBEDDINGS, market_id)
+        raw = await tolerant(self.redis.hget(keys.EMBEDDINGS, market_id), None, keys.EMBEDDINGS)
         return parse_one(market_id, raw, MarketEmbedding.from_json, "embeddings")
 
     async def write_batch(self, embeddings: Sequence[MarketEmbedding]) -> None:
         """Store a batch with one HSET (all of it becomes visible at once)."""
         if embeddings:
-            await self.redis.hset(
-                keys.EMBEDDINGS, mapping={e.market_id: e.to_json() for e in embeddings}
+            mapping = {e.market_id: e.to_json() for e in embeddings}
+            await repairing(
+                self.redis,
+                {keys.EMBEDDINGS: "hash"},
+                lambda: self.redis.hset(keys.EMBEDDINGS, mapping=mapping),
             )
 
     async def delete(self, market_ids: Iterable[str]) -> int:
@@ -53,10 +58,10 @@ class EmbeddingStore:
         ids = list(market_ids)
         if not ids:
             return 0
-        n: int = await self.redis.hdel(keys.EMBEDDINGS, *ids)
+        n: int = await tolerant(self.redis.hdel(keys.EMBEDDINGS, *ids), 0, keys.EMBEDDINGS)
         return n
 
     async def size(self) -> int:
         """Number of stored embeddings."""
-        n: int = await self.redis.hlen(keys.EMBEDDINGS)
+        n: int = await tolerant(self.redis.hlen(keys.EMBEDDINGS), 0, keys.EMBEDDINGS)
         return n

@@ -16,7 +16,7 @@ from dashboard_backend import keys
 from dashboard_backend.matching.diff import MatchChange, diff_matches, keep_first_matched
 from dashboard_backend.models import MatchEntry
 from dashboard_backend.status import write_status
-from dashboard_backend.stored import StoredValues, parse_stored
+from dashboard_backend.stored import StoredValues, parse_stored, tolerant
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +62,13 @@ class MatchStore:
     async def read_raw(self, market_id: str | None = None) -> dict[str, str]:
         """Stored JSON lists, unparsed (readers parse only what they need): all, or one market's."""
         if market_id is not None:
-            value = await self.redis.hget(keys.CROSS_MATCHES, market_id)
+            value = await tolerant(
+                self.redis.hget(keys.CROSS_MATCHES, market_id), None, keys.CROSS_MATCHES
+            )
             return {market_id: value} if value else {}
-        raw: dict[str, str] = await self.redis.hgetall(keys.CROSS_MATCHES)
+        raw: dict[str, str] = await tolerant(
+            self.redis.hgetall(keys.CROSS_MATCHES), {}, keys.CROSS_MATCHES
+        )
         return raw
 
     async def read(self, market_id: str) -> list[MatchEntry]:

@@ -26,6 +26,7 @@ from prometheus_client.core import (
 from dashboard_backend import keys
 from dashboard_backend.metrics.names import PREFIX, RECORDED
 from dashboard_backend.metrics.store import MetricsRecorder, parse_field
+from dashboard_backend.stored import tolerant
 from dashboard_backend.venues.registry import venue_specs
 
 WS_COUNTERS = {
@@ -95,7 +96,8 @@ class PairCounts:
     async def read(self, redis: aioredis.Redis, last_run: str | None) -> Counter[str]:
         """The counts for the run `last_run` (read from Redis when it is not the cached one)."""
         if last_run is None or last_run != self.last_run:
-            self.counts = relation_counts(await redis.hgetall(keys.CROSS_MATCHES))
+            stored = await tolerant(redis.hgetall(keys.CROSS_MATCHES), {}, keys.CROSS_MATCHES)
+            self.counts = relation_counts(stored)
             self.last_run = last_run
         return self.counts
 
@@ -127,7 +129,10 @@ async def read_scrape(redis: aioredis.Redis, pairs: PairCounts | None = None) ->
         pipe.hgetall(keys.OPS_SNAPSHOT)
         for key in status_keys:
             pipe.hgetall(key)
-        catalog, books, embeddings, snapshot, *statuses = await pipe.execute()
+        # A key of the wrong type answers an error: counted as empty, never a failed scrape.
+        replies = await pipe.execute(raise_on_error=False)
+    catalog, books, embeddings = (r if isinstance(r, int) else 0 for r in replies[:3])
+    snapshot, *statuses = (r if isinstance(r, dict) else {} for r in replies[3:])
     by_key = dict(zip(status_keys, statuses, strict=True))
     last_run = by_key.get(keys.STATUS_MATCHING, {}).get("lastRun")
     return Scrape(

@@ -16,6 +16,7 @@ import redis.asyncio as aioredis
 
 from dashboard_backend import keys
 from dashboard_backend.metrics.names import Recorded
+from dashboard_backend.stored import tolerant
 
 _UNSAFE = re.compile(r"[,=|]")
 
@@ -58,7 +59,7 @@ class MetricsRecorder:
 
     async def read(self) -> dict[str, float]:
         """Every recorded series (unreadable values skipped)."""
-        raw: dict[str, str] = await self.redis.hgetall(keys.METRICS)
+        raw: dict[str, str] = await tolerant(self.redis.hgetall(keys.METRICS), {}, keys.METRICS)
         out: dict[str, float] = {}
         for field, value in raw.items():
             try:

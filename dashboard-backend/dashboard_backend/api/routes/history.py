@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from pydantic import AfterValidator
 
 from dashboard_backend.api.csv_export import (
     CSV_RESPONSE,
@@ -16,7 +15,7 @@ from dashboard_backend.api.csv_export import (
     to_csv,
 )
 from dashboard_backend.api.deps import ExportFormat, OpsDep
-from dashboard_backend.api.params import MarketIdQuery, SinceQuery, stream_cursor
+from dashboard_backend.api.params import MarketIdQuery, SinceQuery
 from dashboard_backend.api.present import present_opportunity
 from dashboard_backend.api.schemas import HistoryPage
 from dashboard_backend.models import Opportunity
@@ -24,7 +23,8 @@ from dashboard_backend.models import Opportunity
 router = APIRouter(tags=["opportunities"])
 
 # A cursor is the history stream id of the last entry of the previous page.
-CURSOR_PATTERN = r"^\d{1,20}-\d{1,20}$"
+# ASCII digits, at most 19 a part: always within Redis' 64-bit stream id parts.
+CURSOR_PATTERN = r"^[0-9]{1,19}-[0-9]{1,19}$"
 # CSV columns: the change, then the opportunity's terms.
 CSV_COLUMNS = ["ts", "action", "id", *model_columns(Opportunity, "opportunity.")]
 
@@ -38,7 +38,6 @@ async def read_history(
     cursor: Annotated[
         str | None,
         Query(pattern=CURSOR_PATTERN, description="`nextCursor` of the previous page"),
-        AfterValidator(stream_cursor),
     ] = None,
     format: Annotated[
         ExportFormat, Query(description="json, or csv (the next cursor is in X-Next-Cursor)")
