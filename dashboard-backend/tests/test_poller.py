@@ -201,3 +201,25 @@ async def test_poll_leaves_opportunities_to_a_live_websocket_ingest(
     report = await make_poller(settings, redis_client, http).poll_once()
     assert not report.live
     assert await redis_client.hlen(keys.OPS_SNAPSHOT) == report.opportunities > 0
+
+
+async def test_a_malformed_record_keeps_the_markets_last_good_document(
+    shared_data: Path, redis_url: str, redis_client: aioredis.Redis
+) -> None:
+    # Poll 1 is clean; in poll 2 every third market record of the listing is corrupted.
+    for url in serve(shared_data, "malformed=3@3+:/markets"):
+        settings = settings_for(url, redis_url, pm_gamma_limit=50, pm_gamma_page_size=25)
+        async with httpx.AsyncClient(timeout=2.0) as http:
+            first = await make_poller(settings, redis_client, http).poll_once()
+            before = await redis_client.hgetall(keys.CATALOG)
+            second = await make_poller(settings, redis_client, http).poll_once()
+    after = await redis_client.hgetall(keys.CATALOG)
+    assert first.skipped == 0
+    assert second.skipped > 0
+    assert second.kept > 0
+    # No market of the first poll left the catalog, but those whose record lost even its id
+    # (no way to tell which market it was); the unreadable ones kept their documents.
+    gone = set(before) - set(after)
+    assert len(gone) == second.removed <= second.skipped_reasons.get("missing id", 0)
+    kept = [mid for mid in before if mid in after and after[mid] == before[mid]]
+    assert len(kept) >= second.kept

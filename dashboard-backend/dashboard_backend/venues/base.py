@@ -66,6 +66,8 @@ class CatalogFetch:
     malformed_pages: int = 0
     next_offset: int = 0  # listing position just after the last market examined
     reasons_examples: dict[str, str] = field(default_factory=dict)
+    # Our ids of markets listed but unreadable this time (a poll keeps their last good document).
+    skipped_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ from dashboard_backend.outage import REDIS_DOWN, Outage
 from dashboard_backend.settings import Settings, process_settings
 from dashboard_backend.status import read_status, utc_now, write_status
 from dashboard_backend.updates import publish_poll
-from dashboard_backend.venues.base import POLYMARKET, Venue, venue_of
+from dashboard_backend.venues.base import POLYMARKET, CatalogFetch, Venue, venue_of
 from dashboard_backend.venues.registry import create_venue
 
 # Named explicitly: under `python -m` __name__ would be "__main__".
@@ -66,6 +66,7 @@ class PollReport:
     skipped: int = 0
     skipped_reasons: dict[str, int] = field(default_factory=dict)
     removed: int = 0
+    kept: int = 0  # markets whose record was unreadable this time: their last good document kept
     books: int = 0
     books_skipped: int = 0
     opportunities: int = 0
@@ -176,7 +177,8 @@ class CatalogPoller:
             next_offset = 0 if result.exhausted else result.next_offset
             await self.catalog.set_rolling_offset(self.name, next_offset)
         else:
-            catalog = fetched
+            catalog = await self._keep_last_good(fetched, result, time.time())
+            report.kept = len(catalog) - len(fetched)
         if plan.full_books:
             tokens = [o.token_id for doc in catalog.values() for o in doc.outcomes]
         else:
@@ -256,6 +258,7 @@ class CatalogPoller:
             "markets": report.markets,
             "skipped": report.skipped,
             "removed": report.removed,
+            "kept": report.kept,
             "books": report.books,
             "opportunities": report.opportunities,
             "changes": report.changes,
@@ -267,12 +270,13 @@ class CatalogPoller:
         await self.redis.hdel(keys.status_poller(self.name), "failingSince")
         reasons = ", ".join(f"{k}: {v}" for k, v in sorted(report.skipped_reasons.items()))
         log.info(
-            "%s poll: %d markets (%d skipped%s, %d removed), %d books (%d skipped), "
-            "%d opportunities%s, %d changes in %.2fs",
+            "%s poll: %d markets (%d skipped%s, %d kept from their last good document, "
+            "%d removed), %d books (%d skipped), %d opportunities%s, %d changes in %.2fs",
             self.name,
             report.markets,
             report.skipped,
             f" [{reasons}]" if reasons else "",
+            report.kept,
             report.removed,
             report.books,
             report.books_skipped,
@@ -294,6 +298,28 @@ class CatalogPoller:
         except ValueError:
             return False
         return (now - updated).total_seconds() <= WS_FRESH_SEC
+
+    async def _keep_last_good(
+        self, fetched: dict[str, MarketDocument], result: CatalogFetch, now_ts: float
+    ) -> dict[str, MarketDocument]:
+        """The fetched markets, plus the last good document of each market this poll could not
+        read (its record malformed, or on a malformed page) while it was seen within the
+        rolling TTL: a bad record does not evict a good market, nor churn its subscriptions."""
+        last_seen = await self.catalog.mark_seen(self.name, fetched, now_ts)
+        if result.skipped_ids or result.malformed_pages:
+            previous = await self.catalog.read_all(self.name)
+            unreadable = set(result.skipped_ids)
+            candidates = {
+                mid: doc
+                for mid, doc in previous.items()
+                if mid not in fetched and (result.malformed_pages or mid in unreadable)
+            }
+            ttl = self.venue.poll.rolling_ttl_sec
+            catalog = merge_rolling(candidates, fetched.values(), last_seen, now_ts, ttl)
+        else:
+            catalog = dict(fetched)
+        await self.catalog.forget_seen(self.name, [m for m in last_seen if m not in catalog])
+        return catalog
 
     async def _merge_rolling(
         self, fetched: Mapping[str, MarketDocument], now_ts: float

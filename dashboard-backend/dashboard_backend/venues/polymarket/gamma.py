@@ -148,6 +148,7 @@ class GammaClient:
         reasons: Counter[str] = Counter()
         examples: dict[str, str] = {}
         docs: list[MarketDocument] = []
+        skipped_ids: list[str] = []
         filtered = 0
         now = datetime.now(UTC)
         async with aclosing(self.iter_markets(None, tags, offset_start, stats)) as stream:
@@ -157,6 +158,8 @@ class GammaClient:
                 except MarketParseError as exc:
                     reasons[exc.reason] += 1
                     examples.setdefault(exc.reason, exc.market_id or "?")
+                    if exc.market_id:
+                        skipped_ids.append(exc.market_id)
                     continue
                 if not is_open_order_book_market(raw):
                     filtered += 1
@@ -186,6 +189,7 @@ class GammaClient:
             malformed_pages=stats.malformed_pages,
             next_offset=offset_start + stats.consumed,
             reasons_examples=examples,
+            skipped_ids=tuple(skipped_ids),
         )
 
     async def fetch_catalog(self, limit: int, offset: int = 0) -> CatalogFetch:
