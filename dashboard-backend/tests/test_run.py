@@ -87,3 +87,12 @@ async def test_children_after_a_gate_start_once_it_answers(tmp_path: Path) -> No
 async def test_wait_ready_gives_up_when_nothing_answers() -> None:
     stopping = asyncio.Event()
     assert not await wait_ready(f"http://127.0.0.1:{free_port()}/", stopping, within=0.5)
+
+
+def test_only_keeps_the_named_processes_and_the_stand_in(tmp_path: Path) -> None:
+    children = plan_children(Settings(), tmp_path, 9999, only={"poller", "api"})
+    names = [c.name for c in children]
+    assert names[0] == "replay"
+    assert "api" in names
+    assert all(n == "replay" or n == "api" or n.startswith("poller:") for n in names)
+    assert any(n.startswith("poller:") for n in names)
