@@ -19,6 +19,7 @@ from dashboard_backend.models import MarketDocument, Relation
 from dashboard_backend.settings import Settings
 from dashboard_backend.workers.matching import match_once, run, wait_for_next_pass
 from tests.matching_fixtures import direction, doc, embedding, published, seed, subscribe
+from tests.support_wait import eventually
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
@@ -169,27 +170,38 @@ async def test_loop_survives_a_failing_pass(
     await seed(
         redis_client, docs, [embedding(docs[0], direction(0)), embedding(docs[1], direction(1))]
     )
-    # A key of the wrong type makes the pass fail inside Redis (WRONGTYPE), for real.
-    await redis_client.set(keys.CROSS_MATCHES, "not a hash")
+    # Redis out of memory refuses every write: the pass fails inside Redis, for real.
+    await redis_client.config_set("maxmemory-policy", "noeviction")
+    await redis_client.config_set("maxmemory", "1")
     task = asyncio.create_task(
         run(redis_client, settings_for(redis_url, embedding_refresh_sec=0.05), loop=True)
     )
     try:
-        for _ in range(200):
-            await asyncio.sleep(0.05)
-            if "matching pass failed" in caplog.text:
-                break
-        assert "matching pass failed" in caplog.text
+        await eventually(lambda: "matching pass failed" in caplog.text, "a failed pass")
         assert not task.done()  # the failure was logged, the loop goes on
-        await redis_client.delete(keys.CROSS_MATCHES)
-        for _ in range(200):
-            await asyncio.sleep(0.05)
-            if await redis_client.exists(keys.STATUS_MATCHING):
-                break
-        assert await redis_client.hlen(keys.CROSS_MATCHES) == 2
+        await redis_client.config_set("maxmemory", "0")
+        await eventually(lambda: _hlen(redis_client, keys.CROSS_MATCHES, 2), "a later good pass")
     finally:
+        await redis_client.config_set("maxmemory", "0")
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+async def _hlen(redis: aioredis.Redis, key: str, want: int) -> bool:
+    return bool(await redis.exists(key)) and int(await redis.hlen(key)) == want
+
+
+async def test_a_match_key_of_the_wrong_type_is_repaired_by_the_next_pass(
+    redis_client: aioredis.Redis, redis_url: str
+) -> None:
+    docs = [doc("1"), doc("2")]
+    await seed(
+        redis_client, docs, [embedding(docs[0], direction(0)), embedding(docs[1], direction(1))]
+    )
+    await redis_client.set(keys.CROSS_MATCHES, "not a hash")
+    await match_once(redis_client, settings_for(redis_url), NOW)
+    assert await redis_client.type(keys.CROSS_MATCHES) == "hash"
+    assert await redis_client.hlen(keys.CROSS_MATCHES) == 2
 
 
 async def test_loop_follows_a_finished_embedding_run(redis_client: aioredis.Redis) -> None:
