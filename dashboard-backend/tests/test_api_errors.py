@@ -11,8 +11,8 @@ import pytest
 
 from dashboard_backend.api.main import create_app
 from dashboard_backend.errors import ConfigError
+from dashboard_backend.serve import free_port
 from dashboard_backend.settings import Settings
-from tests.conftest import free_port
 from tests.support_http import run_app
 
 TOKEN = "a-long-enough-test-token"

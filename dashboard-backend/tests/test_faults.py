@@ -26,7 +26,7 @@ import redis.asyncio as aioredis
 from dashboard_backend import keys
 from dashboard_backend.catalog import CatalogStore
 from dashboard_backend.connections import create_redis
-from tests.conftest import free_port
+from dashboard_backend.serve import free_port
 from tests.openai_stub import API_KEY, OpenAIStub, serve_stub
 from tests.support_wait import eventually
 

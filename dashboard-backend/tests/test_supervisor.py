@@ -14,8 +14,8 @@ import redis.asyncio as aioredis
 from dashboard_backend import keys
 from dashboard_backend.connections import EmbeddedRedis, create_redis
 from dashboard_backend.run import redis_child
+from dashboard_backend.serve import free_port
 from dashboard_backend.supervisor import Child, RestartPolicy, Supervisor, last_line, restartable
-from tests.conftest import free_port
 from tests.support_wait import eventually
 
 FAST = RestartPolicy(first_delay=0.05, max_delay=0.2, healthy_after=0.5)

@@ -22,7 +22,6 @@ import asyncio
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,16 +38,10 @@ from dashboard_backend.fees import FeeTable
 from dashboard_backend.models import BookLevel, MarketDocument, OrderBook, Outcome
 from dashboard_backend.opportunities import find_opportunities
 from dashboard_backend.ops_store import OpsStore
+from dashboard_backend.serve import free_port
 
 HOST = "127.0.0.1"
 FEES = FeeTable({}, 0.0)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _market(i: int) -> tuple[MarketDocument, dict[str, OrderBook]]:
@@ -153,14 +146,14 @@ async def _wait_http(port: int, wait_sec: float = 60.0) -> None:
 
 async def run(streams: int, api_clients: int, seconds: float, baseline_seconds: float) -> None:
     """The whole benchmark (prints its report)."""
-    with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp), _free_port()) as server:
+    with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp), free_port()) as server:
         redis = create_redis(server.url)
         ops = OpsStore(redis)
         docs = [_market(i) for i in range(20)]
         books = {t: b for _, bs in docs for t, b in bs.items()}
         now = datetime.now(UTC)
         await ops.replace_all(find_opportunities([d for d, _ in docs], books, FEES, now), now)
-        port = _free_port()
+        port = free_port()
         env = {
             **os.environ,
             "REDIS_URL": server.url,
