@@ -86,13 +86,15 @@ class Requests:
 
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
+    seconds: float = 0.0
 
     def summary(self) -> str:
         if not self.latencies:
             return "no requests"
         q = statistics.quantiles(self.latencies, n=100)
+        rate = len(self.latencies) / self.seconds if self.seconds else float("nan")
         return (
-            f"{len(self.latencies)} requests, {self.errors} errors, "
+            f"{len(self.latencies)} requests ({rate:.0f}/s), {self.errors} errors, "
             f"p50 {q[49] * 1000:.1f} ms, p95 {q[94] * 1000:.1f} ms"
         )
 
@@ -121,7 +123,7 @@ async def _api_client(port: int, until: float, out: Requests) -> None:
 
 
 async def _traffic(port: int, clients: int, seconds: float) -> Requests:
-    out = Requests()
+    out = Requests(seconds=seconds)
     until = time.monotonic() + seconds
     await asyncio.gather(*(_api_client(port, until, out) for _ in range(clients)))
     return out
