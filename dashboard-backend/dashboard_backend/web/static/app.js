@@ -238,6 +238,9 @@ class App {
       this.debounce("health", 1000, () => this.refreshHealth());
     } else if (type === "poll") {
       this.debounce("health", 500, () => this.refreshHealth());
+    } else if (type === "reset") {
+      // Events missed while disconnected are no longer in the history: reload what they changed.
+      this.debounce("ops", 100, () => this.refreshOps());
     }
   }
 

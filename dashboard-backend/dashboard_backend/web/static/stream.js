@@ -46,7 +46,9 @@ export class LiveStream {
         this.setStatus("reconnecting");
       }
     });
-    for (const type of ["opportunity", "match", "poll"]) {
+    // EventSource reconnects with the last `id:` it saw (Last-Event-ID): the server replays what
+    // was missed, or sends `reset` when that is no longer in its history.
+    for (const type of ["opportunity", "match", "poll", "reset"]) {
       source.addEventListener(type, (ev) => {
         let data;
         try {
