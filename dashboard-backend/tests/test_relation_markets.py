@@ -137,6 +137,48 @@ def test_a_margin_implies_the_win_and_not_the_reverse() -> None:
     assert relate_markets(win, margin).relation == Relation.SUBSET_B_IN_A
 
 
+def test_the_underdog_side_of_a_spread_market_is_the_negation_of_the_margin() -> None:
+    spread = market(
+        "pm-spread",
+        "Spread: Heat (-7.5)",
+        outcomes=("Bulls", "Heat"),
+        event_title="Heat vs. Bulls",
+        event_start=datetime(2026, 1, 9, 1, 0, tzinfo=UTC),
+    )
+    miami = kalshi(
+        "KXNBAGAME-26JAN08MIACHI-MIA", "Miami at Chicago Winner?", "Miami", "Miami at Chicago"
+    )
+    chicago = kalshi(
+        "KXNBAGAME-26JAN08MIACHI-CHI", "Miami at Chicago Winner?", "Chicago", "Miami at Chicago"
+    )
+    # Heat covering -7.5 implies a Heat win...
+    assert relate_markets(spread, miami).relation == Relation.SUBSET_A_IN_B
+    assert links(spread, miami) == {("Heat", "Yes")}
+    # ...and rules out a Bulls win; "Bulls" (+7.5) never implies a Bulls win.
+    assert relate_markets(spread, chicago).relation == Relation.MUTUALLY_EXCLUSIVE
+    assert links(spread, chicago) == {("Heat", "Yes")}
+    same_margin = kalshi(
+        "KXNBASPREAD-26JAN08MIACHI-MIA7",
+        "Miami wins by over 7.5 points?",
+        "Miami wins by over 7.5 Points",
+        "Miami at Chicago: Spread",
+    )
+    assert relate_markets(same_margin, spread).relation == Relation.EQUIVALENT
+    assert links(same_margin, spread) == {("Yes", "Heat"), ("No", "Bulls")}
+    # Quoted from the underdog's side, the same market: Bulls +7.5 is Heat not covering -7.5.
+    underdog = market(
+        "pm-plus",
+        "Spread: Bulls (+7.5)",
+        outcomes=("Bulls", "Heat"),
+        event_title="Heat vs. Bulls",
+        event_start=datetime(2026, 1, 9, 1, 0, tzinfo=UTC),
+    )
+    assert relate_markets(underdog, spread).relation == Relation.EQUIVALENT
+    assert links(underdog, spread) == {("Heat", "Heat"), ("Bulls", "Bulls")}
+    assert relate_markets(underdog, chicago).relation == Relation.MUTUALLY_EXCLUSIVE
+    assert links(underdog, chicago) == {("Heat", "Yes")}
+
+
 def test_total_lines_nest_and_over_under_are_inverse() -> None:
     over25 = market(
         "a", "Will over 2.5 goals be scored?", event_title="Real Sociedad vs Valencia: Total Goals"

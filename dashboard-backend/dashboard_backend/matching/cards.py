@@ -16,7 +16,7 @@ from datetime import date, datetime
 from dashboard_backend.matching.aliases import AliasTable, default_aliases
 from dashboard_backend.matching.dates import DateReading, eastern_day, read_dates, ticker_reading
 from dashboard_backend.matching.lexicon import ESPORTS_HINTS, STOPWORDS, bet_of, period_of
-from dashboard_backend.matching.names import Name, make_name
+from dashboard_backend.matching.names import Name, make_name, same_name
 from dashboard_backend.matching.numbers import NumberKind, number_kind, question_numbers
 from dashboard_backend.matching.text import fold, phrase, words
 
@@ -487,6 +487,7 @@ def _game(
     line: float | None = None
     score: tuple[int, int] | None = None
     bet = ""
+    underdog = False  # a "+" spread line: the named side's cover, not its margin
     m = _LIMITLESS.match(q) or (_LIMITLESS.match(title) if title else None)
     if m is not None:
         sides = (m.group("a"), m.group("b"))
@@ -520,8 +521,16 @@ def _game(
                 target, role = m.group("t"), "side"
                 if "line" in m.groupdict() and m.group("line"):
                     line = abs(float(m.group("line")))
+                    underdog = m.group("line").startswith("+")
                 break
         sides = split_fixture(q) or (split_fixture(title) if title else None)
+        if underdog and target is not None:
+            # "Spread: Bulls (+7.5)" backs the Bulls not losing by 7.5 or more: the negation of
+            # the other side's margin, so the card is the other side's margin (and the Bulls
+            # outcome its complement); without the sides it cannot be told.
+            other = [s for s in sides or () if not same_name(name(s), name(target))]
+            target = other[0] if len(other) == 1 else None
+            role = "side" if target is not None else ""
         if target is None and split_fixture(q) is None and (pm := _PLAYER.match(q)) is not None:
             target, role = pm.group("t"), "player"
     if sides is None and target is None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from dashboard_backend.matching.cards import Card, MarketText, parse_card
-from dashboard_backend.matching.names import make_name
+from dashboard_backend.matching.names import make_name, same_name
 from dashboard_backend.matching.props import (
     A_IMPLIES_B,
     B_IMPLIES_A,
@@ -106,8 +106,16 @@ def view_market(doc: MarketDocument, card: Card | None = None) -> MarketView:
     if sorted(names) == sorted(_YES_NO):
         yes = next(o for o in doc.outcomes if fold(o.name).strip() == "yes")
         return MarketView(doc, card, (Proposition(yes, card),))
-    props: list[Proposition] = []
     named = [o for o in doc.outcomes if _ROLES.get(phrase(o.name), "side") == "side"]
+    if card.target is not None and card.line is not None and len(doc.outcomes) == 2:
+        # "Spread: Heat (-7.5)" with outcomes Heat / Bulls: the question says whose margin it
+        # is, so the outcome naming Heat backs the card and the other one backs its negation
+        # (Bulls +7.5: not a Bulls win). Only the first is a proposition; the other is its
+        # complement.
+        backing = [o for o in named if same_name(make_name(o.name), card.target)]
+        if len(backing) == 1:
+            return MarketView(doc, card, (Proposition(backing[0], card),))
+    props: list[Proposition] = []
     if card.kind == "contest" and len(named) == 2 and len(doc.outcomes) == 2:
         # "Will Chelsea or Porto win the second leg?": a head-to-head between the two outcomes.
         card = replace(card, participants=tuple(make_name(o.name) for o in named))
