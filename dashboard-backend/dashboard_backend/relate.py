@@ -21,10 +21,10 @@ engine) across them, writing one line per related pair:
 written; the outcome map pairs token ids, see `models.OutcomeLink` for what a link means per
 relation). `--no-embeddings` skips the embedding model: only card candidates are judged.
 
-`--llm` passes the verdicts in the ambiguous band through the LLM verifier (the LLM_* settings;
-LLM_VERIFIER need not be on), its answers cached in `--llm-cache` (default
-STATE_DIR/llm_answers.jsonl), and prints how many pairs were in the band and how many calls
-were made.
+`--llm` passes the verdicts in the ambiguous band (with `--markets`: of the related pairs the
+pipeline keeps) through the LLM verifier (the LLM_* settings; LLM_VERIFIER need not be on), its
+answers cached in `--llm-cache` (default STATE_DIR/llm_answers.jsonl), and prints how many pairs
+were in the band and how many calls were made.
 
 Exit codes: 0 done; 1 no usable input line; 2 bad arguments, unreadable files or incomplete
 LLM settings.
@@ -150,9 +150,13 @@ def evaluate(path: Path, review: OfflineReview | None = None) -> str:
 
 
 async def relate_markets_files(
-    files: Sequence[MarketFile], settings: Settings, embeddings: bool
+    files: Sequence[MarketFile],
+    settings: Settings,
+    embeddings: bool,
+    review: OfflineReview | None = None,
 ) -> tuple[list[dict[str, object]], str]:
-    """Related pairs across two market files (the worker's path), and a one-line summary."""
+    """Related pairs across two market files (the worker's path, reviewed by the LLM verifier
+    when given), and a one-line summary."""
     a, b = files
     docs = [*a.docs, *b.docs]
     sides = [0] * len(a.docs) + [1] * len(b.docs)
@@ -171,9 +175,12 @@ async def relate_markets_files(
         match_documents, docs, vectors, filters, datetime.now(UTC), sides, list(range(len(a.docs)))
     )
     by_id = {d.id: d for d in docs}
+    matches = result.matches
+    if review is not None:
+        matches = await review.matches(by_id, matches)
     rows: list[dict[str, object]] = []
-    for base in sorted(result.matches):
-        for entry in result.matches[base]:
+    for base in sorted(matches):
+        for entry in matches[base]:
             rows.append(
                 {
                     "a": base,
@@ -196,7 +203,9 @@ async def relate_markets_files(
     return rows, summary
 
 
-def markets_main(paths: Sequence[Path], out: Path, embeddings: bool) -> int:
+def markets_main(
+    paths: Sequence[Path], out: Path, embeddings: bool, review: OfflineReview | None = None
+) -> int:
     """`--markets A B --out`: exit 0 written, 1 a file without usable markets, 2 bad settings."""
     try:
         settings = load_settings()
@@ -218,12 +227,14 @@ def markets_main(paths: Sequence[Path], out: Path, embeddings: bool) -> int:
     if empty:
         return 1
     try:
-        rows, summary = asyncio.run(relate_markets_files(files, settings, embeddings))
+        rows, summary = asyncio.run(relate_markets_files(files, settings, embeddings, review))
     except DashboardError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     write_lines(out, rows)
     print(f"{summary} -> {out}")
+    if review is not None:
+        print(review.summary())
     return 0
 
 
@@ -248,11 +259,11 @@ def main(argv: list[str] | None = None) -> int:
         "--no-embeddings", action="store_true", help="with --markets: card candidates only"
     )
     args = parser.parse_args(argv)
+    review = _review(args.llm, args.llm_cache)
     if args.markets is not None:
         if args.out is None:
             parser.error("--markets needs --out PRED.jsonl")
-        return markets_main(args.markets, args.out, not args.no_embeddings)
-    review = _review(args.llm, args.llm_cache)
+        return markets_main(args.markets, args.out, not args.no_embeddings, review)
     if args.evaluate is not None:
         if not args.evaluate.is_file():
             parser.error(f"no such file: {args.evaluate}")

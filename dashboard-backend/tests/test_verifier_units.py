@@ -39,6 +39,10 @@ def test_band_is_confidence_and_relation() -> None:
     assert not band.holds(Verdict(Relation.EQUIVALENT, 0.61, ()))
     assert not band.holds(Verdict(Relation.RELATED, 0.39, ()))
     assert not band.holds(Verdict(Relation.UNRELATED, 0.5, ()))
+    # Either subset direction names both: which side is A is an accident of order.
+    subsets = Band(0.0, 1.0, frozenset({Relation.SUBSET_A_IN_B}))
+    assert subsets.holds(Verdict(Relation.SUBSET_B_IN_A, 0.9, ()))
+    assert not subsets.holds(Verdict(Relation.EQUIVALENT, 0.9, ()))
     settings = Settings(
         llm_band_min_confidence=0.2,
         llm_band_max_confidence=0.7,

@@ -1,22 +1,24 @@
 """The verifier for the offline tools: LLM_* settings, answers cached in a JSON-lines file.
 
-`relate --llm` passes its engine verdicts through `OfflineReview` (event pairs or market pairs);
+`relate --llm` passes its engine verdicts through `OfflineReview` (event pairs, or the match
+lists `--markets` builds);
 the file (default `STATE_DIR/llm_answers.jsonl`) makes a second run over the same pairs free.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from dashboard_backend.matching.events_model import Event
 from dashboard_backend.matching.verdict import Verdict
-from dashboard_backend.models import MarketDocument
+from dashboard_backend.models import MarketDocument, MatchEntry
 from dashboard_backend.settings import Settings
 from dashboard_backend.verifier.cache import FileCache
 from dashboard_backend.verifier.factory import open_verifier
-from dashboard_backend.verifier.review import ReviewStats, review_event_pairs, review_market_pairs
+from dashboard_backend.verifier.matches import review_matches
+from dashboard_backend.verifier.review import ReviewStats, review_event_pairs
 
 ANSWERS_FILE = "llm_answers.jsonl"
 
@@ -33,25 +35,20 @@ class OfflineReview:
         """Event verdicts after review (same order)."""
         return asyncio.run(self._events(pairs))
 
-    def markets(
-        self, pairs: Sequence[tuple[MarketDocument, MarketDocument, Verdict]]
-    ) -> list[Verdict]:
-        """Market verdicts after review (same order)."""
-        return asyncio.run(self._markets(pairs))
-
     async def _events(self, pairs: Sequence[tuple[Event, Event, Verdict]]) -> list[Verdict]:
         async with open_verifier(self.settings, self.cache) as verifier:
             verdicts, stats = await review_event_pairs(verifier, pairs)
         self._add(stats)
         return verdicts
 
-    async def _markets(
-        self, pairs: Sequence[tuple[MarketDocument, MarketDocument, Verdict]]
-    ) -> list[Verdict]:
+    async def matches(
+        self, docs: Mapping[str, MarketDocument], matches: Mapping[str, Sequence[MatchEntry]]
+    ) -> dict[str, list[MatchEntry]]:
+        """The pipeline's match lists after review (`matches.py`)."""
         async with open_verifier(self.settings, self.cache) as verifier:
-            verdicts, stats = await review_market_pairs(verifier, pairs)
+            reviewed, stats = await review_matches(verifier, docs, matches)
         self._add(stats)
-        return verdicts
+        return reviewed
 
     def _add(self, stats: ReviewStats) -> None:
         total = self.stats
