@@ -99,8 +99,13 @@ async def test_unreadable_stored_answers_are_skipped_and_asked_again(
         (key,) = await redis_client.keys(keys.LLM_ANSWER_PREFIX + "*")
         await redis_client.set(key, '{"relation": "equiv')  # cut short by hand
         _, stats = await review_market_pairs(verifier, batch)
+        assert stats.calls == 1
+        # A key of the wrong type reads as no answer, and the next answer replaces it.
+        await redis_client.delete(key)
+        await redis_client.hset(key, mapping={"relation": "equivalent"})
+        _, stats = await review_market_pairs(verifier, batch)
     assert stats.calls == 1
-    assert standin.attempts == 2
+    assert standin.attempts == 3
     assert "skipped 1 unreadable LLM verifier answers" in caplog.text
     assert Answer.from_json(await redis_client.get(key)).relation == "related_not_equivalent"
 
