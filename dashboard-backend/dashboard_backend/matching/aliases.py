@@ -78,6 +78,13 @@ class AliasTable:
             for code in entity.codes:
                 by_code[code].add(entity.key)
         self._by_name = {k: frozenset(v) for k, v in by_name.items()}
+        # The longest name starting with each word: `scan` skips words that start none.
+        self._first: dict[str, int] = {}
+        for name in self._by_name:
+            self._first[name[0]] = max(self._first.get(name[0], 0), len(name))
+        self._kinds_of = {
+            keys: frozenset(self._kind[k] for k in keys) for keys in self._by_name.values()
+        }
         self._by_code = {k: frozenset(v) for k, v in by_code.items()}
         self._longest = max((len(k) for k in self._by_name), default=0)
 
@@ -107,17 +114,22 @@ class AliasTable:
         wanted = None if kinds is None else frozenset(kinds)
         out: list[Mention] = []
         i, n = 0, len(ws)
+        first, by_name = self._first, self._by_name
         while i < n:
             found: Mention | None = None
-            for size in range(min(self._longest, n - i), 0, -1):
-                keys = self._by_name.get(tuple(ws[i : i + size]))
+            longest = first.get(ws[i], 0)
+            for size in range(min(longest, n - i), 0, -1):
+                keys = by_name.get(tuple(ws[i : i + size]))
                 if not keys:
                     continue
                 if wanted is not None:
                     keys = frozenset(k for k in keys if self._kind[k] in wanted)
                     if not keys:
                         continue
-                found = Mention(i, i + size, keys, frozenset(self._kind[k] for k in keys))
+                    kinds = frozenset(self._kind[k] for k in keys)
+                else:
+                    kinds = self._kinds_of[keys]
+                found = Mention(i, i + size, keys, kinds)
                 break
             if found is None:
                 i += 1

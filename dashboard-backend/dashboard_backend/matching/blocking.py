@@ -12,7 +12,8 @@ catalog yields a few pairs per market, not all the markets of a busy day:
 | contest with a named outcome | (outcome name key, a rare topic word)                      |
 
 A name key is an alias key (`nba:sas`) when the tables know the name, else its significant words.
-A key shared by more than `MAX_POSTINGS` markets is too common to tell anything and is skipped.
+A key shared by more than `MAX_POSTINGS` markets is too common to tell anything and is skipped
+(a market counts once per key, whichever of its groups holds it).
 """
 
 from __future__ import annotations
@@ -78,32 +79,101 @@ def undated_keys(card: Card) -> list[tuple[str, frozenset[str]]]:
     return card_keys(replace(card, day=None))
 
 
-def block_pairs(cards: Sequence[Card], sides: Sequence[int] | None = None) -> set[tuple[int, int]]:
-    """Unordered index pairs (i < j) that share a key in every group of their cards."""
-    keyed = [card_keys(c) for c in cards]
-    postings: dict[str, list[int]] = defaultdict(list)
-    for i, card in enumerate(cards):
-        for _, keys in [*keyed[i], *undated_keys(card)]:
-            for key in keys:
-                postings[key].append(i)
-    out: set[tuple[int, int]] = set()
-    for i, groups in enumerate(keyed):
-        if not groups:
-            continue
-        found: set[int] | None = None
+Groups = list[tuple[str, frozenset[str]]]
+
+
+def posted_keys(card: Card, groups: Groups) -> frozenset[str]:
+    """Every key a market is listed under: its own, and a dated game's day-free ones."""
+    return frozenset(k for _, keys in [*groups, *undated_keys(card)] for k in keys)
+
+
+class BlockIndex:
+    """Postings of the blocking keys, kept between passes and updated by the markets that changed.
+
+    `found[m]` holds the markets that share a key with `m` in every group of `m`'s card (keys with
+    more than `MAX_POSTINGS` markets, or only one, skipped), across sides when sides are given (side -1: none). A
+    market's `found` depends only on its own keys and on who else holds them, so after a change
+    only the changed markets and the holders of their old and new keys are recomputed.
+    """
+
+    def __init__(self) -> None:
+        # market -> (the keys it looks up, by group; the keys it is listed under; its side)
+        self.groups: dict[str, tuple[Groups, frozenset[str], int]] = {}
+        self.postings: dict[str, set[str]] = defaultdict(set)
+        self.found: dict[str, frozenset[str]] = {}
+
+    def update(
+        self, current: dict[str, tuple[Groups, frozenset[str], int]], changed: Iterable[str]
+    ) -> int:
+        """Bring the index to `current` (every market's keys and side), given which markets are
+        new, removed or changed since the last update; returns how many were recomputed."""
+        touched_keys: set[str] = set()
+        redo: set[str] = set()
+        gone = [m for m in self.groups if m not in current]
+        for m in [*gone, *changed]:
+            old = self.groups.pop(m, None)
+            if old is not None:
+                for key in old[1]:
+                    self.postings[key].discard(m)
+                    touched_keys.add(key)
+            self.found.pop(m, None)
+        for m in changed:
+            if m in current:
+                self.groups[m] = current[m]
+                redo.add(m)
+                for key in current[m][1]:
+                    self.postings[key].add(m)
+                    touched_keys.add(key)
+        for key in touched_keys:
+            members = self.postings.get(key)
+            if members is not None and not members:
+                del self.postings[key]
+            elif members:
+                redo.update(members)
+        for m in redo:
+            self._find(m)
+        return len(redo)
+
+    def _find(self, m: str) -> None:
+        groups, _, side = self.groups[m]
+        found: set[str] | None = None
         for _, keys in groups:
-            hits = set(_neighbours(postings, keys, i))
+            hits = set(self._neighbours(keys, m))
             found = hits if found is None else found & hits
             if not found:
                 break
-        for j in found or ():
-            if sides is None or sides[i] != sides[j]:
-                out.add((min(i, j), max(i, j)))
-    return out
+        if side >= 0:
+            found = {j for j in found or () if self.groups[j][2] != side}
+        if found:
+            self.found[m] = frozenset(found)
+        else:
+            self.found.pop(m, None)
+
+    def _neighbours(self, keys: Iterable[str], m: str) -> Iterable[str]:
+        for key in keys:
+            members = self.postings.get(key, set())
+            if 1 < len(members) <= MAX_POSTINGS:
+                yield from (j for j in members if j != m)
+
+    def pairs(self, position: dict[str, int]) -> set[tuple[int, int]]:
+        """Unordered position pairs (i < j) where one of the two markets found the other."""
+        out: set[tuple[int, int]] = set()
+        for m, found in self.found.items():
+            i = position[m]
+            for other in found:
+                j = position[other]
+                out.add((i, j) if i < j else (j, i))
+        return out
 
 
-def _neighbours(postings: dict[str, list[int]], keys: Iterable[str], i: int) -> Iterable[int]:
-    for key in keys:
-        members = postings.get(key, [])
-        if 1 < len(members) <= MAX_POSTINGS:
-            yield from (j for j in members if j != i)
+def block_pairs(cards: Sequence[Card], sides: Sequence[int] | None = None) -> set[tuple[int, int]]:
+    """Unordered index pairs (i < j) that share a key in every group of their cards."""
+    index = BlockIndex()
+    names = [str(i) for i in range(len(cards))]
+    current: dict[str, tuple[Groups, frozenset[str], int]] = {}
+    for i, card in enumerate(cards):
+        groups = card_keys(card)
+        side = -1 if sides is None else sides[i]
+        current[names[i]] = (groups, posted_keys(card, groups), side)
+    index.update(current, names)
+    return index.pairs({name: i for i, name in enumerate(names)})

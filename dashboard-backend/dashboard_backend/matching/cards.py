@@ -9,6 +9,8 @@ the day it is about, and the remaining topic words with aliases folded. The rela
 
 from __future__ import annotations
 
+import functools
+
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -158,6 +160,7 @@ def _looks_like_names(a: str, b: str) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def split_fixture(text: str) -> tuple[str, str] | None:
     """The two sides of a fixture title ("A vs. B", "A at B", "League: A vs B (BO3) - Stage")."""
     core = _GAME_PREFIX.sub("", text.strip())
@@ -254,6 +257,7 @@ _NOT_TOPIC = re.compile(
     r"|\b20\d\d\s*[-–/]\s*(?:20)?\d\d\b|\b20\d\d\b"
     r"|\btop (?:\d+|five|ten|twenty)\b|\bround \d\b|\br\d\b"
 )
+_ANY_DIGIT = re.compile(r"\d")  # every _NOT_TOPIC form but "top five" holds a digit
 _MONTH_WORDS = frozenset(
     [
         "jan",
@@ -306,9 +310,14 @@ def topic_words(
     (`liga 1`, `top 10`, `season 23`), district codes (`AL-02` -> `districtal2` and the state).
     """
     table = aliases or default_aliases()
-    t = _DISTRICT.sub(_district, fold(text))
-    t = _GROUP.sub(lambda m: f" group{m.group(1)} ", t)
-    t = _NOT_TOPIC.sub(" ", t)
+    t = fold(text)
+    # Each substitution is skipped when its pattern cannot match (the same text, sooner).
+    if "-" in t:
+        t = _DISTRICT.sub(_district, t)
+    if "group " in t:
+        t = _GROUP.sub(lambda m: f" group{m.group(1)} ", t)
+    if "top " in t or _ANY_DIGIT.search(t):
+        t = _NOT_TOPIC.sub(" ", t)
     ws = words(t)
     dropped: set[str] = set()
     for name in exclude:

@@ -18,6 +18,8 @@ venues' spellings compare equal.
 
 from __future__ import annotations
 
+import functools
+
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -113,6 +115,7 @@ def eastern_day(moment: datetime) -> date:
     return aware.astimezone(EASTERN).date()
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def ticker_reading(ticker: str) -> DateReading:
     """The date in a Kalshi ticker: `-26MAY17` (day), `-26MAY131915` (day and ET time), `-27JAN`."""
     for match in _TICKER.finditer(ticker.upper()):
@@ -132,6 +135,7 @@ def ticker_reading(ticker: str) -> DateReading:
     return DateReading()
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def read_dates(text: str, context_year: int | None = None) -> DateReading:
     """What `text` says about dates; a day without a year takes `context_year`."""
     t = fold(text)

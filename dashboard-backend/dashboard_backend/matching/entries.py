@@ -36,11 +36,15 @@ def features_of(
     docs: Sequence[MarketDocument],
     sides: Sequence[int] | None = None,
     cards: Sequence[Card] | None = None,
+    numbers: bool = True,
+    entities: bool = True,
 ) -> MarketFeatures:
     """The candidate filter features of these documents, in order.
 
     With `cards`, the time window compares the day each market is *about* (its game, its candle)
     rather than close times, which venues set unrelated to the bet; without, the close times.
+    `numbers` / `entities` False leave those features out (their filters are off: reading every
+    question's numbers and entities would only cost time).
     """
     if cards is not None:
         times = [about_time(c) for c in cards]
@@ -54,8 +58,8 @@ def features_of(
         conditions=[d.condition_id for d in docs],
         sides=sides,
         events=[d.event_id for d in docs],
-        numbers=[market_numbers(d) for d in docs],
-        entities=[market_entities(d) for d in docs],
+        numbers=[market_numbers(d) for d in docs] if numbers else None,
+        entities=[market_entities(d) for d in docs] if entities else None,
     )
 
 
@@ -187,3 +191,8 @@ def entry_order(entry: MatchEntry) -> tuple[int, float, float, str]:
     """Sort key of an entry in its base's list."""
     rank = RELATION_RANK[entry.relation] if entry.relation is not None else 4
     return (rank, -(entry.confidence or 0.0), -entry.similarity, entry.market_id)
+
+
+def entry_rank(verdict: Verdict, similarity: float, match_id: str) -> tuple[int, float, float, str]:
+    """`entry_order` of the entry `build_entry` would make, without building it."""
+    return (RELATION_RANK[verdict.relation], -round(verdict.confidence, 3), -similarity, match_id)

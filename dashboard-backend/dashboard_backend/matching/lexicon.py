@@ -17,6 +17,8 @@ specific ones (exact score, both teams to score) come before the generic ones (w
 
 from __future__ import annotations
 
+import functools
+
 import re
 from collections.abc import Sequence
 
@@ -93,6 +95,7 @@ ESPORTS_HINTS = re.compile(
 STOPWORDS = word_list("stopwords")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def bet_of(text: str) -> str:
     """The bet kind named by folded `text` ("" when none)."""
     for pattern, bet in BET_PATTERNS:
@@ -101,6 +104,7 @@ def bet_of(text: str) -> str:
     return ""
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def period_of(text: str) -> str:
     """The period a folded text is about: `ft` (full time) unless a period is named."""
     for pattern, period in PERIOD_PATTERNS:

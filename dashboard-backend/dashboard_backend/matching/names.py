@@ -15,6 +15,8 @@ Club affixes ("FC", "SC", "1.", "1909", "Calcio", "Esports") are not significant
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass
 
 from dashboard_backend.matching.aliases import AliasTable, default_aliases
@@ -47,6 +49,7 @@ def significant_words(ws: tuple[str, ...]) -> tuple[str, ...]:
     return kept or tuple(w for w in ws if not w.isdigit()) or ws
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def make_name(
     text: str, aliases: AliasTable | None = None, namespaces: frozenset[str] | None = None
 ) -> Name:

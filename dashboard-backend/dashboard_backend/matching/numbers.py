@@ -34,6 +34,8 @@ numerals and month names without a day are out of scope; `hh:mm` without AM/PM i
 
 from __future__ import annotations
 
+import functools
+
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -259,6 +261,7 @@ def _normalised(token: _Token) -> str:
     return _decimal_text(value)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def question_numbers(text: str) -> frozenset[str]:
     """The normalised numbers a question mentions (see the module docstring for the forms)."""
     if not _DIGIT.search(text):  # most of the cost is the scan; a third of questions have no digit

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -19,13 +19,11 @@ import numpy.typing as npt
 
 from dashboard_backend.embeddings.plan import is_current
 from dashboard_backend.embeddings.vectors import decode_vector
-from dashboard_backend.matching.blocking import block_pairs
-from dashboard_backend.matching.cards import Card, parse_card
-from dashboard_backend.matching.entries import build_entry, entry_order, features_of
 from dashboard_backend.matching.filters import MatchFilters
-from dashboard_backend.matching.markets import market_text, relate_views, view_market
-from dashboard_backend.matching.similarity import Neighbours, normalize, pair_scores, top_matches
-from dashboard_backend.models import MarketDocument, MarketEmbedding, MatchEntry, Relation
+from dashboard_backend.matching.state import CardCache, MatchResult, MatchState
+from dashboard_backend.models import MarketDocument, MarketEmbedding
+
+__all__ = ["CardCache", "Embedded", "MatchResult", "MatchState", "match_documents"]
 
 log = logging.getLogger(__name__)
 
@@ -92,45 +90,14 @@ def select_embedded(
     return Embedded(tuple(docs), matrix, model, stale, other, unreadable, missing)
 
 
-class CardCache:
-    """Cards of the markets seen in earlier passes, by signature: an unchanged market is parsed
-    once per process, so a pass over an unchanged catalog parses nothing."""
-
-    def __init__(self) -> None:
-        self._cards: dict[str, Card] = {}
-
-    def card(self, doc: MarketDocument) -> Card:
-        """The card of a document (parsed when its signature is new)."""
-        key = doc.signature or doc.id
-        card = self._cards.get(key)
-        if card is None:
-            card = parse_card(market_text(doc))
-            self._cards[key] = card
-        return card
-
-    def retain(self, docs: Sequence[MarketDocument]) -> None:
-        """Forget cards of markets no longer in the catalog."""
-        keep = {d.signature or d.id for d in docs}
-        self._cards = {k: v for k, v in self._cards.items() if k in keep}
-
-    def __len__(self) -> int:
-        return len(self._cards)
-
-
-@dataclass(frozen=True)
-class MatchResult:
-    """The candidates, the relations decided on them and the entries built from them."""
-
-    neighbours: Neighbours  # embedding candidates
-    matches: dict[str, list[MatchEntry]]
-    candidates: int  # unordered pairs judged (embedding neighbours and card blocks)
-    from_cards: int  # of those, pairs only the card blocks proposed
-    relations: dict[str, int] = field(default_factory=dict)  # unordered pairs per relation
-
-    @property
-    def pairs(self) -> int:
-        """(base, match) entries written."""
-        return sum(len(v) for v in self.matches.values())
+def venue_sides(docs: Sequence[MarketDocument]) -> list[int] | None:
+    """Each document's venue as a side when several venues are present (the embedding search
+    then compares only across venues), None for a single venue."""
+    venues = sorted({d.venue for d in docs})
+    if len(venues) < 2:
+        return None
+    code = {v: k for k, v in enumerate(venues)}
+    return [code[d.venue] for d in docs]
 
 
 def match_documents(
@@ -144,44 +111,8 @@ def match_documents(
 ) -> MatchResult:
     """Candidates (embedding neighbours under the filters, plus card blocks), the relation of each
     candidate pair, and every base's related markets (only `bases` rows when given), strongest
-    relation first, at most `filters.top_k` each. Unrelated candidates are dropped."""
-    cards = [(cache or CardCache()).card(d) for d in docs]
-    unit = normalize(vectors)
-    neighbours = top_matches(unit, features_of(docs, sides, cards), filters)
-    pairs = {(min(i, j), max(i, j)) for i in range(len(docs)) for j, _ in neighbours.row(i)}
-    blocked = block_pairs(cards, sides) - pairs
-    blocked = {(i, j) for i, j in blocked if _allowed(docs, i, j, filters)}
-    ordered = sorted(pairs | blocked)
-    rows = np.array([p[0] for p in ordered], dtype=np.int64)
-    cols = np.array([p[1] for p in ordered], dtype=np.int64)
-    sims = pair_scores(unit, rows, cols) if ordered else np.empty(0)
-    views = [view_market(d, c) for d, c in zip(docs, cards, strict=True)]
-    wanted = None if bases is None else set(bases)
-    lists: dict[int, list[MatchEntry]] = {}
-    counts: Counter[str] = Counter()
-    for (i, j), sim in zip(ordered, sims.tolist(), strict=True):
-        verdict = relate_views(views[i], views[j])
-        counts[verdict.relation.value] += 1
-        if verdict.relation == Relation.UNRELATED:
-            continue
-        if wanted is None or i in wanted:
-            lists.setdefault(i, []).append(build_entry(docs[i], docs[j], sim, now, verdict))
-        if wanted is None or j in wanted:
-            flipped = verdict.flipped()
-            lists.setdefault(j, []).append(build_entry(docs[j], docs[i], sim, now, flipped))
-    matches = {
-        docs[i].id: sorted(entries, key=entry_order)[: filters.top_k]
-        for i, entries in lists.items()
-    }
-    return MatchResult(neighbours, matches, len(ordered), len(blocked), dict(counts))
+    relation first, at most `filters.top_k` each. Unrelated candidates are dropped.
 
-
-def _allowed(docs: Sequence[MarketDocument], i: int, j: int, filters: MatchFilters) -> bool:
-    """The structural filters that also bind card candidates: never a market with itself, one
-    condition twice, or two siblings of one event (different bets that only look alike)."""
-    a, b = docs[i], docs[j]
-    if a.id == b.id:
-        return False
-    if filters.exclude_same_condition and a.condition_id == b.condition_id:
-        return False
-    return not (filters.exclude_same_event and a.event_id is not None and a.event_id == b.event_id)
+    A full pass; the worker keeps a `MatchState` to make the next passes incremental.
+    """
+    return MatchState(cache).run(docs, vectors, filters, now, sides, bases)

@@ -202,59 +202,173 @@ def top_matches(
     filters: MatchFilters,
     blocks: Blocks | None = None,
 ) -> Neighbours:
-    """Every market's top-K allowed matches with similarity >= threshold (see module docstring)."""
+    """Every market's top-K allowed matches with similarity >= threshold (see module docstring).
+
+    With sides (two venues), only cross-side blocks are computed: each side's rows against the
+    other sides' columns, not the whole triangle.
+    """
     n = len(features)
     if unit.shape[0] != n:
         raise ValueError(f"{unit.shape[0]} vectors for {n} markets")
-    slack = score_slack(unit)
-    floor = _float32_floor(filters.threshold - slack)
-    window = filters.window_sec
-    blocks = blocks or Blocks()
-    buffer = _Candidates(n, filters.top_k, slack, blocks.buffer)
-    compared = candidates = 0
+    scan = _Scan(unit, features, filters, blocks or Blocks())
     keys = _bucket_keys(features, filters)
     by_key = np.argsort(keys, kind="stable")
     bounds = np.flatnonzero(np.diff(keys[by_key])) + 1
     for members in np.split(by_key, bounds):
         if len(members) < 2:
             continue
-        times = features.close_times[members]
-        windowed = window is not None and not np.isnan(times[0])
+        if features.sides is None:
+            scan.triangle(members)
+            continue
+        sides = features.sides[members]
+        values = np.unique(sides)
+        for k, side in enumerate(values):
+            for other in values[k + 1 :]:
+                scan.across(members[sides == side], members[sides == other])
+    return _finalize(unit, features, filters, scan.buffer.pruned(), scan.compared, scan.candidates)
+
+
+class _Scan:
+    """Block products over groups of markets, thresholded into a candidate buffer."""
+
+    def __init__(
+        self, unit: FloatArray, features: MarketFeatures, filters: MatchFilters, blocks: Blocks
+    ):
+        self.unit, self.features, self.filters, self.blocks = unit, features, filters, blocks
+        slack = score_slack(unit)
+        self.floor = _float32_floor(filters.threshold - slack)
+        self.window = filters.window_sec
+        self.buffer = _Candidates(len(features), filters.top_k, slack, blocks.buffer)
+        self.compared = self.candidates = 0
+        # Where allowed pairs go: the top-K buffer (both directions), or a plain list.
+        self.found: list[tuple[IndexArray, IndexArray]] | None = None
+
+    def _sorted(self, members: IndexArray) -> tuple[IndexArray, npt.NDArray[np.float64], bool]:
+        times = self.features.close_times[members]
+        windowed = self.window is not None and len(members) > 0 and not np.isnan(times[0])
         if windowed:
             order = np.argsort(times, kind="stable")
             members, times = members[order], times[order]
-        vectors = unit[members]  # the bucket's vectors, contiguous in block order
+        return members, times, windowed
+
+    def _row_end(self, times: npt.NDArray[np.float64], r0: int, m: int, windowed: bool) -> int:
+        r1 = min(r0 + self.blocks.rows, m)
+        if windowed and self.window is not None:
+            span = times[r0] + self.blocks.span_fraction * self.window
+            span_end = int(np.searchsorted(times, span, "right"))
+            r1 = min(r1, max(r0 + self.blocks.min_rows, span_end))
+        return r1
+
+    def triangle(self, members: IndexArray) -> None:
+        """Every unordered pair of one group once (upper triangle, later columns only)."""
+        members, times, windowed = self._sorted(members)
+        vectors = self.unit[members]  # the group's vectors, contiguous in block order
         m = len(members)
         r0 = 0
         while r0 < m:
-            r1 = min(r0 + blocks.rows, m)
+            r1 = self._row_end(times, r0, m, windowed)
             c_end = m
-            if windowed and window is not None:
-                span_end = int(
-                    np.searchsorted(times, times[r0] + blocks.span_fraction * window, "right")
-                )
-                r1 = min(r1, max(r0 + blocks.min_rows, span_end))
+            if windowed and self.window is not None:
                 # One second of margin: the exact window test is done on the candidates.
-                c_end = int(np.searchsorted(times, times[r1 - 1] + window + 1.0, "right"))
-            block_rows = vectors[r0:r1]
-            for a in range(r0, c_end, blocks.cols):
-                b = min(a + blocks.cols, c_end)
-                sims = block_rows @ vectors[a:b].T
-                compared += sims.size
-                flat = np.flatnonzero(sims >= floor)
-                if not len(flat):
-                    continue
-                local_r, local_c = np.divmod(flat, b - a)
-                pos_r, pos_c = local_r + r0, local_c + a
-                upper = pos_c > pos_r  # each unordered pair once
-                rows, cols = members[pos_r[upper]], members[pos_c[upper]]
-                scores = sims.ravel()[flat[upper]]
-                ok = allowed_pairs(features, rows, cols, filters)
-                if ok.any():
-                    candidates += int(ok.sum())
-                    buffer.add(rows[ok], cols[ok], scores[ok])
+                c_end = int(np.searchsorted(times, times[r1 - 1] + self.window + 1.0, "right"))
+            self._block(members, vectors, r0, r1, members, vectors, r0, c_end, True)
             r0 = r1
-    return _finalize(unit, features, filters, buffer.pruned(), compared, candidates)
+
+    def across(self, rows: IndexArray, cols: IndexArray) -> None:
+        """Every pair of a row group with a column group (two sides of one bucket)."""
+        if not len(rows) or not len(cols):
+            return
+        rows, r_times, windowed = self._sorted(rows)
+        cols, c_times, _ = self._sorted(cols)
+        r_vectors, c_vectors = self.unit[rows], self.unit[cols]
+        m = len(rows)
+        r0 = 0
+        while r0 < m:
+            r1 = self._row_end(r_times, r0, m, windowed)
+            c0, c1 = 0, len(cols)
+            if windowed and self.window is not None:
+                c0 = int(np.searchsorted(c_times, r_times[r0] - self.window - 1.0, "left"))
+                c1 = int(np.searchsorted(c_times, r_times[r1 - 1] + self.window + 1.0, "right"))
+            self._block(rows, r_vectors, r0, r1, cols, c_vectors, c0, c1, False)
+            r0 = r1
+
+    def _block(
+        self,
+        rows: IndexArray,
+        r_vectors: FloatArray,
+        r0: int,
+        r1: int,
+        cols: IndexArray,
+        c_vectors: FloatArray,
+        c0: int,
+        c1: int,
+        upper: bool,
+    ) -> None:
+        block_rows = r_vectors[r0:r1]
+        for a in range(c0, c1, self.blocks.cols):
+            b = min(a + self.blocks.cols, c1)
+            sims = block_rows @ c_vectors[a:b].T
+            self.compared += sims.size
+            flat = np.flatnonzero(sims >= self.floor)
+            if not len(flat):
+                continue
+            local_r, local_c = np.divmod(flat, b - a)
+            pos_r, pos_c = local_r + r0, local_c + a
+            keep = pos_c > pos_r if upper else np.ones(len(flat), dtype=np.bool_)
+            pair_rows, pair_cols = rows[pos_r[keep]], cols[pos_c[keep]]
+            scores = sims.ravel()[flat[keep]]
+            ok = allowed_pairs(self.features, pair_rows, pair_cols, self.filters)
+            if ok.any():
+                self.candidates += int(ok.sum())
+                if self.found is None:
+                    self.buffer.add(pair_rows[ok], pair_cols[ok], scores[ok])
+                else:
+                    self.found.append((pair_rows[ok], pair_cols[ok]))
+
+
+def row_matches(
+    unit: FloatArray,
+    features: MarketFeatures,
+    filters: MatchFilters,
+    rows: IndexArray,
+    blocks: Blocks | None = None,
+) -> tuple[IndexArray, IndexArray, npt.NDArray[np.float64], int]:
+    """Every allowed pair (r, c) of the given rows with any market, similarity >= threshold
+    (canonical scores, no top-K cut): what an incremental pass needs of the markets that changed.
+
+    Sorted by row, then similarity descending, then the match's id; also the similarities
+    computed by the block products.
+    """
+    n = len(features)
+    if unit.shape[0] != n:
+        raise ValueError(f"{unit.shape[0]} vectors for {n} markets")
+    scan = _Scan(unit, features, filters, blocks or Blocks())
+    scan.found = []
+    wanted = np.zeros(n, dtype=np.bool_)
+    wanted[rows] = True
+    keys = _bucket_keys(features, filters)
+    by_key = np.argsort(keys, kind="stable")
+    bounds = np.flatnonzero(np.diff(keys[by_key])) + 1
+    for members in np.split(by_key, bounds):
+        query = members[wanted[members]]
+        if not len(query) or len(members) < 2:
+            continue
+        if features.sides is None:
+            scan.across(query, members)
+            continue
+        q_sides, sides = features.sides[query], features.sides[members]
+        for side in np.unique(q_sides):
+            scan.across(query[q_sides == side], members[sides != side])
+    if scan.found:
+        found_r = np.concatenate([f[0] for f in scan.found])
+        found_c = np.concatenate([f[1] for f in scan.found])
+    else:
+        found_r = found_c = np.empty(0, dtype=np.int64)
+    exact = pair_scores(unit, found_r, found_c)
+    keep = exact >= filters.threshold
+    found_r, found_c, exact = found_r[keep], found_c[keep], exact[keep]
+    order = np.lexsort((id_ranks(features.ids)[found_c], -exact, found_r))
+    return found_r[order], found_c[order], exact[order], scan.compared
 
 
 def _finalize(

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import re
 import unicodedata
 
@@ -18,11 +20,23 @@ _SPECIAL = str.maketrans({"ø": "o", "ß": "ss", "æ": "ae", "œ": "oe", "ł": "
 
 def fold(text: str) -> str:
     """Lower-case, accents removed, apostrophes unified."""
+    if text.isascii():
+        # The same result, fast: of the apostrophes only "`" is ASCII, no special letter is,
+        # NFKD leaves ASCII unchanged and no ASCII character is combining.
+        return text.lower().replace("`", "'")
+    return fold_unicode(text)
+
+
+def fold_unicode(text: str) -> str:
+    """`fold` by the general path (any text)."""
     lowered = text.translate(_APOSTROPHES).lower().translate(_SPECIAL)
     decomposed = unicodedata.normalize("NFKD", lowered)
+    if decomposed.isascii():
+        return decomposed
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def words(text: str) -> tuple[str, ...]:
     """The folded words of `text` (letters and digits; inner apostrophes removed)."""
     return tuple(w.replace("'", "") for w in _WORD.findall(fold(text)))
