@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from dashboard_backend.bench._twovenue import generate, signed, synthetic_vectors
+from dashboard_backend.bench._twovenue import edit_catalog, generate, synthetic_vectors
 from dashboard_backend.matching.filters import MatchFilters
 from dashboard_backend.matching.pipeline import MatchResult, MatchState, venue_sides
 from dashboard_backend.matching.text import fold, fold_unicode
@@ -37,39 +37,6 @@ def summary(result: MatchResult) -> object:
     )
 
 
-def edit(
-    docs: list[MarketDocument],
-    vectors: npt.NDArray[np.float32],
-    extra: list[MarketDocument],
-    extra_vectors: npt.NDArray[np.float32],
-    rng: random.Random,
-    share: float,
-) -> tuple[list[MarketDocument], npt.NDArray[np.float32]]:
-    """Reword, re-embed, re-price, drop and add a random share of markets."""
-    out: list[MarketDocument] = []
-    rows: list[npt.NDArray[np.float32]] = []
-    for doc, vector in zip(docs, vectors, strict=True):
-        roll = rng.random()
-        if roll < share:  # dropped
-            continue
-        if roll < 2 * share:  # reworded: another card, another vector
-            doc = signed(doc.model_copy(update={"question": doc.question + " (updated)"}))
-            vector = vector + np.float32(0.3) * np.roll(vector, 7)
-        elif roll < 3 * share:  # another event: the candidate filters change
-            doc = doc.model_copy(update={"event_id": f"{doc.event_id}-moved"})
-        elif roll < 5 * share:  # re-priced only: the relation key stays
-            doc = doc.model_copy(update={"liquidity": doc.liquidity + 1.0})
-        out.append(doc)
-        rows.append(vector)
-    known = {d.id for d in out}
-    for doc, vector in zip(extra, extra_vectors, strict=True):
-        if rng.random() < share and doc.id not in known:
-            out.append(signed(doc.model_copy(update={"id": doc.id + "-new"})))
-            rows.append(vector)
-    order = sorted(range(len(out)), key=lambda i: out[i].id)
-    return [out[i] for i in order], np.stack(rows)[order]
-
-
 @pytest.mark.parametrize(("depth_factor", "top_k"), [(2, 10), (1, 3)])
 def test_incremental_passes_equal_full_passes(depth_factor: int, top_k: int) -> None:
     docs, vectors = catalog(2500, seed=11)
@@ -78,10 +45,11 @@ def test_incremental_passes_equal_full_passes(depth_factor: int, top_k: int) -> 
     rng = random.Random(5)
     state = MatchState(depth_factor=depth_factor)
     first = state.run(docs, vectors, filters, NOW, venue_sides(docs))
-    assert first.changed == len(docs) and first.decided == first.candidates > 500
+    assert first.changed == len(docs)
+    assert first.decided == first.candidates > 500
     reused = 0
     for _ in range(3):
-        docs, vectors = edit(docs, vectors, extra, extra_vectors, rng, 0.03)
+        docs, vectors = edit_catalog(docs, vectors, extra, extra_vectors, rng, 0.03)
         sides = venue_sides(docs)
         incremental = state.run(docs, vectors, filters, NOW, sides)
         full = MatchState(depth_factor=depth_factor).run(docs, vectors, filters, NOW, sides)
@@ -100,22 +68,28 @@ def test_a_new_vector_model_or_other_filters_start_over() -> None:
         docs, vectors, MatchFilters(threshold=0.45), NOW, venue_sides(docs), model="a"
     )
     assert (again.changed, again.searched, again.decided) == (0, 0, 0)
-    other = state.run(docs, vectors * 2, MatchFilters(threshold=0.45), NOW, venue_sides(docs), "b")
+    other = state.run(
+        docs, vectors * 2, MatchFilters(threshold=0.45), NOW, venue_sides(docs), model="b"
+    )
     assert other.changed == len(docs)
-    stricter = state.run(docs, vectors, MatchFilters(threshold=0.5), NOW, venue_sides(docs), "b")
+    stricter = state.run(
+        docs, vectors, MatchFilters(threshold=0.5), NOW, venue_sides(docs), model="b"
+    )
     assert stricter.changed == len(docs)
 
 
 def test_generator_is_deterministic_and_knows_its_pairs() -> None:
     a, b, c = generate(1500, seed=4), generate(1500, seed=4), generate(1500, seed=5)
     assert [d.model_dump() for d in a.docs] == [d.model_dump() for d in b.docs]
-    assert a.truth == b.truth and a.parts == b.parts
+    assert a.truth == b.truth
+    assert a.parts == b.parts
     assert [d.id for d in a.docs] != [d.id for d in c.docs] or a.truth != c.truth
     assert np.array_equal(synthetic_vectors(a, 4), synthetic_vectors(b, 4))
     by_id = {d.id: d for d in a.docs}
     assert {by_id[p].venue for p, _ in a.truth} == {"polymarket"}
     assert {by_id[k].venue for _, k in a.truth} == {"kalshi"}
-    assert len(a.docs) >= 1500 and len({d.id for d in a.docs}) == len(a.docs)
+    assert len(a.docs) >= 1500
+    assert len({d.id for d in a.docs}) == len(a.docs)
     assert all(d.signature for d in a.docs)
 
 

@@ -80,8 +80,8 @@ class AliasTable:
         self._by_name = {k: frozenset(v) for k, v in by_name.items()}
         # The longest name starting with each word: `scan` skips words that start none.
         self._first: dict[str, int] = {}
-        for name in self._by_name:
-            self._first[name[0]] = max(self._first.get(name[0], 0), len(name))
+        for spelled in self._by_name:
+            self._first[spelled[0]] = max(self._first.get(spelled[0], 0), len(spelled))
         self._kinds_of = {
             keys: frozenset(self._kind[k] for k in keys) for keys in self._by_name.values()
         }

@@ -138,7 +138,12 @@ class BlockIndex:
         groups, _, side = self.groups[m]
         found: set[str] | None = None
         for _, keys in groups:
-            hits = set(self._neighbours(keys, m))
+            hits: set[str] = set()
+            for key in keys:
+                members = self.postings.get(key)
+                if members is not None and 1 < len(members) <= MAX_POSTINGS:
+                    hits |= members
+            hits.discard(m)
             found = hits if found is None else found & hits
             if not found:
                 break
@@ -148,12 +153,6 @@ class BlockIndex:
             self.found[m] = frozenset(found)
         else:
             self.found.pop(m, None)
-
-    def _neighbours(self, keys: Iterable[str], m: str) -> Iterable[str]:
-        for key in keys:
-            members = self.postings.get(key, set())
-            if 1 < len(members) <= MAX_POSTINGS:
-                yield from (j for j in members if j != m)
 
     def pairs(self, position: dict[str, int]) -> set[tuple[int, int]]:
         """Unordered position pairs (i < j) where one of the two markets found the other."""

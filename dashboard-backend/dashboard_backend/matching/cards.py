@@ -10,7 +10,6 @@ the day it is about, and the remaining topic words with aliases folded. The rela
 from __future__ import annotations
 
 import functools
-
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime

@@ -19,7 +19,6 @@ venues' spellings compare equal.
 from __future__ import annotations
 
 import functools
-
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta

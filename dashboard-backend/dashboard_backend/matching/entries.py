@@ -112,9 +112,11 @@ def linked_outcome(
     match: MarketDocument,
     links: Sequence[OutcomeLink],
     relation: Relation | None,
+    reference: Outcome | None = None,
 ) -> Outcome | None:
-    """The match outcome compared with the base's reference outcome (see the module docstring)."""
-    reference = yes_reference(base)
+    """The match outcome compared with the base's reference outcome (see the module docstring;
+    `reference`: the base's, when the caller has it)."""
+    reference = reference or yes_reference(base)
     if reference is None:
         return None
     for link in links:
@@ -136,7 +138,7 @@ def build_entry(
     links = verdict.links if verdict is not None else ()
     relation = verdict.relation if verdict is not None else None
     reference = yes_reference(base)
-    counterpart = linked_outcome(base, match, links, relation)
+    counterpart = linked_outcome(base, match, links, relation, reference)
     return MatchEntry(
         market_id=match.id,
         question=match.question,

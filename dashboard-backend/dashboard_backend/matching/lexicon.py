@@ -18,7 +18,6 @@ specific ones (exact score, both teams to score) come before the generic ones (w
 from __future__ import annotations
 
 import functools
-
 import re
 from collections.abc import Sequence
 

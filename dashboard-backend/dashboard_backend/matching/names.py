@@ -16,7 +16,6 @@ Club affixes ("FC", "SC", "1.", "1909", "Calcio", "Esports") are not significant
 from __future__ import annotations
 
 import functools
-
 from dataclasses import dataclass
 
 from dashboard_backend.matching.aliases import AliasTable, default_aliases

@@ -35,7 +35,6 @@ numerals and month names without a day are out of scope; `hh:mm` without AM/PM i
 from __future__ import annotations
 
 import functools
-
 import re
 from dataclasses import dataclass
 from decimal import Decimal

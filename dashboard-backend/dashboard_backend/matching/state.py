@@ -41,7 +41,8 @@ def relation_key(doc: MarketDocument) -> Hashable:
 
     Prices, liquidity and the like are not in it: they change entries, never relations.
     """
-    year = (doc.event_start or doc.close_time).year if (doc.event_start or doc.close_time) else 0
+    moment = doc.event_start or doc.close_time
+    year = moment.year if moment is not None else 0
     return (
         doc.signature,
         doc.id,
@@ -130,6 +131,7 @@ class MatchResult:
     searched: int = 0  # markets whose neighbour row was searched
     decided: int = 0  # candidate pairs whose relation was decided (not reused)
     pair_ids: tuple[tuple[str, str], ...] = ()  # the candidate pairs, by market id
+    verdicts: tuple[Verdict, ...] = ()  # the relation of each candidate pair (A = first id)
 
     @property
     def pairs(self) -> int:
@@ -242,6 +244,7 @@ class MatchState:
             searched=searched,
             decided=decided,
             pair_ids=tuple((ids[i], ids[j]) for i, j in ordered),
+            verdicts=tuple(verdicts),
         )
 
     def _judge(
@@ -288,19 +291,25 @@ def _entries(
     """Every base's related markets, strongest relation first, at most `top_k`; entries are built
     only for the pairs kept (the order needs no prices)."""
     wanted = None if bases is None else set(bases)
-    lists: dict[int, list[tuple[tuple[int, float, float, str], int, Verdict, float]]] = {}
+    # (rank, match, verdict, similarity, seen from the match's side); a flipped verdict ranks
+    # like the verdict (subset directions share a rank), so it is flipped only when kept.
+    lists: dict[int, list[tuple[tuple[int, float, float, str], int, Verdict, float, bool]]] = {}
     for (i, j), verdict, sim in zip(ordered, verdicts, sims, strict=True):
         if verdict.relation == Relation.UNRELATED:
             continue
         if wanted is None or i in wanted:
-            lists.setdefault(i, []).append((entry_rank(verdict, sim, docs[j].id), j, verdict, sim))
+            rank = entry_rank(verdict, sim, docs[j].id)
+            lists.setdefault(i, []).append((rank, j, verdict, sim, False))
         if wanted is None or j in wanted:
-            flipped = verdict.flipped()
-            lists.setdefault(j, []).append((entry_rank(flipped, sim, docs[i].id), i, flipped, sim))
+            rank = entry_rank(verdict, sim, docs[i].id)
+            lists.setdefault(j, []).append((rank, i, verdict, sim, True))
     out: dict[str, list[MatchEntry]] = {}
     for i, found in lists.items():
         found.sort(key=lambda f: f[0])
-        out[docs[i].id] = [build_entry(docs[i], docs[j], s, now, v) for _, j, v, s in found[:top_k]]
+        out[docs[i].id] = [
+            build_entry(docs[i], docs[j], s, now, v.flipped() if flip else v)
+            for _, j, v, s, flip in found[:top_k]
+        ]
     return out
 
 
