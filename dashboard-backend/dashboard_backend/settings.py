@@ -142,6 +142,9 @@ class Settings(BaseSettings):
     match_require_same_entities: bool = Field(
         False, description="candidate filter: one question's named entities within the other's"
     )
+    match_across_venues_only: bool = Field(
+        True, description="with several venues in the catalog, candidates only across venues"
+    )
 
     # --- LLM verifier (optional second opinion on ambiguous relation verdicts) ---
     llm_verifier: bool = Field(

@@ -54,7 +54,11 @@ async def matched(redis: aioredis.Redis, redis_url: str) -> None:
     ]
     angles = [0, 5, 20, 100, 125, 200]
     await seed(redis, docs, [embedding(d, direction(a)) for d, a in zip(docs, angles, strict=True)])
-    await match_once(redis, Settings(redis_url=redis_url, similarity_threshold=0.9), NOW)
+    # Same-venue pairs (1~3, 4~5) are part of the story: candidates within a venue too.
+    settings = Settings(
+        redis_url=redis_url, similarity_threshold=0.9, match_across_venues_only=False
+    )
+    await match_once(redis, settings, NOW)
 
 
 async def test_empty_array_before_any_matching_run(http: httpx.AsyncClient) -> None:

@@ -126,11 +126,21 @@ def test_features_of_documents() -> None:
 
 def test_with_cards_the_window_compares_the_days_markets_are_about() -> None:
     game = doc("1", "Will Spain win on 2026-06-15?", close=datetime(2026, 6, 29, tzinfo=UTC))
-    contest = doc("2", "Will the Fed cut rates in June 2026?")
+    contest = doc("2", "Will the Fed cut rates in 2026?")
+    month = doc("3", "Will XRP reach $3 in May 2026?")
+    deadline = doc("4", "Will Anna Novak announce a run by June 30, 2026?")
+    kalshi = doc("kalshi:KXXRPMAXMON-XRP-26MAY31-300", "Will XRP reach $3 by May 31, 2026?")
+    docs = [game, contest, month, deadline, kalshi]
     cache = CardCache()
-    feats = features_of([game, contest], cards=[cache.card(game), cache.card(contest)])
+    feats = features_of(docs, cards=[cache.card(d) for d in docs])
+    days = [datetime(2026, 6, 15), None, datetime(2026, 5, 31), datetime(2026, 6, 30)]
+    days.append(datetime(2026, 5, 31))
     assert feats.close_times[0] == datetime(2026, 6, 15, tzinfo=UTC).timestamp()  # not the close
     assert np.isnan(feats.close_times[1])  # undated: compared with undated markets only
+    # A month or a deadline counts as the day it ends, where the other venue's ticker date meets.
+    for got, day in zip(feats.close_times[2:], days[2:], strict=True):
+        assert day is not None
+        assert got == day.replace(tzinfo=UTC).timestamp()
 
 
 def link(a: Outcome, b: Outcome) -> OutcomeLink:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import numpy.typing as npt
@@ -26,9 +26,10 @@ def catalog(n: int, seed: int) -> tuple[list[MarketDocument], npt.NDArray[np.flo
 
 
 def summary(result: MatchResult) -> object:
-    """Everything a pass decides (entries with prices, relations, maps), and its candidates."""
+    """Everything a pass decides (entries with prices, relations, maps), and its candidates; an
+    entry kept from an earlier pass keeps that pass's `matched_at`, as the store does."""
     return (
-        {b: [e.model_dump() for e in es] for b, es in result.matches.items()},
+        {b: [e.model_dump(exclude={"matched_at"}) for e in es] for b, es in result.matches.items()},
         result.pair_ids,
         result.relations,
         result.neighbours.indptr.tolist(),
@@ -48,11 +49,12 @@ def test_incremental_passes_equal_full_passes(depth_factor: int, top_k: int) -> 
     assert first.changed == len(docs)
     assert first.decided == first.candidates > 500
     reused = 0
-    for _ in range(3):
+    for step in range(1, 4):
         docs, vectors = edit_catalog(docs, vectors, extra, extra_vectors, rng, 0.03)
         sides = venue_sides(docs)
-        incremental = state.run(docs, vectors, filters, NOW, sides)
-        full = MatchState(depth_factor=depth_factor).run(docs, vectors, filters, NOW, sides)
+        now = NOW + timedelta(minutes=step)
+        incremental = state.run(docs, vectors, filters, now, sides)
+        full = MatchState(depth_factor=depth_factor).run(docs, vectors, filters, now, sides)
         assert summary(incremental) == summary(full)
         assert 0 < incremental.changed < len(docs) / 5
         assert incremental.searched < len(docs) / 2

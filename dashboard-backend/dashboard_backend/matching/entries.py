@@ -13,7 +13,7 @@ outcome's indicative price. A difference is `match - base`, None when either sid
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from dashboard_backend.matching.cards import Card
 from dashboard_backend.matching.entities import question_entities
@@ -25,11 +25,30 @@ from dashboard_backend.models import MarketDocument, MatchEntry, Outcome, Outcom
 _DAY_SEC = 86_400
 
 
+def about_day(card: Card) -> date | None:
+    """The day a card is about: its day, else the last day that counts ("by June 30", "in May":
+    May 31), None for questions that name no day. Venues date one bet differently — a Kalshi
+    ticker carries `26MAY31` where Polymarket says "in May 2026" or "by May 31" — so deadlines and
+    months count as the day they end, where the two listings meet."""
+    if card.day is not None:
+        return card.day
+    dates = card.dates
+    if dates.deadline is not None:
+        return dates.deadline
+    if dates.last_day is not None:
+        return dates.last_day
+    if dates.month is not None:
+        year, month = dates.month
+        return date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+    return None
+
+
 def about_time(card: Card) -> float | None:
-    """The day a card is about as unix seconds (midnight UTC), None for undated questions."""
-    if card.day is None:
+    """`about_day` as unix seconds (midnight UTC), None for undated questions."""
+    day = about_day(card)
+    if day is None:
         return None
-    return float(card.day.toordinal() - 719_163) * _DAY_SEC  # days since 1970-01-01
+    return float(day.toordinal() - 719_163) * _DAY_SEC  # days since 1970-01-01
 
 
 def features_of(

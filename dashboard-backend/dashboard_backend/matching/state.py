@@ -24,13 +24,14 @@ import numpy.typing as npt
 
 from dashboard_backend.matching.blocking import BlockIndex, Groups, card_keys, posted_keys
 from dashboard_backend.matching.cards import Card, parse_card
-from dashboard_backend.matching.entries import build_entry, entry_rank, features_of
+from dashboard_backend.matching.entries import features_of
+from dashboard_backend.matching.entry_lists import EntryLists
 from dashboard_backend.matching.filters import MatchFilters
 from dashboard_backend.matching.lists import DeepLists, full_lists, update_lists
 from dashboard_backend.matching.markets import MarketView, market_text, relate_views, view_market
 from dashboard_backend.matching.similarity import Neighbours, normalize, pair_scores
 from dashboard_backend.matching.verdict import Verdict
-from dashboard_backend.models import MarketDocument, MatchEntry, Relation
+from dashboard_backend.models import MarketDocument, MatchEntry
 
 DEPTH_FACTOR = 2  # neighbour lists keep this many times top K (room for incremental passes)
 PHASES = ("cards", "features", "search", "blocking", "relations", "entries")
@@ -150,10 +151,12 @@ class MatchState:
         self._lists: DeepLists | None = None
         self._blocks = BlockIndex()
         self._verdicts: dict[tuple[str, str], tuple[Verdict, float]] = {}
+        self._entries = EntryLists()
 
     def reset(self) -> None:
         """Forget everything but the cards (the next pass is a full one)."""
         self._keys, self._lists, self._blocks, self._verdicts = {}, None, BlockIndex(), {}
+        self._entries = EntryLists()
 
     def run(
         self,
@@ -228,7 +231,7 @@ class MatchState:
         verdicts, sims, decided = self._judge(docs, ordered, unit, dirty)
         lap("relations")
         counts: Counter[str] = Counter(v.relation.value for v in verdicts)
-        matches = _entries(docs, ordered, verdicts, sims, now, bases, filters.top_k)
+        matches = self._entries.build(docs, ordered, verdicts, sims, now, bases, filters.top_k)
         lap("entries")
         self._keys = dict(zip(ids, keys, strict=True))
         self._lists = lists
@@ -277,40 +280,6 @@ class MatchState:
         self._verdicts = fresh
         out = [fresh[(docs[i].id, docs[j].id)] for i, j in ordered]
         return [v for v, _ in out], [s for _, s in out], len(todo)
-
-
-def _entries(
-    docs: Sequence[MarketDocument],
-    ordered: list[tuple[int, int]],
-    verdicts: list[Verdict],
-    sims: list[float],
-    now: datetime,
-    bases: Sequence[int] | None,
-    top_k: int,
-) -> dict[str, list[MatchEntry]]:
-    """Every base's related markets, strongest relation first, at most `top_k`; entries are built
-    only for the pairs kept (the order needs no prices)."""
-    wanted = None if bases is None else set(bases)
-    # (rank, match, verdict, similarity, seen from the match's side); a flipped verdict ranks
-    # like the verdict (subset directions share a rank), so it is flipped only when kept.
-    lists: dict[int, list[tuple[tuple[int, float, float, str], int, Verdict, float, bool]]] = {}
-    for (i, j), verdict, sim in zip(ordered, verdicts, sims, strict=True):
-        if verdict.relation == Relation.UNRELATED:
-            continue
-        if wanted is None or i in wanted:
-            rank = entry_rank(verdict, sim, docs[j].id)
-            lists.setdefault(i, []).append((rank, j, verdict, sim, False))
-        if wanted is None or j in wanted:
-            rank = entry_rank(verdict, sim, docs[i].id)
-            lists.setdefault(j, []).append((rank, i, verdict, sim, True))
-    out: dict[str, list[MatchEntry]] = {}
-    for i, found in lists.items():
-        found.sort(key=lambda f: f[0])
-        out[docs[i].id] = [
-            build_entry(docs[i], docs[j], s, now, v.flipped() if flip else v)
-            for _, j, v, s, flip in found[:top_k]
-        ]
-    return out
 
 
 def _allowed(docs: Sequence[MarketDocument], i: int, j: int, filters: MatchFilters) -> bool:

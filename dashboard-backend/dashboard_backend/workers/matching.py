@@ -20,7 +20,7 @@ from dashboard_backend.catalog import CatalogStore
 from dashboard_backend.connections import redis_session
 from dashboard_backend.embeddings.store import EmbeddingStore
 from dashboard_backend.matching.filters import MatchFilters
-from dashboard_backend.matching.pipeline import CardCache, match_documents, select_embedded
+from dashboard_backend.matching.pipeline import MatchState, select_embedded, venue_sides
 from dashboard_backend.matching.store import MatchRunStatus, MatchStore
 from dashboard_backend.metrics.names import MATCHING_DURATION
 from dashboard_backend.metrics.store import MetricsRecorder
@@ -38,24 +38,25 @@ async def match_once(
     redis: aioredis.Redis,
     settings: Settings,
     now: datetime | None = None,
-    cache: CardCache | None = None,
+    state: MatchState | None = None,
 ) -> MatchRunStatus:
     """One matching pass over the current catalog and embeddings.
 
-    `cache` keeps the parsed cards between passes (loop mode), so unchanged markets are not
-    parsed again.
+    `state` is kept between passes (loop mode): cards, neighbour lists and verdicts of markets
+    that did not change are reused, so a pass costs what changed (the result is a full pass's).
+    With several venues in the catalog, candidates are cross-venue only (MATCH_ACROSS_VENUES_ONLY).
     """
     started = time.perf_counter()
     now = now or utc_now()
     catalog = await CatalogStore(redis).read_all()
     embedded = select_embedded(catalog, await EmbeddingStore(redis).read_all())
     filters = MatchFilters.from_settings(settings)
-    cache = cache if cache is not None else CardCache()
+    state = state if state is not None else MatchState()
+    sides = venue_sides(embedded.docs) if settings.match_across_venues_only else None
     # CPU-bound (numpy releases the GIL in BLAS; parsing and rules do not): keep the loop responsive.
     result = await asyncio.to_thread(
-        match_documents, embedded.docs, embedded.vectors, filters, now, None, None, cache
+        state.run, embedded.docs, embedded.vectors, filters, now, sides, None, embedded.model
     )
-    cache.retain(embedded.docs)
     store = MatchStore(redis)
     changes = await store.replace(result.matches, now)
     status = MatchRunStatus(
@@ -75,8 +76,9 @@ async def match_once(
     }
     log.info(
         "matched %d markets (model %s; skipped %d without embedding, %d stale, %d other model, "
-        "%d unreadable): %d with matches, %d entries, %d candidate pairs judged (%d from cards), "
-        "relations %s, %d similarities computed, changes %s, %.2fs",
+        "%d unreadable): %d with matches, %d entries, %d candidate pairs (%d from cards; %d "
+        "decided, the rest reused), %d markets changed, %d rows searched, relations %s, "
+        "%d similarities computed, changes %s, %.2fs (phases %s)",
         len(embedded.docs),
         embedded.model,
         embedded.missing,
@@ -87,10 +89,14 @@ async def match_once(
         status.pairs,
         result.candidates,
         result.from_cards,
+        result.decided,
+        result.changed,
+        result.searched,
         result.relations,
         status.candidates_compared,
         actions,
         status.duration_sec,
+        {k: round(v, 2) for k, v in result.timings.items()},
     )
     return status
 
@@ -114,12 +120,12 @@ async def wait_for_next_pass(
 
 async def run(redis: aioredis.Redis, settings: Settings, loop: bool) -> None:
     """One pass, or passes forever: after each embedding run, and at least every refresh."""
-    cache = CardCache()  # cards survive between passes: an unchanged market is parsed once
+    state = MatchState()  # kept between passes: unchanged markets are not parsed or judged again
     redis_outage = Outage("matching: redis", log)
     while True:
         try:
             seen = await embedding_run_marker(redis)
-            await match_once(redis, settings, cache=cache)
+            await match_once(redis, settings, state=state)
             redis_outage.ok()
         except REDIS_DOWN as exc:
             if not loop:
@@ -131,6 +137,7 @@ async def run(redis: aioredis.Redis, settings: Settings, loop: bool) -> None:
             if not loop:
                 raise
             log.exception("matching pass failed; previous matches left in place")
+            state.reset()  # the next pass is a full one: nothing half-updated is trusted
         if not loop:
             return
         try:
