@@ -217,8 +217,10 @@ def edit_catalog(
         rows.append(vector)
     known = {d.id for d in out}
     for doc, vector in zip(extra, extra_vectors, strict=True):
-        if rng.random() < share and doc.id not in known:
-            out.append(signed(doc.model_copy(update={"id": doc.id + "-new"})))
+        new_id = doc.id + "-new"
+        if rng.random() < share and new_id not in known:
+            known.add(new_id)
+            out.append(signed(doc.model_copy(update={"id": new_id})))
             rows.append(vector)
     order = sorted(range(len(out)), key=lambda i: out[i].id)
     return [out[i] for i in order], np.stack(rows)[order]

@@ -148,7 +148,7 @@ def ladder(b: Builder, asset: int, month: int, year: int) -> None:
             kid = b.kalshi(
                 f"{k_event}-{round(strike * 100)}",
                 k_event,
-                f"Will {name} {kind} ${shown} by {last.strftime('%b')} {last.day}, {year}?",
+                f"Will {name} {kind} ${shown} in {last.strftime('%B')} {year}?",
                 f"{name} {'maximum' if sign > 0 else 'minimum'} price in {month_name} {year}",
                 f"{'Above' if sign > 0 else 'Below'} ${shown}",
                 ("crypto", f"ladder:{code}", subject, shown, kind),
@@ -184,9 +184,9 @@ def proposition(b: Builder, index: int) -> None:
             kid = b.kalshi(
                 k_event,
                 k_event,
-                f"Will {poly_text.format(p=who)} before "
+                f"Will {poly_text.format(p=who)} by "
                 f"{deadline.strftime('%b')} {deadline.day}, {deadline.year}?",
-                f"{who}: {series[2:].title()} before {deadline.strftime('%b')} {deadline.day}?",
+                f"{who}: {series[2:].title()} by {deadline.strftime('%b')} {deadline.day}?",
                 "",
                 ("politics", series, subject, str(deadline), "by"),
                 at(deadline, 23, 59),
@@ -206,7 +206,7 @@ def daily_ladder(b: Builder, asset: int, day: date) -> None:
         strike = center + k * step / 2
         shown = f"{strike:,.0f}" if strike >= 100 else f"{strike:g}"
         pid = b.poly(
-            f"Will the price of {name} be above ${shown} on {when}?",
+            f"Will the price of {name} be above ${shown} on {when} at 5PM ET?",
             ev,
             f"{name} above ___ on {when}?",
             None,
@@ -214,7 +214,7 @@ def daily_ladder(b: Builder, asset: int, day: date) -> None:
             at(day, 21),
             group_item_title=f"{shown}",
         )
-        if True:
+        if b.rng.random() < 0.9:
             kid = b.kalshi(
                 f"{k_event}-T{strike:g}",
                 k_event,

@@ -202,7 +202,7 @@ def tennis(b: Builder, day: date, players: list[str], both: bool) -> None:
     match = f"tennis:{day}:{one}:{two}"
     ev = b.event()
     start = at(day, b.rng.choice((9, 11, 13, 15)))
-    title = f"{one} vs. {two}"
+    title = f"ATP: {one} vs. {two}"
     pid = b.poly(
         title,
         ev,

@@ -87,6 +87,11 @@ def posted_keys(card: Card, groups: Groups) -> frozenset[str]:
     return frozenset(k for _, keys in [*groups, *undated_keys(card)] for k in keys)
 
 
+def _counts(size: int) -> bool:
+    """Whether a key held by `size` markets proposes pairs."""
+    return 1 < size <= MAX_POSTINGS
+
+
 class BlockIndex:
     """Postings of the blocking keys, kept between passes and updated by the markets that changed.
 
@@ -107,28 +112,34 @@ class BlockIndex:
     ) -> int:
         """Bring the index to `current` (every market's keys and side), given which markets are
         new, removed or changed since the last update; returns how many were recomputed."""
-        touched_keys: set[str] = set()
+        before: dict[str, int] = {}  # touched keys -> how many markets held them before
         redo: set[str] = set()
+
+        def touch(key: str) -> None:
+            if key not in before:
+                before[key] = len(self.postings.get(key, ()))
+
         gone = [m for m in self.groups if m not in current]
         for m in [*gone, *changed]:
             old = self.groups.pop(m, None)
             if old is not None:
                 for key in old[1]:
+                    touch(key)
                     self.postings[key].discard(m)
-                    touched_keys.add(key)
             self.found.pop(m, None)
         for m in changed:
             if m in current:
                 self.groups[m] = current[m]
                 redo.add(m)
                 for key in current[m][1]:
+                    touch(key)
                     self.postings[key].add(m)
-                    touched_keys.add(key)
-        for key in touched_keys:
+        for key, size in before.items():
             members = self.postings.get(key)
             if members is not None and not members:
                 del self.postings[key]
-            elif members:
+            elif members and (_counts(size) or _counts(len(members))):
+                # A key too common (or too rare) to count, before and after, changes nobody.
                 redo.update(members)
         for m in redo:
             self._find(m)
