@@ -193,6 +193,39 @@ def test_total_lines_nest_and_over_under_are_inverse() -> None:
     assert links(over25, ou) == {("Yes", "Over"), ("No", "Under")}
 
 
+def relation(question_a: str, question_b: str) -> Relation:
+    return relate_markets(market("a", question_a), market("b", question_b)).relation
+
+
+def test_a_later_stage_of_one_competition_implies_the_earlier_ones() -> None:
+    win = "Will Argentina win the 2026 FIFA World Cup?"
+    final = "Will Argentina reach the final of the 2026 FIFA World Cup?"
+    knockout = "Will Argentina advance to the knockout stage of the 2026 World Cup?"
+    assert relation(win, final) == Relation.SUBSET_A_IN_B
+    assert relation(knockout, final) == Relation.SUBSET_B_IN_A
+    assert relation(final, knockout) == Relation.SUBSET_A_IN_B
+    assert links(market("a", win), market("b", final)) == {("Yes", "Yes")}
+    # Another team, another season, or a group (not the tournament): no implication.
+    assert relation(win, "Will Brazil reach the final of the 2026 FIFA World Cup?") == (
+        Relation.RELATED
+    )
+    assert relation(
+        "Will Real Madrid win the 2025-26 Champions League?",
+        "Will Real Madrid reach the 2026-27 Champions League final?",
+    ) not in (Relation.EQUIVALENT, Relation.SUBSET_A_IN_B, Relation.SUBSET_B_IN_A)
+    assert relation(
+        "Will Spain win the group stage of the 2026 World Cup?",
+        "Will Spain win the 2026 World Cup?",
+    ) not in (Relation.EQUIVALENT, Relation.SUBSET_A_IN_B, Relation.SUBSET_B_IN_A)
+
+
+def test_first_place_implies_a_top_n_finish_and_is_never_the_same_bet() -> None:
+    title = "Will Arsenal win the 2025-26 Premier League?"
+    top4 = "Will Arsenal finish in the top 4 of the 2025-26 Premier League?"
+    assert relation(title, top4) == Relation.SUBSET_A_IN_B
+    assert relation(top4, title) == Relation.SUBSET_B_IN_A
+
+
 def test_an_exact_score_implies_the_result_it_decides() -> None:
     score = market(
         "a",

@@ -83,7 +83,11 @@ class Card:
 
 _VS = r"\s+(?:vs\.?|v\.?|@)\s+"
 _SUFFIX = re.compile(
-    r"\s*(?:\(bo\d\)|\(best of \d\)|\s-\s.*|:\s.*|\?|\bwinner\??|\bwin\??)\s*$", re.IGNORECASE
+    r"\s*(?:\(bo\d\)|\(best of \d\)|\s-\s.*|:\s.*|\?|\bwinner\??|\bwin\??"
+    # A bet named after the fixture: "Ducks vs. Golden Knights Total Games O/U 5.5".
+    r"|\s(?:total\s+(?:games|goals|points|runs|maps|kills|rounds|sets)|o/u\s*\d|spread|moneyline"
+    r"|handicap|exact score|both teams to score)\b.*)\s*$",
+    re.IGNORECASE,
 )
 _PREFIX = re.compile(r"^(?:[^:]{1,60}:\s+)", re.IGNORECASE)
 _GAME_PREFIX = re.compile(r"^game \d+:\s+", re.IGNORECASE)  # "Game 4: New York at Philadelphia"

@@ -24,6 +24,7 @@ from dashboard_backend.matching.cards import Card, MarketText, parse_card, topic
 from dashboard_backend.matching.events_model import Event, EventMarket
 from dashboard_backend.matching.mirror import mirrored
 from dashboard_backend.matching.names import Name, same_name
+from dashboard_backend.matching.stages import StageLadder, stage_ladder
 from dashboard_backend.matching.text import phrase, words
 from dashboard_backend.matching.topics import IDENTITY, same_subject, words_of
 from dashboard_backend.matching.verdict import Verdict, related, unrelated
@@ -288,8 +289,39 @@ def _ladder(a: frozenset[object], b: frozenset[object], what: str, why: str) -> 
     return related(f"{why}; different {what}s")
 
 
+def _targets(view: EventView) -> list[Name]:
+    return [c.target for c in view.cards if c.target is not None and c.target_role == "side"]
+
+
+def _covers(big: EventView, small: EventView) -> bool:
+    """Every outcome `small` names is among `big`'s, or `big` lists only some of its markets."""
+    mine, theirs = _targets(small), _targets(big)
+    if not mine:
+        return False
+    if big.event.market_count > len(big.event.markets):
+        return True
+    return all(any(same_name(t, u) for u in theirs) for t in mine)
+
+
+def _event_stages(a: EventView, b: EventView, ladder: StageLadder) -> Verdict | None:
+    """Two events about different stages of one competition ("winner" / "to reach the final"):
+    the later stage's outcomes imply the earlier stage's; None when not one competition."""
+    subject = same_subject(ladder.rest_a, ladder.rest_b, _years(a), _years(b))
+    if subject.verdict != "same":
+        return None
+    why = f"{subject.reason}; stage {ladder.rank_a} / {ladder.rank_b}"
+    later, earlier = (a, b) if ladder.rank_a > ladder.rank_b else (b, a)
+    if not _covers(earlier, later):
+        return related(f"{why}; other outcomes", 0.6)
+    relation = Relation.SUBSET_A_IN_B if later is a else Relation.SUBSET_B_IN_A
+    return Verdict(relation, 0.7, (why, "a later stage implies the earlier one"))
+
+
 def relate_contest_events(a: EventView, b: EventView) -> Verdict:
     """Two contest events: the subject (topics), then stages, periods, places, lines, deadlines."""
+    ladder = stage_ladder(a.topic, b.topic)
+    if ladder is not None and (staged := _event_stages(a, b, ladder)) is not None:
+        return staged
     da, db = _deadlines(a), _deadlines(b)
     subject = same_subject(
         a.topic,

@@ -20,6 +20,7 @@ from datetime import date, timedelta
 
 from dashboard_backend.matching.cards import Card
 from dashboard_backend.matching.names import Name, make_name, same_name
+from dashboard_backend.matching.stages import StageLadder, stage_ladder
 from dashboard_backend.matching.text import words as name_words
 from dashboard_backend.matching.topics import SOFT_TOPIC, same_subject
 from dashboard_backend.matching.word_weights import weight
@@ -262,6 +263,11 @@ def relate_contest_props(a: Card, b: Card, same_title: bool = False) -> PropRela
             return PropRelation(UNRELATED, where, 0.85)
     years_a = frozenset(y for y in (a.dates.year,) if y is not None)
     years_b = frozenset(y for y in (b.dates.year,) if y is not None)
+    ladder = stage_ladder(a.topic, b.topic)
+    if ladder is not None:
+        staged = _stages(a, b, ladder, years_a, years_b)
+        if staged is not None:
+            return staged
     # Between single markets, words one side adds weigh more than between events: an extra
     # "file", "another" or a second name is another question (max_extra 0.5, no deadline lift).
     subject = same_subject(a.topic, b.topic, years_a, years_b, same_title, False, max_extra=0.5)
@@ -319,6 +325,13 @@ def relate_contest_props(a: Card, b: Card, same_title: bool = False) -> PropRela
         return PropRelation(
             kind, f"{where}: top {min(a.line, b.line):g} implies top {max(a.line, b.line):g}", 0.85
         )
+    if (a.bet == "top_n") != (b.bet == "top_n"):
+        top, other = (a, b) if a.bet == "top_n" else (b, a)
+        if other.bet == "winner" and top.line is not None and _anchors_agree(a, b):
+            # First place is in the top N.
+            kind = A_IMPLIES_B if other is a else B_IMPLIES_A
+            return PropRelation(kind, f"{where}: winning implies the top {top.line:g}", 0.8)
+        return PropRelation(RELATED, f"{where}: a place on one side only", 0.6)
     if bool(a.comparator) != bool(b.comparator):
         return PropRelation(RELATED, f"{where}: a threshold on one side only", 0.6)
     if a.comparator and b.comparator and a.line is not None and b.line is not None:
@@ -333,6 +346,23 @@ def relate_contest_props(a: Card, b: Card, same_title: bool = False) -> PropRela
     if not _anchors_agree(a, b):
         return PropRelation(RELATED, f"{where}: different times ({_when(a)} / {_when(b)})", 0.7)
     return PropRelation(SAME, where, subject.confidence)
+
+
+def _stages(
+    a: Card, b: Card, ladder: StageLadder, years_a: frozenset[int], years_b: frozenset[int]
+) -> PropRelation | None:
+    """Two stages of one competition: the later one implies the earlier for the same team at the
+    same time; None when the rest of the topics are not the same competition."""
+    subject = same_subject(ladder.rest_a, ladder.rest_b, years_a, years_b, max_extra=0.5)
+    if subject.verdict != "same" or a.period != b.period:
+        return None
+    where = f"{subject.reason}: stage {ladder.rank_a} / {ladder.rank_b}"
+    if _same_target(a, b) is not True:
+        return PropRelation(RELATED, f"{where}; not the same outcome", 0.6)
+    if not _anchors_agree(a, b):
+        return PropRelation(RELATED, f"{where}; at different times", 0.6)
+    kind = A_IMPLIES_B if ladder.rank_a > ladder.rank_b else B_IMPLIES_A
+    return PropRelation(kind, f"{where}; a later stage implies the earlier one", 0.8)
 
 
 def _thresholds(a: Card, b: Card, where: str) -> PropRelation:
