@@ -319,8 +319,8 @@ def _event_stages(a: EventView, b: EventView, ladder: StageLadder) -> Verdict | 
 
 def relate_contest_events(a: EventView, b: EventView) -> Verdict:
     """Two contest events: the subject (topics), then stages, periods, places, lines, deadlines."""
-    ladder = stage_ladder(a.topic, b.topic)
-    if ladder is not None and (staged := _event_stages(a, b, ladder)) is not None:
+    stages = stage_ladder(a.topic, b.topic)
+    if stages is not None and (staged := _event_stages(a, b, stages)) is not None:
         return staged
     da, db = _deadlines(a), _deadlines(b)
     subject = same_subject(
