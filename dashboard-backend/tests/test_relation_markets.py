@@ -226,6 +226,20 @@ def test_first_place_implies_a_top_n_finish_and_is_never_the_same_bet() -> None:
     assert relation(top4, title) == Relation.SUBSET_B_IN_A
 
 
+def test_a_price_any_time_or_at_another_hour_is_not_a_price_at_a_stated_time() -> None:
+    hit = "When will Bitcoin hit $150k?"
+    on_day = "Bitcoin above $115,000 on August 11, 2025?"
+    assert relation(hit, on_day) == Relation.RELATED  # never "150k implies 115k"
+    at_five = "Will Bitcoin be above $110k on Aug 6, 2025 at 5pm EDT?"
+    assert relation("Will Bitcoin be above $100k on Aug 6, 2025 at 5pm EDT?", at_five) == (
+        Relation.SUBSET_B_IN_A
+    )
+    assert relation("Will Bitcoin be above $110k on Aug 6, 2025 at 12pm EDT?", at_five) == (
+        Relation.RELATED
+    )
+    assert relation("Will Bitcoin be above $110k on August 6, 2025?", at_five) == (Relation.RELATED)
+
+
 def test_an_exact_score_implies_the_result_it_decides() -> None:
     score = market(
         "a",

@@ -335,8 +335,15 @@ def relate_contest_props(a: Card, b: Card, same_title: bool = False) -> PropRela
     if bool(a.comparator) != bool(b.comparator):
         return PropRelation(RELATED, f"{where}: a threshold on one side only", 0.6)
     if a.comparator and b.comparator and a.line is not None and b.line is not None:
+        if (anchor(a) is None) != (anchor(b) is None):
+            # "When will Bitcoin hit $150k?" / "Bitcoin above $115k on August 11?": a price at
+            # any time is not a price on a day, whichever bar is higher.
+            return PropRelation(RELATED, f"{where}: a threshold at a stated time on one side", 0.6)
         if not _anchors_agree(a, b):
             return PropRelation(RELATED, f"{where}: thresholds at different times", 0.7)
+        if a.dates.hour != b.dates.hour:
+            # "above 6,345 on Aug 6 at 3pm EDT" / "above 6,345 on August 6" (the close).
+            return PropRelation(RELATED, f"{where}: thresholds at different times of day", 0.7)
         return _thresholds(a, b, where)
     da, db = a.dates.deadline, b.dates.deadline
     by_both = all((x := anchor(c)) is not None and x[0] == "by" for c in (a, b))
