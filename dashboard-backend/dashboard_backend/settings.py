@@ -253,9 +253,12 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _band_in_order(self) -> Settings:
+    def _llm_verifier_consistent(self) -> Settings:
         if self.llm_band_min_confidence > self.llm_band_max_confidence:
             raise ValueError("LLM_BAND_MIN_CONFIDENCE is above LLM_BAND_MAX_CONFIDENCE")
+        problem = self.llm_settings_problem()
+        if self.llm_verifier and problem is not None:
+            raise ValueError(f"LLM_VERIFIER is on but {problem}")
         return self
 
     @property
@@ -352,8 +355,12 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
+        # A check across settings has no field to name: its message names them itself.
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()
+            f"{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            if err["loc"]
+            else err["msg"].removeprefix("Value error, ")
+            for err in exc.errors()
         )
         raise ConfigError(f"invalid settings: {problems}") from exc
 

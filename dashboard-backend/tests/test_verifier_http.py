@@ -17,7 +17,7 @@ from dashboard_backend.settings import Settings
 from dashboard_backend.verifier.answer import Answer
 from dashboard_backend.verifier.band import Band
 from dashboard_backend.verifier.cache import MemoryCache
-from dashboard_backend.verifier.factory import worker_verifier
+from dashboard_backend.verifier.factory import open_verifier, worker_verifier
 from dashboard_backend.verifier.review import review_market_pairs
 from dashboard_backend.verifier.standin import STANDIN_KEY, ChatStandIn, always, confirm_engine
 from dashboard_backend.verifier.store import ANSWER_TTL_SEC, AnswerStore
@@ -221,8 +221,13 @@ async def test_the_worker_verifier_follows_the_settings(
 ) -> None:
     async with worker_verifier(Settings(redis_url=redis_url), redis_client) as off:
         assert off is None  # LLM_VERIFIER is off by default
-    with pytest.raises(ConfigError, match="needs LLM_BASE_URL"):
-        async with worker_verifier(Settings(llm_verifier=True, llm_model=MODEL), redis_client):
+    # Turned on without an endpoint: refused with the settings, so every process exits 2.
+    with pytest.raises(
+        ValueError, match="LLM_VERIFIER is on but the LLM verifier needs LLM_BASE_URL"
+    ):
+        Settings(llm_verifier=True, llm_model=MODEL)
+    with pytest.raises(ConfigError, match="needs LLM_MODEL"):
+        async with open_verifier(Settings(llm_base_url="http://127.0.0.1:9/v1"), MemoryCache()):
             pass
     standin = ChatStandIn(answer=SAY_EQUIVALENT)
     with serving(standin) as url:

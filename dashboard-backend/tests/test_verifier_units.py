@@ -6,9 +6,10 @@ import json
 
 import pytest
 
+from dashboard_backend.errors import ConfigError
 from dashboard_backend.matching.verdict import Verdict
 from dashboard_backend.models import Relation
-from dashboard_backend.settings import Settings
+from dashboard_backend.settings import Settings, load_settings
 from dashboard_backend.verifier.answer import Answer, parse_answer
 from dashboard_backend.verifier.band import Band
 from dashboard_backend.verifier.decide import CHANGED_CONFIDENCE, CONFIRMED_CONFIDENCE, apply_answer
@@ -191,3 +192,16 @@ def test_no_usable_answer_keeps_the_engine_verdict_whatever_it_is(relation: Rela
     assert apply_answer(engine, None, SA, SB, "m") is engine
     garbled = parse_answer("equivalent!", "stop", SA, SB)
     assert apply_answer(engine, garbled, SA, SB, "m") is engine
+
+
+def test_turning_the_verifier_on_without_an_endpoint_is_one_clear_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LLM_VERIFIER", "true")
+    monkeypatch.delenv("LLM_BASE_URL", raising=False)
+    monkeypatch.delenv("LLM_MODEL", raising=False)
+    with pytest.raises(ConfigError) as refused:
+        load_settings()
+    assert str(refused.value) == (
+        "invalid settings: LLM_VERIFIER is on but the LLM verifier needs LLM_BASE_URL and LLM_MODEL"
+    )
