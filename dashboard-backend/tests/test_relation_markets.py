@@ -240,6 +240,43 @@ def test_a_price_any_time_or_at_another_hour_is_not_a_price_at_a_stated_time() -
     assert relation("Will Bitcoin be above $110k on August 6, 2025?", at_five) == (Relation.RELATED)
 
 
+def test_a_kalshi_ladder_says_its_bar_and_deadline_in_the_yes_subtitle() -> None:
+    def rung(bar: str) -> MarketDocument:
+        question = "How high will unemployment get before 2030?"
+        return kalshi(f"KXU3MAX-30-{bar[-3:]}", question, bar, question)
+
+    reach6 = market("p6", "Will US unemployment reach 6% before 2030?")
+    # "Above 6%" passes the bar that "reach 6%" touches: it implies it, it is not the same bet.
+    assert relate_markets(rung("Above 6%"), reach6).relation == Relation.SUBSET_A_IN_B
+    assert links(rung("Above 6%"), reach6) == {("Yes", "Yes")}
+    assert relate_markets(rung("At least 6%"), reach6).relation == Relation.EQUIVALENT
+    # A higher bar implies a lower one; another deadline is another question.
+    assert relate_markets(rung("Above 8%"), reach6).relation == Relation.SUBSET_A_IN_B
+    assert relate_markets(rung("At least 5%"), reach6).relation == Relation.SUBSET_B_IN_A
+    later = market("p7", "Will US unemployment reach 6% before 2031?")
+    assert relate_markets(rung("At least 6%"), later).relation != Relation.EQUIVALENT
+    deadline = kalshi(
+        "KXSPEED-27",
+        "When will IShowSpeed reach 100 million YouTube subscribers?",
+        "Before 2028",
+        "When will IShowSpeed reach 100 million YouTube subscribers?",
+    )
+    by_2027 = market(
+        "speed", "Will IShowSpeed reach 100 million YouTube subscribers by December 31, 2027?"
+    )
+    assert relate_markets(deadline, by_2027).relation == Relation.EQUIVALENT
+    thousand = market(
+        "fyre", "Will a Fyre Festival 2 general admission ticket cost $1,000 or more?"
+    )
+    at_least = kalshi(
+        "KXFYRE-500",
+        "How much will a Fyre Festival 2 General Admission Ticket cost?",
+        "At least $500",
+        "How much will a Fyre Festival 2 General Admission Ticket cost?",
+    )
+    assert relate_markets(thousand, at_least).relation == Relation.SUBSET_A_IN_B
+
+
 def test_an_exact_score_implies_the_result_it_decides() -> None:
     score = market(
         "a",

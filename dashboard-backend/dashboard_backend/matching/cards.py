@@ -65,6 +65,9 @@ class Card:
     period: str = "ft"
     line: float | None = None
     comparator: str = ""  # ">" / "<" for thresholds ("above $500M", "dip to $38")
+    inclusive: bool = (
+        False  # the bar counts its amount ("at least", "reach") or passes it ("above")
+    )
     amounts: frozenset[str] = frozenset()  # every amount named (numbers.py form): "750000", "12"
     score: tuple[int, int] | None = None  # exact score, in the order of `participants`
     day: date | None = None
@@ -363,12 +366,22 @@ _UNITS = {
     "t": 1e12,
     "trillion": 1e12,
 }
-_DOWN = ("below", "under", "less", "fewer", "dip", "low", "↓")
+_DOWN = ("below", "under", "less", "fewer", "dip", "low", "lower", "↓")
+
+
+# The bar after the amount: "$1,000 or more", "6% or higher", "3 or fewer".
+THRESHOLD_AFTER = re.compile(
+    r"(?P<cur>[$€£])?\s*(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>k|m|b|bn|t|million|billion|"
+    r"trillion|%)?\s+(?P<dir>or (?:more|above|higher|greater|over)|and (?:above|up|over)|"
+    r"or (?:less|below|lower|fewer|under))\b",
+    re.IGNORECASE,
+)
 
 
 def read_threshold(text: str) -> tuple[str, float] | None:
-    """(">" or "<", amount) of a threshold question ("FDV above $500M", "dip to $38", "↑ $100")."""
-    m = THRESHOLD.search(text)
+    """(">" or "<", amount) of a threshold question ("FDV above $500M", "dip to $38", "↑ $100",
+    "$1,000 or more")."""
+    m = THRESHOLD.search(text) or THRESHOLD_AFTER.search(text)
     if m is None:
         return None
     try:
@@ -377,8 +390,19 @@ def read_threshold(text: str) -> tuple[str, float] | None:
         return None
     unit = (m.group("unit") or "").lower()
     value *= _UNITS.get(unit, 1.0)
-    direction = m.group("dir").lower()
+    direction = m.group("dir").lower().removeprefix("or ").removeprefix("and ")
     return ("<" if direction.startswith(_DOWN) else ">"), value
+
+
+# Bars that count the amount itself: "at least 6%", "reach $100k", "$1,000 or more", "dip to $38".
+_INCLUSIVE = ("at least", "reach", "hit", "or ", "and ", "dip")
+
+
+def bar_is_inclusive(text: str) -> bool:
+    """Whether the threshold in `text` includes its amount ("at least 6%") rather than passing
+    it ("above 6%")."""
+    m = THRESHOLD.search(text) or THRESHOLD_AFTER.search(text)
+    return m is not None and m.group("dir").lower().startswith(_INCLUSIVE)
 
 
 _SLUG_DAY = re.compile(r"20\d\d-\d\d-\d\d")
@@ -412,6 +436,11 @@ def parse_card(market: MarketText, aliases: AliasTable | None = None) -> Card:
     dates = read_dates(question, context_year)
     if dates.empty and title:
         dates = read_dates(title, context_year)
+    if market.group_item and dates.day is None and dates.deadline is None:
+        # Kalshi says the deadline in the YES subtitle: "When will X ...?" / "Before 2027".
+        sub = read_dates(market.group_item, context_year)
+        if sub.deadline is not None or sub.day is not None:
+            dates = replace(dates, deadline=sub.deadline, day=sub.day)
     day = _day_of(market, dates)
     esports = bool(ESPORTS_HINTS.search(folded))
     if _CANDLE.search(full):
@@ -647,21 +676,33 @@ def _contest(
         target, role = m.group("t"), "side"
     elif (m2 := _COLON_OUTCOME.match(question)) is not None and len(m2.group("t").split()) <= 5:
         target, role = m2.group("t"), "side"
-    if market.group_item and not target:
+    threshold = read_threshold(question)
+    qualifier = bool(market.group_item) and (
+        (threshold is None and read_threshold(market.group_item) is not None)
+        or not read_dates(market.group_item, market.context_year).empty
+    )
+    bar_text = question
+    if threshold is None and qualifier:
+        # Kalshi's ladders say the bar in the YES subtitle: "How high will X get?" / "Above 6%".
+        threshold, bar_text = read_threshold(market.group_item), market.group_item
+    if market.group_item and not target and not qualifier:
         target, role = market.group_item, "side"
+    if threshold is not None and role == "side" and market.group_item != target:
+        # "Will US unemployment reach 6%?": the subject is a quantity, not an entrant; its words
+        # are the topic ("How high will unemployment get?").
+        target, role = None, ""
     if target is not None and _FIELD.search(target):
         role = "field"
     target_name = make_name(target, table) if target else None
     exclude = (target_name,) if target_name is not None and role == "side" else ()
     lead = _LEAD.match(question)
     # The threshold ("reach $100k", "above $500M") is compared as a line, not as topic words.
-    topic_text = THRESHOLD.sub(" ", " ".join((title, question)))
+    topic_text = THRESHOLD_AFTER.sub(" ", THRESHOLD.sub(" ", " ".join((title, question))))
     bet = bet_of(fold(question)) or "winner"
     if bet == "winner" and not _WINNING.search(fold(" ".join((title, question)))):
         bet = "proposition"  # "Will X launch a token by ...?": no contest with one winner
     line: float | None = None
     comparator = ""
-    threshold = read_threshold(question)
     if threshold is not None:
         comparator, line = threshold
         bet = "threshold" if bet in ("winner", "proposition", "") else bet
@@ -678,6 +719,7 @@ def _contest(
         period=period_of(fold(question)),
         line=line,
         comparator=comparator,
+        inclusive=threshold is not None and bar_is_inclusive(bar_text),
         day=day,
         dates=dates,
         topic=topic_words(topic_text, exclude=exclude, aliases=table),

@@ -306,6 +306,7 @@ def relate_contest_props(a: Card, b: Card, same_title: bool = False) -> PropRela
             return PropRelation(EXCLUSIVE, f"{where}: {_label(a)} / {_label(b)}", 0.8)
         return PropRelation(UNRELATED, f"different subjects: {_label(a)} / {_label(b)}", 0.8)
     lines = {str(int(x)) if x.is_integer() else str(x) for x in (a.line, b.line) if x is not None}
+    lines |= {f"{x}%" for x in lines}  # "Above 6%": the line is 6, the amount "6%"
     if (a.amounts - lines) != (b.amounts - lines):
         return PropRelation(
             RELATED,
@@ -379,6 +380,13 @@ def _thresholds(a: Card, b: Card, where: str) -> PropRelation:
     if a.comparator != b.comparator:
         return PropRelation(RELATED, f"{where}: above and below", 0.6)
     if a.line == b.line:
+        if a.inclusive != b.inclusive:
+            # "above 6%" passes the bar that "at least 6%" / "reach 6%" only touches: exactly 6%
+            # settles them apart, so the strict one implies the other and is not the same bet.
+            kind = B_IMPLIES_A if a.inclusive else A_IMPLIES_B
+            return PropRelation(
+                kind, f"{where}: {a.comparator} {a.line:g}, strictly on one side only", 0.8
+            )
         return PropRelation(SAME, f"{where}: {a.comparator} {a.line:g}", 0.9)
     stricter_a = (a.line > b.line) == (a.comparator == ">")
     kind = A_IMPLIES_B if stricter_a else B_IMPLIES_A
