@@ -71,6 +71,28 @@ def test_a_kalshi_team_market_maps_to_the_right_polymarket_outcome() -> None:
     assert ("kalshi:KXNBAGAME-26JAN11SASMIN-MIN:yes", "pm-sas-min:timberwolves") in tokens
 
 
+def test_a_tennis_match_has_no_draw_so_one_player_market_is_the_head_to_head() -> None:
+    match = market(
+        "pm-atp",
+        "Sinner vs. Alcaraz",
+        outcomes=("Sinner", "Alcaraz"),
+        event_title="Sinner vs. Alcaraz",
+        event_start=datetime(2026, 6, 10, 18, 0, tzinfo=UTC),
+    ).model_copy(update={"slug": "atp-sinner-alcaraz-2026-06-10"})
+    alcaraz = kalshi(
+        "KXATPMATCH-26JUN10SINALC-ALC",
+        "Will Carlos Alcaraz win the Sinner vs Alcaraz : Round Of 16 match?",
+        "Carlos Alcaraz",
+        "Sinner vs Alcaraz",
+    )
+    assert relate_markets(alcaraz, match).relation == Relation.EQUIVALENT
+    assert links(alcaraz, match) == {("Yes", "Alcaraz"), ("No", "Sinner")}
+    # Without the league in the ids, a draw is assumed possible: not the same bet.
+    unknown = match.model_copy(update={"slug": "sinner-alcaraz-2026-06-10"})
+    plain = alcaraz.model_copy(update={"event_id": "KXMATCH-26JUN10SINALC"})
+    assert relate_markets(plain, unknown).relation != Relation.EQUIVALENT
+
+
 def test_a_game_on_another_day_is_not_the_same_bet() -> None:
     earlier = kalshi(
         "KXNBAGAME-26JAN09SASMIN-MIN",

@@ -25,6 +25,10 @@ from dashboard_backend.matching.text import fold, phrase, words
 # teams (overtime decides), or a series / match format with a winner by rule. Guessing "no draw"
 # wrongly would pair "A wins" with "B wins" as complements, a trade that loses on a draw.
 _NO_DRAW_TEAMS = frozenset({"nba", "wnba", "mlb", "nhl"})
+# Leagues whose games cannot end level, as the venues' ids begin: Polymarket slugs
+# ("atp-sinner-alcaraz-2026-06-10", "cs2-...") and Kalshi series ("KXATPMATCH", "KXNBAGAME").
+_NO_DRAW_SLUG = frozenset({"nba", "wnba", "mlb", "nhl", "cbb", "atp", "wta", "cs2", "lol", "dota2"})
+_NO_DRAW_SERIES = re.compile(r"^KX(?:ATP|WTA|NBA|WNBA|MLB|NHL|NCAAMB|CS2|LOL|DOTA2|VALORANT)")
 _NO_DRAW_FORMAT = re.compile(
     r"\(bo[1357]\)|\bbest of [1357]\b|\bseries\b|\b(?:atp|wta|itf|tennis)\b|\bcs2\b|counter-strike"
     r"|\blol\b|league of legends|\bdota\b|\bvalorant\b|\bmap \d\b|\bpro basketball\b|\bpro baseball\b"
@@ -632,8 +636,11 @@ def _game(
     # Both sides' leagues in common (the other side settles "Spurs": the NBA's, not Tottenham).
     leagues = [{k.split(":", 1)[0] for k in p.keys} for p in participants]
     common = set.intersection(*leagues) if len(leagues) == 2 else set()
-    no_draw = (bool(common) and common <= _NO_DRAW_TEAMS) or bool(
-        _NO_DRAW_FORMAT.search(fold(" ".join((title, q, market.league))))
+    no_draw = (
+        (bool(common) and common <= _NO_DRAW_TEAMS)
+        or bool(_NO_DRAW_FORMAT.search(fold(" ".join((title, q, market.league)))))
+        or any(part.split("-", 1)[0] in _NO_DRAW_SLUG for part in market.slug.split())
+        or bool(_NO_DRAW_SERIES.match(market.event_ticker.upper()))
     )
     draw_possible = not no_draw or role == "draw" or "tie" in folded_all.split()
     return Card(
