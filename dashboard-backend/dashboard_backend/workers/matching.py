@@ -26,7 +26,10 @@ from dashboard_backend.metrics.names import MATCHING_DURATION
 from dashboard_backend.metrics.store import MetricsRecorder
 from dashboard_backend.outage import REDIS_DOWN, Outage
 from dashboard_backend.settings import Settings, process_settings
-from dashboard_backend.status import read_status_field, utc_now
+from dashboard_backend.status import read_status_field, utc_now, write_status
+from dashboard_backend.verifier.factory import worker_verifier
+from dashboard_backend.verifier.matches import review_matches
+from dashboard_backend.verifier.review import Verifier
 
 log = logging.getLogger("dashboard_backend.workers.matching")
 
@@ -39,6 +42,7 @@ async def match_once(
     settings: Settings,
     now: datetime | None = None,
     state: MatchState | None = None,
+    verifier: Verifier | None = None,
 ) -> MatchRunStatus:
     """One matching pass over the current catalog and embeddings.
 
@@ -57,14 +61,19 @@ async def match_once(
     result = await asyncio.to_thread(
         state.run, embedded.docs, embedded.vectors, filters, now, sides, None, embedded.model
     )
+    matches = result.matches
+    if verifier is not None:
+        matches, llm = await review_matches(verifier, {d.id: d for d in embedded.docs}, matches)
+        await write_status(redis, keys.STATUS_MATCHING, **llm.status_fields())
+        log.info("LLM verifier: %s", llm.summary())
     store = MatchStore(redis)
-    changes = await store.replace(result.matches, now)
+    changes = await store.replace(matches, now)
     status = MatchRunStatus(
         last_run=now,
         duration_sec=time.perf_counter() - started,
         markets=len(embedded.docs),
-        markets_with_matches=len(result.matches),
-        pairs=result.pairs,
+        markets_with_matches=len(matches),
+        pairs=sum(len(v) for v in matches.values()),
         candidates_compared=result.neighbours.compared,
         candidates_judged=result.candidates,
         relations=result.relations,
@@ -118,14 +127,16 @@ async def wait_for_next_pass(
             return
 
 
-async def run(redis: aioredis.Redis, settings: Settings, loop: bool) -> None:
+async def run(
+    redis: aioredis.Redis, settings: Settings, loop: bool, verifier: Verifier | None = None
+) -> None:
     """One pass, or passes forever: after each embedding run, and at least every refresh."""
     state = MatchState()  # kept between passes: unchanged markets are not parsed or judged again
     redis_outage = Outage("matching: redis", log)
     while True:
         try:
             seen = await embedding_run_marker(redis)
-            await match_once(redis, settings, state=state)
+            await match_once(redis, settings, state=state, verifier=verifier)
             redis_outage.ok()
         except REDIS_DOWN as exc:
             if not loop:
@@ -148,8 +159,8 @@ async def run(redis: aioredis.Redis, settings: Settings, loop: bool) -> None:
 
 async def amain(loop: bool, settings: Settings) -> None:
     """Create the Redis client, run, close everything."""
-    async with redis_session(settings) as redis:
-        await run(redis, settings, loop)
+    async with redis_session(settings) as redis, worker_verifier(settings, redis) as verifier:
+        await run(redis, settings, loop, verifier)
 
 
 def main(argv: list[str] | None = None) -> int:
