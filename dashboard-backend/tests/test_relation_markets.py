@@ -241,6 +241,16 @@ def test_a_later_stage_of_one_competition_implies_the_earlier_ones() -> None:
     ) not in (Relation.EQUIVALENT, Relation.SUBSET_A_IN_B, Relation.SUBSET_B_IN_A)
 
 
+def test_resigning_implies_being_out_by_the_same_deadline_not_the_reverse() -> None:
+    resign = "Will Trump resign by December 31, 2026?"
+    out = "Trump out as President before 2027?"  # no "Will": the name before the verb
+    assert relation(resign, out) == Relation.SUBSET_A_IN_B
+    assert relation(out, resign) == Relation.SUBSET_B_IN_A
+    assert relation("Will Trump resign by December 31, 2027?", out) == Relation.RELATED
+    assert relation("Will Vance resign by December 31, 2026?", out) == Relation.RELATED
+    assert relation(out, "Will Trump be out as President before 2027?") == Relation.EQUIVALENT
+
+
 def test_first_place_implies_a_top_n_finish_and_is_never_the_same_bet() -> None:
     title = "Will Arsenal win the 2025-26 Premier League?"
     top4 = "Will Arsenal finish in the top 4 of the 2025-26 Premier League?"

@@ -146,6 +146,12 @@ _WILL_SUBJECT = re.compile(
     r"become|enter|visit|launch|acquire|resign|play|score|hit|close|dip|record)\b",
     re.IGNORECASE,
 )
+# Propositions without "Will" (Predict.fun, Limitless): "Trump out as President before 2027?",
+# "Starmer to resign by June 30?": the capitalised name before the verb.
+_NAMED_SUBJECT = re.compile(
+    r"^(?P<t>(?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w.'’-]*)\s+(?:out as|out by|out before|to (?:win|be|leave|"
+    r"resign|step down|visit|acquire|become))\b"
+)
 # The capitalised words after "Will": who the proposition is about ("Will Logan Paul KO ...").
 _LEAD = re.compile(r"^[Ww]ill\s+(?:the\s+)?((?:[A-Z][\w.'’&-]*\s+){1,4})")
 _COLON_OUTCOME = re.compile(r"^(?P<topic>.+?):\s*(?P<t>[^:]+?)\s*$")
@@ -683,6 +689,8 @@ def _contest(
         target, role = m.group("t"), "side"
     elif (m2 := _COLON_OUTCOME.match(question)) is not None and len(m2.group("t").split()) <= 5:
         target, role = m2.group("t"), "side"
+    elif (m3 := _NAMED_SUBJECT.match(question)) is not None:
+        target, role = m3.group("t"), "side"
     threshold = read_threshold(question)
     qualifier = bool(market.group_item) and (
         (threshold is None and read_threshold(market.group_item) is not None)

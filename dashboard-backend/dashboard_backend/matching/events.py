@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from dashboard_backend.matching.cards import Card, MarketText, parse_card, topic_words
+from dashboard_backend.matching.entailments import Entailment, entailment
 from dashboard_backend.matching.events_model import Event, EventMarket
 from dashboard_backend.matching.mirror import mirrored
 from dashboard_backend.matching.names import Name, same_name
@@ -317,11 +318,30 @@ def _event_stages(a: EventView, b: EventView, ladder: StageLadder) -> Verdict | 
     return Verdict(relation, 0.7, (why, "a later stage implies the earlier one"))
 
 
+def _event_entailed(
+    x: EventView, y: EventView, found: Entailment, relation: Relation
+) -> Verdict | None:
+    """X says a word that settles what Y says ("resign" / "out"), about the same subject, by a
+    deadline no later than Y's: X implies Y; None when the rest is another subject."""
+    subject = same_subject(found.rest_a, found.rest_b, _years(x), _years(y), max_extra=0.5)
+    if subject.verdict != "same":
+        return None
+    why = f"{subject.reason}; {found.word} settles {' '.join(sorted(found.settled))}"
+    dx, dy = _deadlines(x), _deadlines(y)
+    if dx and dy and max(dx) > min(dy):
+        return related(f"{why}; a later deadline", 0.6)
+    return Verdict(relation, 0.7, (why,))
+
+
 def relate_contest_events(a: EventView, b: EventView) -> Verdict:
     """Two contest events: the subject (topics), then stages, periods, places, lines, deadlines."""
     stages = stage_ladder(a.topic, b.topic)
     if stages is not None and (staged := _event_stages(a, b, stages)) is not None:
         return staged
+    for x, y, relation in ((a, b, Relation.SUBSET_A_IN_B), (b, a, Relation.SUBSET_B_IN_A)):
+        found = entailment(x.topic, y.topic)
+        if found is not None and (implied := _event_entailed(x, y, found, relation)) is not None:
+            return implied
     da, db = _deadlines(a), _deadlines(b)
     subject = same_subject(
         a.topic,

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from dashboard_backend.matching.cards import Card
+from dashboard_backend.matching.entailments import Entailment, entailment
 from dashboard_backend.matching.names import Name, make_name, same_name
 from dashboard_backend.matching.stages import StageLadder, stage_ladder
 from dashboard_backend.matching.text import words as name_words
@@ -268,6 +269,10 @@ def relate_contest_props(a: Card, b: Card, same_title: bool = False) -> PropRela
         staged = _stages(a, b, ladder, years_a, years_b)
         if staged is not None:
             return staged
+    for x, y, kind in ((a, b, A_IMPLIES_B), (b, a, B_IMPLIES_A)):
+        found = entailment(x.topic, y.topic)
+        if found is not None and (implied := _entailed(x, y, found, kind)) is not None:
+            return implied
     # Between single markets, words one side adds weigh more than between events: an extra
     # "file", "another" or a second name is another question (max_extra 0.5, no deadline lift).
     subject = same_subject(a.topic, b.topic, years_a, years_b, same_title, False, max_extra=0.5)
@@ -371,6 +376,22 @@ def _stages(
         return PropRelation(RELATED, f"{where}; at different times", 0.6)
     kind = A_IMPLIES_B if ladder.rank_a > ladder.rank_b else B_IMPLIES_A
     return PropRelation(kind, f"{where}; a later stage implies the earlier one", 0.8)
+
+
+def _entailed(x: Card, y: Card, found: Entailment, kind: str) -> PropRelation | None:
+    """X says a word that settles what Y says ("resign" / "out"): X implies Y when the rest is the
+    same subject, about the same outcome, by a deadline no later than Y's; None when the rest is
+    another subject."""
+    subject = same_subject(found.rest_a, found.rest_b, max_extra=0.5)
+    if subject.verdict != "same" or x.period != y.period:
+        return None
+    where = f"{subject.reason}: {found.word} settles {' '.join(sorted(found.settled))}"
+    if _same_target(x, y) is not True:
+        return PropRelation(RELATED, f"{where}; not the same outcome", 0.6)
+    dx, dy = x.dates.deadline, y.dates.deadline
+    if not (_anchors_agree(x, y) or (dx is not None and dy is not None and dx <= dy)):
+        return PropRelation(RELATED, f"{where}; at different times", 0.6)
+    return PropRelation(kind, where, 0.75)
 
 
 def _thresholds(a: Card, b: Card, where: str) -> PropRelation:
