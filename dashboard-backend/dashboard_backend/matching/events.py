@@ -338,9 +338,12 @@ def relate_contest_events(a: EventView, b: EventView) -> Verdict:
     stages = stage_ladder(a.topic, b.topic)
     if stages is not None and (staged := _event_stages(a, b, stages)) is not None:
         return staged
-    for x, y, relation in ((a, b, Relation.SUBSET_A_IN_B), (b, a, Relation.SUBSET_B_IN_A)):
-        found = entailment(x.topic, y.topic)
-        if found is not None and (implied := _event_entailed(x, y, found, relation)) is not None:
+    for one, other, relation in ((a, b, Relation.SUBSET_A_IN_B), (b, a, Relation.SUBSET_B_IN_A)):
+        found = entailment(one.topic, other.topic)
+        if (
+            found is not None
+            and (implied := _event_entailed(one, other, found, relation)) is not None
+        ):
             return implied
     da, db = _deadlines(a), _deadlines(b)
     subject = same_subject(

@@ -269,9 +269,9 @@ def relate_contest_props(a: Card, b: Card, same_title: bool = False) -> PropRela
         staged = _stages(a, b, ladder, years_a, years_b)
         if staged is not None:
             return staged
-    for x, y, kind in ((a, b, A_IMPLIES_B), (b, a, B_IMPLIES_A)):
-        found = entailment(x.topic, y.topic)
-        if found is not None and (implied := _entailed(x, y, found, kind)) is not None:
+    for one, other, kind in ((a, b, A_IMPLIES_B), (b, a, B_IMPLIES_A)):
+        found = entailment(one.topic, other.topic)
+        if found is not None and (implied := _entailed(one, other, found, kind)) is not None:
             return implied
     # Between single markets, words one side adds weigh more than between events: an extra
     # "file", "another" or a second name is another question (max_extra 0.5, no deadline lift).
