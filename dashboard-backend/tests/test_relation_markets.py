@@ -251,6 +251,20 @@ def test_resigning_implies_being_out_by_the_same_deadline_not_the_reverse() -> N
     assert relation(out, "Will Trump be out as President before 2027?") == Relation.EQUIVALENT
 
 
+def test_two_leagues_are_two_contests_whoever_is_named() -> None:
+    assert relation(
+        "Will Patrick Mahomes win the 2026 NFL MVP?", "Will Patrick Mahomes win the 2026 NBA MVP?"
+    ) == (Relation.UNRELATED)
+    assert relation(
+        "Will Arsenal win the 2025-26 Champions League?",
+        "Will Arsenal win the 2025-26 Europa League?",
+    ) == (Relation.UNRELATED)
+    # One side leaving the league unsaid is still the same contest.
+    assert relation(
+        "Will Patrick Mahomes win the 2026 NFL MVP?", "Will Patrick Mahomes win 2026 MVP?"
+    ) == (Relation.EQUIVALENT)
+
+
 def test_first_place_implies_a_top_n_finish_and_is_never_the_same_bet() -> None:
     title = "Will Arsenal win the 2025-26 Premier League?"
     top4 = "Will Arsenal finish in the top 4 of the 2025-26 Premier League?"

@@ -27,7 +27,7 @@ from dashboard_backend.matching.mirror import mirrored
 from dashboard_backend.matching.names import Name, same_name
 from dashboard_backend.matching.stages import StageLadder, stage_ladder
 from dashboard_backend.matching.text import phrase, words
-from dashboard_backend.matching.topics import IDENTITY, same_subject, words_of
+from dashboard_backend.matching.topics import names_subject, same_subject, words_of
 from dashboard_backend.matching.verdict import Verdict, related, unrelated
 from dashboard_backend.models import OutcomeLink, Relation
 
@@ -438,9 +438,7 @@ def relate_events(a: Event, b: Event) -> Verdict:
             align(va, vb),
         )
     if va.kind != vb.kind:
-        shared = frozenset(
-            t for t in va.topic & vb.topic if t.startswith(IDENTITY) and t != "country:usa"
-        )
+        shared = frozenset(t for t in va.topic & vb.topic if names_subject(t))
         if shared:
             return related(f"different kinds of question about {words_of(shared)}", 0.5)
         return unrelated(f"different kinds of question ({va.kind} / {vb.kind})", 0.7)

@@ -28,7 +28,18 @@ IDENTITY = (
     "office:",
     "party:",
     "num:",
+    "league:",
 )
+# Identity slots that set the scene rather than name the subject: sharing one ("NBA", "the US")
+# does not make two questions about the same thing, though naming two different ones separates them.
+_CONTEXT = ("league:", "country:usa")
+
+
+def names_subject(token: str) -> bool:
+    """An identity token that names what a question is about (not a league, not the US)."""
+    return token.startswith(IDENTITY) and not token.startswith(_CONTEXT)
+
+
 # Venue boilerplate: words one venue adds and another leaves out without changing the contest.
 SOFT_TOPIC = word_list("soft_words")
 
@@ -151,9 +162,7 @@ def same_subject(
         return Subject(
             "unrelated", f"different names: {words_of(names_a)} / {words_of(names_b)}", 0.85
         )
-    shared_identity = any(t.startswith(IDENTITY) and t != "country:usa" for t in ta & tb) or bool(
-        names_a & names_b
-    )
+    shared_identity = any(names_subject(t) for t in ta & tb) or bool(names_a & names_b)
     only = f"{words_of(match.only_a)} / {words_of(match.only_b)}"
     if match.containment < 0.5:
         if shared_identity:
