@@ -251,6 +251,19 @@ def test_resigning_implies_being_out_by_the_same_deadline_not_the_reverse() -> N
     assert relation(out, "Will Trump be out as President before 2027?") == Relation.EQUIVALENT
 
 
+def test_a_time_inside_a_by_window_implies_it_with_an_equal_or_harder_bar() -> None:
+    by_june = "Will Bitcoin hit $100k by June 30, 2026?"
+    assert relation("Will Bitcoin hit $100k in June 2026?", by_june) == Relation.SUBSET_A_IN_B
+    assert relation("Will Bitcoin hit $120k in June 2026?", by_june) == Relation.SUBSET_A_IN_B
+    assert relation(by_june, "Will Bitcoin hit $120k in June 2026?") == Relation.SUBSET_B_IN_A
+    # An easier bar, or a window that ends later, implies nothing.
+    assert relation("Will Bitcoin hit $90k in June 2026?", by_june) == Relation.RELATED
+    assert relation("Will Bitcoin hit $100k in July 2026?", by_june) == Relation.RELATED
+    assert relation(
+        "Will the Fed cut rates in March 2026?", "Will the Fed cut rates by June 30, 2026?"
+    ) == (Relation.SUBSET_A_IN_B)
+
+
 def test_two_leagues_are_two_contests_whoever_is_named() -> None:
     assert relation(
         "Will Patrick Mahomes win the 2026 NFL MVP?", "Will Patrick Mahomes win the 2026 NBA MVP?"

@@ -346,6 +346,11 @@ def relate_contest_props(a: Card, b: Card, same_title: bool = False) -> PropRela
             # any time is not a price on a day, whichever bar is higher.
             return PropRelation(RELATED, f"{where}: a threshold at a stated time on one side", 0.6)
         if not _anchors_agree(a, b):
+            for x, y, kind in ((a, b, A_IMPLIES_B), (b, a, B_IMPLIES_A)):
+                if _within(x, y) and _bar_implies(x, y):
+                    # "above $120k in June" / "reach $100k by June 30": a higher bar, inside the
+                    # other's window.
+                    return PropRelation(kind, f"{where}: {_when(x)} inside {_when(y)}", 0.8)
             return PropRelation(RELATED, f"{where}: thresholds at different times", 0.7)
         if a.dates.hour != b.dates.hour:
             # "above 6,345 on Aug 6 at 3pm EDT" / "above 6,345 on August 6" (the close).
@@ -357,8 +362,29 @@ def relate_contest_props(a: Card, b: Card, same_title: bool = False) -> PropRela
         kind = A_IMPLIES_B if da < db else B_IMPLIES_A
         return PropRelation(kind, f"{where}: by {min(da, db)} implies by {max(da, db)}", 0.85)
     if not _anchors_agree(a, b):
+        for x, y, kind in ((a, b, A_IMPLIES_B), (b, a, B_IMPLIES_A)):
+            if _within(x, y):
+                return PropRelation(kind, f"{where}: {_when(x)} inside {_when(y)}", 0.8)
         return PropRelation(RELATED, f"{where}: different times ({_when(a)} / {_when(b)})", 0.7)
     return PropRelation(SAME, where, subject.confidence)
+
+
+def _within(x: Card, y: Card) -> bool:
+    """X's time lies inside Y's "by" window: on June 15, during June, or by June 30 against by
+    June 30 or later ("happens in June" implies "happens by June 30")."""
+    tx, ty = anchor(x), anchor(y)
+    if tx is None or ty is None or ty[0] != "by" or ty[2] is None or tx[2] is None:
+        return False
+    return tx[2] <= ty[2]
+
+
+def _bar_implies(x: Card, y: Card) -> bool:
+    """X's bar is at least as hard to pass as Y's (same direction; strict beats inclusive)."""
+    if x.comparator != y.comparator or x.line is None or y.line is None:
+        return False
+    if x.line == y.line:
+        return x.inclusive == y.inclusive or not x.inclusive
+    return (x.line > y.line) == (x.comparator == ">")
 
 
 def _stages(
