@@ -346,11 +346,11 @@ def relate_contest_props(a: Card, b: Card, same_title: bool = False) -> PropRela
             # any time is not a price on a day, whichever bar is higher.
             return PropRelation(RELATED, f"{where}: a threshold at a stated time on one side", 0.6)
         if not _anchors_agree(a, b):
-            for x, y, kind in ((a, b, A_IMPLIES_B), (b, a, B_IMPLIES_A)):
-                if _within(x, y) and _bar_implies(x, y):
+            for one, other, kind in ((a, b, A_IMPLIES_B), (b, a, B_IMPLIES_A)):
+                if _within(one, other) and _bar_implies(one, other):
                     # "above $120k in June" / "reach $100k by June 30": a higher bar, inside the
                     # other's window.
-                    return PropRelation(kind, f"{where}: {_when(x)} inside {_when(y)}", 0.8)
+                    return PropRelation(kind, f"{where}: {_when(one)} inside {_when(other)}", 0.8)
             return PropRelation(RELATED, f"{where}: thresholds at different times", 0.7)
         if a.dates.hour != b.dates.hour:
             # "above 6,345 on Aug 6 at 3pm EDT" / "above 6,345 on August 6" (the close).
@@ -362,9 +362,9 @@ def relate_contest_props(a: Card, b: Card, same_title: bool = False) -> PropRela
         kind = A_IMPLIES_B if da < db else B_IMPLIES_A
         return PropRelation(kind, f"{where}: by {min(da, db)} implies by {max(da, db)}", 0.85)
     if not _anchors_agree(a, b):
-        for x, y, kind in ((a, b, A_IMPLIES_B), (b, a, B_IMPLIES_A)):
-            if _within(x, y):
-                return PropRelation(kind, f"{where}: {_when(x)} inside {_when(y)}", 0.8)
+        for one, other, kind in ((a, b, A_IMPLIES_B), (b, a, B_IMPLIES_A)):
+            if _within(one, other):
+                return PropRelation(kind, f"{where}: {_when(one)} inside {_when(other)}", 0.8)
         return PropRelation(RELATED, f"{where}: different times ({_when(a)} / {_when(b)})", 0.7)
     return PropRelation(SAME, where, subject.confidence)
 
