@@ -71,6 +71,28 @@ def test_a_kalshi_team_market_maps_to_the_right_polymarket_outcome() -> None:
     assert ("kalshi:KXNBAGAME-26JAN11SASMIN-MIN:yes", "pm-sas-min:timberwolves") in tokens
 
 
+def test_two_games_of_a_doubleheader_are_told_apart_by_their_start_times() -> None:
+    def game(market_id: str, hour: int) -> MarketDocument:
+        return market(
+            market_id,
+            "New York Yankees vs. Milwaukee Brewers",
+            outcomes=("New York Yankees", "Milwaukee Brewers"),
+            event_title="New York Yankees vs. Milwaukee Brewers",
+            event_start=datetime(2026, 5, 10, hour, 5, tzinfo=UTC),
+        ).model_copy(update={"slug": "mlb-nyy-mil-2026-05-10"})
+
+    first, second = game("g1", 17), game("g2", 23)  # 13:05 and 19:05 ET
+    yankees = kalshi(
+        "KXMLBGAME-26MAY101905NYYMIL-NYY",  # the ticker's time: 19:05 ET
+        "New York Y vs Milwaukee Winner?",
+        "New York Y",
+        "New York Y vs Milwaukee",
+    )
+    assert relate_markets(yankees, second).relation == Relation.EQUIVALENT
+    assert relate_markets(yankees, first).relation == Relation.UNRELATED
+    assert relate_markets(first, second).relation == Relation.UNRELATED
+
+
 def test_a_tennis_match_has_no_draw_so_one_player_market_is_the_head_to_head() -> None:
     match = market(
         "pm-atp",

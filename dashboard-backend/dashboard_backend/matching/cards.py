@@ -12,10 +12,16 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from dashboard_backend.matching.aliases import AliasTable, default_aliases
-from dashboard_backend.matching.dates import DateReading, eastern_day, read_dates, ticker_reading
+from dashboard_backend.matching.dates import (
+    EASTERN,
+    DateReading,
+    eastern_day,
+    read_dates,
+    ticker_reading,
+)
 from dashboard_backend.matching.lexicon import ESPORTS_HINTS, STOPWORDS, bet_of, period_of
 from dashboard_backend.matching.names import Name, make_name, same_name
 from dashboard_backend.matching.numbers import NumberKind, number_kind, question_numbers
@@ -75,6 +81,7 @@ class Card:
     amounts: frozenset[str] = frozenset()  # every amount named (numbers.py form): "750000", "12"
     score: tuple[int, int] | None = None  # exact score, in the order of `participants`
     day: date | None = None
+    kickoff: datetime | None = None  # scheduled start, naive US Eastern (ticker time or game start)
     dates: DateReading = field(default_factory=DateReading)
     topic: frozenset[str] = frozenset()
     entities: frozenset[str] = frozenset()
@@ -458,7 +465,19 @@ def parse_card(market: MarketText, aliases: AliasTable | None = None) -> Card:
     card = _game(market, question, title, dates, day, esports, table)
     if card is None:
         card = _contest(market, question, title, dates, day, table)
-    return replace(card, context_year=context_year)
+    return replace(card, context_year=context_year, kickoff=_kickoff(market))
+
+
+def _kickoff(market: MarketText) -> datetime | None:
+    """When the game starts, naive US Eastern: the ticker's time (`-26MAY101305`), else the
+    venue's start time when it has one to the minute."""
+    for ticker in (market.event_ticker, market.market_ticker):
+        if ticker and (start := ticker_reading(ticker).start) is not None:
+            return start
+    if market.about is not None and market.about_precision in ("minute", "hour"):
+        about = market.about if market.about.tzinfo else market.about.replace(tzinfo=UTC)
+        return about.astimezone(EASTERN).replace(tzinfo=None)
+    return None
 
 
 _GAME_NUMBER = re.compile(r"\bgame (\d+)\b", re.IGNORECASE)

@@ -49,6 +49,9 @@ def _flip(rel: PropRelation) -> PropRelation:
     return PropRelation(swap.get(rel.kind, rel.kind), rel.reason, rel.confidence)
 
 
+_DOUBLEHEADER = timedelta(hours=3)  # start times further apart than this are two games
+
+
 def same_fixture(a: Card, b: Card) -> tuple[bool, str]:
     """Both sides of the two games and their days agree."""
     if len(a.participants) != 2 or len(b.participants) != 2:
@@ -58,6 +61,13 @@ def same_fixture(a: Card, b: Card) -> tuple[bool, str]:
         return False, f"different fixtures ({a1.text} vs {a2.text} / {b1.text} vs {b2.text})"
     if a.day is not None and b.day is not None and a.day != b.day:
         return False, f"same teams on different days ({a.day} / {b.day})"
+    if (
+        a.kickoff is not None
+        and b.kickoff is not None
+        and abs(a.kickoff - b.kickoff) > _DOUBLEHEADER
+    ):
+        # Two games of one day (a doubleheader): told apart by their start times.
+        return False, f"same teams at different times ({a.kickoff:%H:%M} / {b.kickoff:%H:%M} ET)"
     day = a.day or b.day
     return True, f"{a1.text} vs {a2.text}" + (f" on {day}" if day else "")
 
