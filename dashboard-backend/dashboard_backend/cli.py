@@ -55,6 +55,10 @@ COMMANDS: dict[str, Command] = {
     "pair": Command(
         "dashboard_backend.workers.matching", "pair similar markets in Redis (--loop: forever)"
     ),
+    "cross": Command(
+        "dashboard_backend.workers.cross",
+        "price related pairs from live books: cross-market opportunities (--loop: forever)",
+    ),
     "notify": Command(
         "dashboard_backend.workers.notifier",
         "send alerts for opportunities and relations (ALERT_URLS; --dry-run prints them)",

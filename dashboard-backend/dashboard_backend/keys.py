@@ -24,6 +24,12 @@ MATCH_UPDATES = "matches:updates"
 # Pub/sub: one JSON summary per completed poll (so clients see every poll, even a quiet one).
 POLL_UPDATES = "polls:updates"
 
+# Pub/sub: book notices (`book_notices.BookNotice`): changed books of the tokens the cross worker
+# follows, from REST fetches and live feeds, and each live feed's once-a-second vouching.
+BOOK_UPDATES = "books:updates"
+# The tokens the cross worker follows (JSON list): book writers publish only these books.
+CROSS_TOKENS = "cross:tokens"
+
 # Alerts already sent: one string key per opportunity id or pair (the terms last sent, as JSON),
 # expiring after ALERT_DEDUP_TTL_SEC.
 ALERTS_SENT_PREFIX = "alerts:sent:"
@@ -35,6 +41,7 @@ METRICS = "metrics:counters"
 STATUS_EMBEDDING = "status:embedding"
 STATUS_MATCHING = "status:matching"
 STATUS_NOTIFIER = "status:notifier"
+STATUS_CROSS = "status:cross"
 # The supervisor's view of every process it runs: hash name -> JSON record.
 STATUS_PROCESSES = "status:processes"
 

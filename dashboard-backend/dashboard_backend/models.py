@@ -10,7 +10,7 @@ import hashlib
 import json
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -220,6 +220,17 @@ OpportunityKind = Literal[
 ]
 
 
+# The kinds spanning related markets (possibly on several venues): `cross_*`.
+CROSS_KINDS: frozenset[str] = frozenset(
+    k for k in get_args(OpportunityKind) if k.startswith("cross_")
+)
+
+
+def is_cross_kind(kind: str) -> bool:
+    """Whether an opportunity kind spans related markets (possibly on several venues)."""
+    return kind in CROSS_KINDS
+
+
 def _is_none(value: object) -> bool:
     return value is None
 
@@ -281,9 +292,17 @@ class Opportunity(Model):
     oldest_book_at: datetime | None = cross_only()
     settlement_risks: tuple[str, ...] | None = cross_only()  # where the rules differ, in words
 
+    @property
+    def venues(self) -> frozenset[str]:
+        """Every venue it trades on: its own, and each leg's (a cross-market `venue` reads
+        "kalshi+polymarket"; its id names tokens of both, so no single venue can be read from it)."""
+        found = {v for v in self.venue.split("+") if v}
+        found.update(leg.venue for leg in self.legs if leg.venue)
+        return frozenset(found)
+
     def same_terms(self, other: Opportunity) -> bool:
         """True when nothing a trader acts on changed (ignores the clock-driven fields)."""
-        clock = {"detected_at", "book_age_sec", "annualized_return"}
+        clock = {"detected_at", "book_age_sec", "oldest_book_at", "annualized_return"}
         return self.model_dump(exclude=clock) == other.model_dump(exclude=clock)
 
 

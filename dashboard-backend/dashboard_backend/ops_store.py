@@ -12,7 +12,7 @@ import redis.asyncio as aioredis
 
 from dashboard_backend import keys
 from dashboard_backend.changes import OpportunityChange, diff_snapshots
-from dashboard_backend.models import Opportunity
+from dashboard_backend.models import Opportunity, is_cross_kind
 from dashboard_backend.stored import StoredValues, parse_stored, repairing, tolerant
 
 log = logging.getLogger(__name__)
@@ -82,9 +82,17 @@ class OpsStore:
     async def replace_venue(
         self, venue: str, new: Mapping[str, Opportunity], now: datetime | None = None
     ) -> list[OpportunityChange]:
-        """Make `new` exactly the venue's opportunities (others untouched), in one transaction."""
+        """Make `new` exactly the venue's intra-market opportunities, in one transaction.
+
+        Other venues' are untouched, and so are cross-market ones (`cross_*`, the cross worker's,
+        even when both legs are on this venue): a poll knows nothing of related pairs.
+        """
         now = now or datetime.now(UTC)
-        old = await self.read_snapshot(venue)
+        old = {
+            oid: op
+            for oid, op in (await self.read_snapshot(venue)).items()
+            if not is_cross_kind(op.kind)
+        }
         changes = diff_snapshots(old, new, now)
         await self._write_changes(changes)
         return changes

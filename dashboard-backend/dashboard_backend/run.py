@@ -3,9 +3,9 @@
 `python -m dashboard_backend.run [--demo DIR] [--only NAMES]` starts, as child processes sharing
 one Redis: the embedded Redis itself (when REDIS_URL is unset), one poller per enabled venue
 (loop), the websocket ingest (when ENABLE_WS_INGEST), the embedding worker (loop), the matching
-worker (loop), the notifier (when ALERT_URLS names a destination) and the API. With `--demo DIR`
-it also starts the replay stand-in over the recordings in DIR and points every venue URL at it,
-so nothing needs the network.
+worker (loop), the cross worker (loop), the notifier (when ALERT_URLS names a destination) and the
+API. With `--demo DIR` it also starts the replay stand-in over the recordings in DIR and points
+every venue URL at it, so nothing needs the network.
 
 The replay stand-in takes a few seconds to load the recordings: the other children start once it
 answers, so the first poll does not begin with retries. Every child is supervised (see
@@ -67,6 +67,7 @@ def plan_children(
         children.append(Child("ws", ("dashboard_backend.workers.ws_ingest",)))
     children.append(Child("embedding", ("dashboard_backend.workers.embedding", "--loop")))
     children.append(Child("matching", ("dashboard_backend.workers.matching", "--loop")))
+    children.append(Child("cross", ("dashboard_backend.workers.cross", "--loop")))
     if settings.alert_destinations:
         children.append(Child("notifier", ("dashboard_backend.workers.notifier",)))
     children.append(Child("api", ("dashboard_backend.api",)))

@@ -181,6 +181,9 @@ class Settings(BaseSettings):
         description="JSON map category -> taker fee rate",
     )
     min_profit_usd: float = Field(0.0, ge=0, description="drop opportunities below this profit")
+    cross_max_book_age_sec: float = Field(
+        30.0, gt=0, description="cross-market: a book older than this never produces one"
+    )
 
     # --- Alerts (the notifier worker) ---
     alert_urls: str = Field(

@@ -42,8 +42,13 @@ EQUIV = RelatedPair(
 )
 
 
-def _pricing(books: dict[str, OrderBook], *docs: MarketDocument, **extra: float) -> Pricing:
-    return Pricing(CatalogIndex(docs), books, FEES, NOW, **extra)
+def _pricing(
+    books: dict[str, OrderBook],
+    *docs: MarketDocument,
+    max_book_age_sec: float | None = None,
+    min_profit: float = 0.0,
+) -> Pricing:
+    return Pricing(CatalogIndex(docs), books, FEES, NOW, max_book_age_sec, min_profit)
 
 
 def _equivalent_books(**ages: float) -> dict[str, OrderBook]:
@@ -161,7 +166,10 @@ def test_cross_json_round_trips_and_clock_fields_are_not_terms() -> None:
         assert key in data
     assert {"venue", "size", "fee", "limitPrice"} <= set(data["legs"][0])
     assert Opportunity.from_json(opp.to_json()) == opp
-    later = opp.model_copy(update={"book_age_sec": 9.0, "annualized_return": 0.1})
+    refreshed = NOW + timedelta(seconds=9)  # a book fetched again on the same terms
+    later = opp.model_copy(
+        update={"book_age_sec": 9.0, "annualized_return": 0.1, "oldest_book_at": refreshed}
+    )
     assert opp.same_terms(later)
     assert not opp.same_terms(opp.model_copy(update={"size": 299.0}))
 

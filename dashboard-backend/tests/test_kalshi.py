@@ -242,12 +242,17 @@ async def test_rate_limit_paces_requests(stand_in: tuple[str, KalshiState]) -> N
         client = KalshiClient(http, f"{url}/trade-api/v2", RetryPolicy(), rate_per_sec=40.0)
         import time
 
+        asked_ms = int(time.time() * 1000)
         started = time.perf_counter()
         result = await client.fetch_books([f"kalshi:{t}:yes" for t in tickers])
         elapsed = time.perf_counter() - started
+        answered_ms = int(time.time() * 1000)
     assert result.requests == 12
     assert len(result.books) == 12
     assert elapsed >= 11 / 40.0 * 0.9  # 12 requests at 40/s take at least ~0.27 s
+    # Kalshi states no time on a book: each carries its fetch time, so its age can be judged.
+    stamps = [b.timestamp for b in result.books.values()]
+    assert all(s is not None and asked_ms <= s <= answered_ms for s in stamps)
 
 
 async def test_kalshi_poll_fills_its_catalog_books_and_event_opportunity(

@@ -13,6 +13,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from dashboard_backend import keys
+from dashboard_backend.book_notices import BookNotice, write_followed
 from dashboard_backend.catalog import CatalogStore
 from dashboard_backend.errors import UpstreamError
 from dashboard_backend.fees import FeeTable
@@ -86,6 +87,28 @@ async def test_one_poll_fills_catalog_books_and_opportunities(
     message = await next_message(pubsub, 5.0)
     assert message is not None
     assert json.loads(message["data"])["markets"] == 200
+    await pubsub.aclose()
+
+
+async def test_a_poll_tells_the_cross_worker_about_the_books_it_follows(
+    replay_url: str, redis_url: str, redis_client: aioredis.Redis, http: httpx.AsyncClient
+) -> None:
+    settings = settings_for(replay_url, redis_url, pm_gamma_limit=20)
+    poller = make_poller(settings, redis_client, http)
+    await poller.poll_once()
+    docs = await CatalogStore(redis_client).read_all()
+    followed = {o.token_id for o in next(iter(docs.values())).outcomes}
+    await write_followed(redis_client, followed)
+    pubsub = redis_client.pubsub(ignore_subscribe_messages=True)
+    await pubsub.subscribe(keys.BOOK_UPDATES)
+    await poller.poll_once()
+    message = await next_message(pubsub, 5.0)
+    assert message is not None
+    notice = BookNotice.from_json(message["data"])
+    assert (notice.venue, notice.live) == ("polymarket", False)
+    assert {b.token_id for b in notice.books} == followed  # the followed ones only
+    stored = await CatalogStore(redis_client).read_books(followed)
+    assert all(b.asks == stored[b.token_id].asks for b in notice.books)
     await pubsub.aclose()
 
 

@@ -24,7 +24,15 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 
 def test_run_starts_every_worker_and_the_api() -> None:
     names = [c.name for c in plan_children(Settings(), None, 8765)]
-    assert names == ["poller:kalshi", "poller:polymarket", "ws", "embedding", "matching", "api"]
+    assert names == [
+        "poller:kalshi",
+        "poller:polymarket",
+        "ws",
+        "embedding",
+        "matching",
+        "cross",
+        "api",
+    ]
     no_kalshi = [c.name for c in plan_children(Settings(enable_kalshi=False), None, 8765)]
     assert "poller:kalshi" not in no_kalshi
     without_ws = [c.name for c in plan_children(Settings(enable_ws_ingest=False), None, 8765)]

@@ -90,6 +90,27 @@ async def test_opportunities_are_replaced_per_venue(redis_client: aioredis.Redis
     assert set(await ops.read_snapshot()) == set(pm_found)
 
 
+async def test_a_venue_poll_never_touches_cross_market_opportunities(
+    redis_client: aioredis.Redis,
+) -> None:
+    ops = OpsStore(redis_client)
+    pm, pm_books = binary_market("1", "A?", yes_ask=0.45, no_ask=0.45)
+    (intra,) = find_opportunities([pm], {b.token_id: b for b in pm_books}, FEES, NOW).values()
+    # One cross opportunity across venues, one between two Polymarket markets: both the cross
+    # worker's, whatever their venue field says.
+    across = intra.model_copy(
+        update={"id": "cross_equivalent:kalshi:KXA:yes+1-no", "kind": "cross_equivalent"}
+    )
+    across = across.model_copy(update={"venue": "kalshi+polymarket"})
+    within = intra.model_copy(update={"id": "cross_subset:1-no+2-yes", "kind": "cross_subset"})
+    await ops.apply_scoped([], {o.id: o for o in (intra, across, within)}, NOW)
+    changes = await ops.replace_venue("polymarket", {}, NOW)
+    assert [(c.action, c.id) for c in changes] == [("disappeared", intra.id)]
+    assert set(await ops.read_snapshot()) == {across.id, within.id}
+    assert within.venues == {"polymarket"}
+    assert across.venues == {"kalshi", "polymarket"}
+
+
 def test_stored_values_are_parsed_in_one_place_skipping_and_counting_bad_ones(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

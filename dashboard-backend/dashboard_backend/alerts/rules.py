@@ -61,13 +61,6 @@ class AlertRules:
         return not self.categories or (category or "").lower() in self.categories
 
 
-def opportunity_venues(op: Opportunity) -> set[str]:
-    """Every venue an opportunity trades on (its own, and its legs' when they name one)."""
-    venues = {v for v in op.venue.split("+") if v}  # a cross-market one: "kalshi+polymarket"
-    venues.update(leg.venue for leg in op.legs if leg.venue)
-    return venues
-
-
 def opportunity_refusal(op: Opportunity, rules: AlertRules) -> str | None:
     """Why this opportunity does not alert, or None when it does."""
     if op.expected_profit < rules.min_profit_usd:
@@ -78,7 +71,7 @@ def opportunity_refusal(op: Opportunity, rules: AlertRules) -> str | None:
             return "annualised return below ALERT_MIN_ANNUALIZED_RETURN"
     if rules.kinds and op.kind.lower() not in rules.kinds:
         return "kind not in ALERT_KINDS"
-    if not rules.allows_venues(opportunity_venues(op)):
+    if not rules.allows_venues(op.venues):
         return "venue not in ALERT_VENUES"
     if not rules.allows_category(op.category):
         return "category not in ALERT_CATEGORIES"

@@ -58,13 +58,24 @@ class Pricing:
     now: datetime
     max_book_age_sec: float | None = None
     min_profit: float = 0.0
+    # When each book was last known current (ms), where that is later than its own timestamp
+    # (a live feed vouches for books that did not change); the book's timestamp otherwise.
+    book_times: Mapping[str, int] | None = None
+
+    def book_time(self, book: OrderBook) -> int | None:
+        """When the book was last known current (ms), None when unknown."""
+        if self.book_times is not None:
+            known = self.book_times.get(book.token_id)
+            if known is not None:
+                return known
+        return book.timestamp
 
     def fresh_book(self, token_id: str) -> OrderBook | None:
         """The token's book, if there is one young enough to trade on."""
         book = self.books.get(token_id)
         if book is None or self.max_book_age_sec is None:
             return book
-        age = book_age_sec(book, self.now)
+        age = age_sec(self.book_time(book), self.now)
         return book if age is not None and age <= self.max_book_age_sec else None
 
     def source(self, doc: MarketDocument, outcome: Outcome) -> tuple[Source, OrderBook] | None:
@@ -84,11 +95,11 @@ class Pricing:
         return src, book
 
 
-def book_age_sec(book: OrderBook, now: datetime) -> float | None:
-    """Seconds since the book's timestamp (None when it has none)."""
-    if book.timestamp is None:
+def age_sec(stamp_ms: int | None, now: datetime) -> float | None:
+    """Seconds since a millisecond timestamp (None when there is none)."""
+    if stamp_ms is None:
         return None
-    return max(0.0, now.timestamp() - book.timestamp / 1000.0)
+    return max(0.0, now.timestamp() - stamp_ms / 1000.0)
 
 
 def opportunity_id(kind: OpportunityKind, key: str) -> str:
@@ -278,7 +289,7 @@ def _opportunity(
     every = list(all_docs) if all_docs is not None else list(docs)
     closes = [d.close_time for d in every]
     resolves_by = None if any(c is None for c in closes) else max(c for c in closes if c)
-    stamps = [b.timestamp for b in used_books if b.timestamp is not None]
+    stamps = [t for b in used_books if (t := pricing.book_time(b)) is not None]
     oldest = (
         datetime.fromtimestamp(min(stamps) / 1000.0, tz=UTC)
         if len(stamps) == len(used_books)

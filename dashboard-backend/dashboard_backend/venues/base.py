@@ -16,7 +16,8 @@ Ids are unique across venues. Polymarket keeps the bare ids it always had (Gamma
 token ids), so existing API users keep working; every other venue prefixes its native ids with its
 name: market `kalshi:KXNBAGAME-26JAN11PHITOR-PHI`, tokens `kalshi:KXNBAGAME-26JAN11PHITOR-PHI:yes`
 and `...:no`. Polymarket ids never contain a colon, so the venue of any market, token or
-opportunity key is read from the id alone (`venue_of`).
+negRisk group key is read from the id alone (`venue_of`); an opportunity names its venues
+(`Opportunity.venues`: a cross-market one trades on several).
 """
 
 from __future__ import annotations
@@ -42,7 +43,10 @@ def venue_id(venue: str, native: str) -> str:
 
 
 def venue_of(any_id: str) -> str:
-    """The venue of a market id, token id or opportunity-key id (`kalshi:...` -> kalshi)."""
+    """The venue of a market id, token id or group key (`kalshi:...` -> kalshi).
+
+    Not of an opportunity: a cross-market one spans venues (`Opportunity.venues` names them).
+    """
     head, sep, _ = any_id.partition(":")
     return head if sep else POLYMARKET
 

@@ -33,6 +33,7 @@ import httpx
 import redis.asyncio as aioredis
 
 from dashboard_backend import keys
+from dashboard_backend.book_notices import BookNotices
 from dashboard_backend.book_selection import select_book_markets
 from dashboard_backend.catalog import CatalogStore
 from dashboard_backend.connections import redis_session
@@ -135,6 +136,7 @@ class CatalogPoller:
         self.ops = OpsStore(redis, settings.history_retention)
         self.matches = MatchStore(redis)
         self.metrics = MetricsRecorder(redis)
+        self.notices = BookNotices(redis, venue.name)  # REST books the cross worker follows
         # The venue's documents and books as of the last poll (the book refresh updates them).
         self._docs: dict[str, MarketDocument] = {}
         self._books: dict[str, OrderBook] = {}
@@ -190,6 +192,7 @@ class CatalogPoller:
         docs = {mid: apply_books(doc, books) for mid, doc in catalog.items()}
         removed = await self.catalog.replace_venue(self.name, docs)
         await self.catalog.replace_venue_books(self.name, books.values(), set(tokens))
+        await self._notify(books.values())
         if not plan.full_books:
             await self.catalog.set_watch(self.name, self._watch)
         self._docs, self._books = docs, dict(books)
@@ -214,6 +217,7 @@ class CatalogPoller:
         updated = [apply_books(docs[mid], result.books) for mid in self._watch if mid in docs]
         self._docs.update((d.id, d) for d in updated)
         await self.catalog.write_books(result.books.values())
+        await self._notify(result.books.values())
         await self.catalog.update_existing(updated)
         await self._opportunities(report)
         report.duration = time.monotonic() - started
@@ -229,6 +233,11 @@ class CatalogPoller:
             report.duration,
         )
         return report
+
+    async def _notify(self, books: Iterable[OrderBook]) -> None:
+        """Tell the cross worker about the books it follows (after they are stored)."""
+        await self.notices.refresh()
+        await self.notices.publish(books)
 
     async def _opportunities(self, report: PollReport) -> None:
         now = utc_now()

@@ -7,11 +7,13 @@
                  every WS_PING_SEC; on a drop reconnect with jittered exponential backoff
     processor    drain the queue in batches: decode + apply frames (WsPipeline), apply REST
                  snapshots and catalog changes, recompute each affected market once per batch
-                 and publish on `ops:updates` only what appeared, changed or disappeared
+                 and publish on `ops:updates` only what appeared, changed or disappeared; then
+                 publish the changed books the cross worker follows on `books:updates`, and
+                 (queued once a second by the status task) vouch that the rest are current
     resync       fetch pending books from REST `POST /books` (after a reconnect every book is
                  pending; deltas meanwhile are buffered and replayed, see live_book.py)
     catalog      re-read the catalog when its market ids change (or every few refreshes) and
-                 subscribe new tokens / unsubscribe removed ones
+                 subscribe new tokens / unsubscribe removed ones; re-read `cross:tokens`
     flush        every WS_CATALOG_FLUSH_SEC write changed books and best bid/ask (coalesced)
     status       every second write `status:ws` for /healthz
 
@@ -37,6 +39,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import WebSocketException
 
 from dashboard_backend import keys
+from dashboard_backend.book_notices import BookNotices, now_ms, read_followed
 from dashboard_backend.catalog import CatalogStore
 from dashboard_backend.connections import redis_session
 from dashboard_backend.errors import DashboardError
@@ -54,8 +57,10 @@ from dashboard_backend.workers.ws_pipeline import WsPipeline
 from dashboard_backend.workers.ws_support import (
     IngestConfig,
     QueuedCatalog,
+    QueuedFollowed,
     QueuedFrame,
     QueuedSnapshots,
+    QueuedVouch,
     QueueItem,
     Reconnected,
     close_on,
@@ -109,6 +114,7 @@ class WsIngest:
             FeeTable.from_settings(settings),
             settings.min_profit_usd,
         )
+        pipeline.notices = BookNotices(redis, POLYMARKET, live=True)
         return cls(redis, pipeline, clob, IngestConfig.from_settings(settings))
 
     # --- top level -----------------------------------------------------------------------------
@@ -264,6 +270,8 @@ class WsIngest:
         self._carry = set()
         frames: list[str | bytes] = []
         first_received: float | None = None
+        restored: set[str] = set()  # books restored from REST copies in this batch
+        vouch: QueuedVouch | None = None
         for item in batch:
             if isinstance(item, QueuedFrame):
                 frames.append(item.text)
@@ -277,6 +285,7 @@ class WsIngest:
                 snap = pipeline.apply_snapshots(item.result.books.values(), item.mark)
                 out.changed |= snap.changed
                 out.resync |= snap.resync
+                restored |= snap.changed
                 left = [t for t in item.requested if t in pipeline.books.pending]
                 if left:
                     asyncio.get_running_loop().call_later(
@@ -286,12 +295,16 @@ class WsIngest:
                 await self._apply_catalog(item.docs)
             elif isinstance(item, Reconnected):
                 pipeline.invalidate_all()
+            elif isinstance(item, QueuedFollowed):
+                await self._follow(item.tokens)
+            elif isinstance(item, QueuedVouch):
+                vouch = item
         if frames:
             pipeline.ingest(frames, out)
         if pipeline.resync_wanted:
             self._resync_event.set()
         try:
-            changes = await pipeline.publish(out)
+            changes = await pipeline.publish(out, restored)
         except REDIS_DOWN as exc:
             reraise_if_cancelling()
             # Kept and retried with the next batch; a short pause so a dead Redis is not hammered.
@@ -303,8 +316,20 @@ class WsIngest:
             self._carry = set(out.changed)
             return
         self.redis_outage.ok()
+        if vouch is not None and pipeline.notices is not None and self.stats.connected:
+            # After this batch's changes: every frame received before the vouch is applied.
+            with contextlib.suppress(aioredis.RedisError, OSError):
+                await pipeline.notices.vouch(pipeline.books.pending, vouch.at)
         if changes and self.on_publish is not None:
             self.on_publish(changes, first_received or time.perf_counter())
+
+    async def _follow(self, tokens: frozenset[str]) -> None:
+        """The cross worker's followed tokens changed: publish the newly followed books."""
+        notices = self.pipeline.notices
+        if notices is None:
+            return
+        before, notices.followed = notices.followed, tokens
+        await self.pipeline.notify_followed(before)
 
     async def _apply_catalog(self, docs: dict[str, MarketDocument]) -> None:
         diff = self.pipeline.set_catalog(docs)
@@ -368,6 +393,7 @@ class WsIngest:
 
     async def _catalog_loop(self) -> None:
         known: set[str] | None = None
+        followed: frozenset[str] | None = None
         refreshes = 0
         while not self._stopping:
             try:
@@ -376,6 +402,10 @@ class WsIngest:
                     docs = await self.catalog.read_all(POLYMARKET)
                     self._queue.put_nowait(QueuedCatalog(docs))
                     known = ids
+                tokens = await read_followed(self.redis)
+                if tokens != followed:
+                    self._queue.put_nowait(QueuedFollowed(tokens))
+                    followed = tokens
             except REDIS_DOWN as exc:
                 reraise_if_cancelling()
                 self.redis_outage.failed(exc)
@@ -390,8 +420,11 @@ class WsIngest:
         await self.pipeline.flush(self.catalog)
 
     async def write_status(self) -> None:
-        """Write `status:ws` (connected, subscribed tokens, rates, counters)."""
+        """Write `status:ws` (connected, subscribed tokens, rates, counters); while connected,
+        queue the once-a-second vouch for the books the cross worker follows."""
         stats = self.stats
+        if stats.connected and self.pipeline.notices is not None:
+            self._queue.put_nowait(QueuedVouch(now_ms()))
         now = time.monotonic()
         then, messages_then = self._status_at
         rate = (stats.messages - messages_then) / (now - then) if now > then else 0.0

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from dashboard_backend.book_notices import BookNotices
 from dashboard_backend.catalog import CatalogStore
 from dashboard_backend.changes import OpportunityChange
 from dashboard_backend.fees import FeeTable
@@ -91,6 +92,8 @@ class WsPipeline:
         self.present_ttl_sec = present_ttl_sec
         self._present: dict[str, Opportunity] = {}
         self._present_at = float("-inf")
+        # Tells the cross worker about the books it follows (set by the ingest; None: nobody).
+        self.notices: BookNotices | None = None
 
     # --- catalog -------------------------------------------------------------------------------
 
@@ -269,8 +272,42 @@ class WsPipeline:
         )
         return scope, {oid: op for oid, op in found.items() if oid in scope}
 
-    async def publish(self, out: ApplyOutcome) -> list[OpportunityChange]:
-        """Recompute the markets `out` changed and publish what appeared/changed/disappeared."""
+    async def publish(
+        self, out: ApplyOutcome, restored: Iterable[str] = ()
+    ) -> list[OpportunityChange]:
+        """Recompute the markets `out` changed and publish what appeared/changed/disappeared;
+        then tell the cross worker about the followed books it changed (`restored`: tokens
+        whose books came from a REST copy in this batch)."""
+        changes = await self._publish_intra(out)
+        await self.notify(out, restored)
+        return changes
+
+    async def notify(self, out: ApplyOutcome, restored: Iterable[str] = ()) -> int:
+        """Publish the followed books `out` changed (and distrusted); returns the books sent."""
+        notices = self.notices
+        if notices is None or not notices.followed:
+            return 0
+        from_copy = set(notices.wanted(restored))
+        changed = [t for t in notices.wanted(out.changed) if t not in from_copy]
+        doubted = notices.wanted(out.resync)
+        if not changed and not from_copy and not doubted:
+            return 0
+        return await notices.publish(
+            self._trusted_books(from_copy), current=self._trusted_books(changed), untrusted=doubted
+        )
+
+    def _trusted_books(self, tokens: Iterable[str]) -> list[OrderBook]:
+        return [b.to_order_book() for t in tokens if (b := self.books.trusted(t)) is not None]
+
+    async def notify_followed(self, before: frozenset[str]) -> int:
+        """Newly followed tokens: publish the books this feed keeps for them (current now)."""
+        notices = self.notices
+        if notices is None:
+            return 0
+        added = [t for t in notices.followed if t not in before and t in self.token_market]
+        return await notices.publish(current=self._trusted_books(added)) if added else 0
+
+    async def _publish_intra(self, out: ApplyOutcome) -> list[OpportunityChange]:
         markets = self.changed_markets(out)
         if not markets:
             return []

@@ -116,4 +116,21 @@ class Reconnected:
     """A new connection: every book is distrusted before its first frame."""
 
 
-QueueItem = QueuedFrame | QueuedSnapshots | QueuedCatalog | Reconnected
+@dataclass(frozen=True)
+class QueuedFollowed:
+    """The tokens the cross worker follows changed: their books are published from now on."""
+
+    tokens: frozenset[str]
+
+
+@dataclass(frozen=True)
+class QueuedVouch:
+    """Queued once a second while connected: when the processor reaches it, every frame received
+    before `at` (ms) is applied, so every trusted book is current at `at`."""
+
+    at: int
+
+
+QueueItem = (
+    QueuedFrame | QueuedSnapshots | QueuedCatalog | Reconnected | QueuedFollowed | QueuedVouch
+)

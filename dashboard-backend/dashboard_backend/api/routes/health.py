@@ -64,6 +64,7 @@ async def compute_health(redis: Any, settings: Settings) -> tuple[int, dict[str,
     status_keys = [
         keys.STATUS_EMBEDDING,
         keys.STATUS_MATCHING,
+        keys.STATUS_CROSS,
         keys.STATUS_NOTIFIER,
         keys.STATUS_PROCESSES,
     ]
@@ -96,6 +97,7 @@ async def compute_health(redis: Any, settings: Settings) -> tuple[int, dict[str,
     workers: dict[str, dict[str, str]] = {
         "embedding": embedding,
         "matching": matching,
+        "cross": statuses[keys.STATUS_CROSS],
         "notifier": statuses[keys.STATUS_NOTIFIER],  # empty when no ALERT_URLS
     }
     venues: dict[str, VenueHealth] = {}

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import Counter
 from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing
@@ -179,7 +180,7 @@ class KalshiClient:
             if exc.status == 404:
                 return None
             raise
-        return parse_orderbook(body, ticker)
+        return parse_orderbook(body, ticker, timestamp=int(time.time() * 1000))
 
     async def _paginate(
         self, path: str, params: dict[str, str], key: str, pages: list[int] | None

@@ -269,8 +269,13 @@ def _covers_number_line(markets: Iterable[RawDict]) -> bool:
     return all(b[0] - a[1] <= 1.0 + 1e-9 for a, b in itertools.pairwise(spans))
 
 
-def parse_orderbook(raw: object, ticker: str) -> tuple[OrderBook, OrderBook]:
-    """The YES and NO books of a market from its bids-only order book (asks derived)."""
+def parse_orderbook(
+    raw: object, ticker: str, timestamp: int | None = None
+) -> tuple[OrderBook, OrderBook]:
+    """The YES and NO books of a market from its bids-only order book (asks derived).
+
+    Kalshi states no time on a book: `timestamp` (ms) is when it was fetched, so its age is known.
+    """
     if not isinstance(raw, Mapping):
         raise ParseError(f"kalshi orderbook {ticker}: not an object")
     book = raw.get("orderbook_fp")
@@ -286,11 +291,14 @@ def parse_orderbook(raw: object, ticker: str) -> tuple[OrderBook, OrderBook]:
     else:
         yes = _levels(book.get("yes_dollars", book.get("yes")), ticker)
         no = _levels(book.get("no_dollars", book.get("no")), ticker)
-    return books_from_bids(ticker, yes, no)
+    return books_from_bids(ticker, yes, no, timestamp)
 
 
 def books_from_bids(
-    ticker: str, yes_bids: Mapping[float, float], no_bids: Mapping[float, float]
+    ticker: str,
+    yes_bids: Mapping[float, float],
+    no_bids: Mapping[float, float],
+    timestamp: int | None = None,
 ) -> tuple[OrderBook, OrderBook]:
     """YES and NO OrderBooks from the two bid sides: each side's asks mirror the other's bids."""
 
@@ -304,6 +312,7 @@ def books_from_bids(
                 for p, s in sorted(other.items(), reverse=True)
             ),
             min_order_size=1.0,
+            timestamp=timestamp,
         )
 
     return side(yes_bids, no_bids, "yes"), side(no_bids, yes_bids, "no")
