@@ -298,7 +298,8 @@ async def test_the_index_follows_the_matching_worker(
     await redis_client.hset(keys.STATUS_MATCHING, "lastRun", "run-2")
     gone = await next_change(updates)
     assert (gone.action, gone.id) == ("disappeared", OPP_ID)
-    assert worker.counts.rebuilds >= 3
+    assert await read_followed(redis_client) == frozenset()
+    assert worker.index.pairs == {}
 
 
 async def test_a_websocket_change_reaches_the_cross_opportunity(
