@@ -47,6 +47,7 @@ from dashboard_backend.matching.store import MatchStore
 from dashboard_backend.models import Opportunity, is_cross_kind
 from dashboard_backend.opportunities import CatalogIndex
 from dashboard_backend.ops_store import OpsStore
+from dashboard_backend.outage import REDIS_DOWN, Outage
 from dashboard_backend.settings import Settings, process_settings
 from dashboard_backend.status import read_status_field, utc_now, write_status
 
@@ -146,6 +147,11 @@ class CrossWorker:
             len(changes),
         )
         return changes
+
+    def want_rebuild(self) -> None:
+        """Rebuild the index at the next chance (after a lost connection: notices were missed)."""
+        self._rebuild_wanted = True
+        self._rebuilt_at = float("-inf")
 
     def _affected(self, keys_: Iterable[str]) -> Affected:
         index = self.index
@@ -370,15 +376,17 @@ async def amain(settings: Settings, loop: bool) -> None:
             running.add_signal_handler(sig, stop.set)
     async with redis_session(settings) as redis:
         worker = CrossWorker(redis, settings)
+        redis_outage = Outage("cross: redis", log)
         while True:
             try:
                 await worker.run(loop, stop)
                 return
-            except (aioredis.RedisError, OSError) as exc:
+            except REDIS_DOWN as exc:
                 if not loop or stop.is_set():
                     raise
-                log.warning("cross worker: Redis failed (%s); starting again in 1s", exc)
-                await asyncio.sleep(1.0)
+                # Redis restarting: subscribe and rebuild again once it answers (quietly).
+                worker.want_rebuild()
+                await asyncio.sleep(redis_outage.failed(exc))
 
 
 def main(argv: list[str] | None = None) -> int:
