@@ -188,6 +188,8 @@ async def test_a_book_change_reprices_only_its_pair(
     await seed(redis_client)
     worker = await running(Clock(NOW))
     assert (await next_change(updates)).action == "appeared"
+    while worker.counts.recomputes < 1:  # counted once the publishing is done
+        await asyncio.sleep(0.01)
     priced = worker.counts.pairs_priced
     # Kalshi's YES ask moves up: 0.47 + 0.55 no longer pays.
     await rest_notice(redis_client, asks(K_YES, [(0.47, 300)]))
