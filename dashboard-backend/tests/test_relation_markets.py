@@ -286,6 +286,40 @@ def test_a_time_inside_a_by_window_implies_it_with_an_equal_or_harder_bar() -> N
     ) == (Relation.SUBSET_A_IN_B)
 
 
+def test_ranges_nest_exclude_and_pass_bars_at_the_same_time_only() -> None:
+    question = "Bitcoin price on Aug 6, 2025 at 5pm EDT?"
+
+    def bucket(low: float, high: float) -> MarketDocument:
+        doc = kalshi(
+            f"KXBTCD-25AUG0617-B{int(low)}", question, f"${low:,.0f} to {high:,.2f}", question
+        )
+        return doc.model_copy(
+            update={"strike_type": "between", "floor_strike": low, "cap_strike": high}
+        )
+
+    low, high = bucket(114_500, 114_999.99), bucket(116_000, 116_499.99)
+    above = market("above", "Will Bitcoin be above $115,000 on Aug 6, 2025 at 5pm EDT?")
+    wide = market(
+        "wide", "Will Bitcoin be between $114,000 and $115,000 on Aug 6, 2025 at 5pm EDT?"
+    )
+    assert relate_markets(low, above).relation == Relation.MUTUALLY_EXCLUSIVE
+    assert links(low, above) == {("Yes", "Yes")}
+    assert relate_markets(high, above).relation == Relation.SUBSET_A_IN_B
+    assert relate_markets(low, wide).relation == Relation.SUBSET_A_IN_B
+    assert relate_markets(wide, high).relation == Relation.MUTUALLY_EXCLUSIVE
+    # Another day, or a price at any time, says nothing of where it is at 5pm on Aug 6.
+    later = market("later", "Will Bitcoin be above $115,000 on Aug 7, 2025 at 5pm EDT?")
+    assert relate_markets(low, later).relation == Relation.RELATED
+    assert relate_markets(low, market("hit", "When will Bitcoin hit $150k?")).relation == (
+        Relation.RELATED
+    )
+    # Ranges that meet at a bound could both hold: related, never exclusive.
+    eggs = "Will a dozen eggs be between $4.50-4.75 in July 2025?"
+    assert relation(eggs, "Will a dozen eggs be between $4.75-5.00 in July 2025?") == (
+        Relation.RELATED
+    )
+
+
 def test_two_leagues_are_two_contests_whoever_is_named() -> None:
     assert relation(
         "Will Patrick Mahomes win the 2026 NFL MVP?", "Will Patrick Mahomes win the 2026 NBA MVP?"

@@ -60,6 +60,7 @@ class MarketText:
     rules: str = ""
     context_year: int | None = None  # the year of a "May 10" that names none (from the close time)
     slug: str = ""  # the venue's slug(s), which often carry the day ("nba-mia-chi-2026-01-08")
+    bucket: tuple[float, float] | None = None  # a structured range (Kalshi `between` strikes)
 
 
 @dataclass(frozen=True)
@@ -75,9 +76,9 @@ class Card:
     period: str = "ft"
     line: float | None = None
     comparator: str = ""  # ">" / "<" for thresholds ("above $500M", "dip to $38")
-    inclusive: bool = (
-        False  # the bar counts its amount ("at least", "reach") or passes it ("above")
-    )
+    # The bar counts its amount ("at least", "reach") or passes it ("above").
+    inclusive: bool = False
+    bucket: tuple[float, float] | None = None  # a range the quantity must land in, bounds included
     amounts: frozenset[str] = frozenset()  # every amount named (numbers.py form): "750000", "12"
     score: tuple[int, int] | None = None  # exact score, in the order of `participants`
     day: date | None = None
@@ -411,6 +412,33 @@ def read_threshold(text: str) -> tuple[str, float] | None:
     return ("<" if direction.startswith(_DOWN) else ">"), value
 
 
+# A range: "between $4.50 and $4.75", "between 4.5-4.75%", "$114,000 to 114,999.99", "200-219".
+_AMOUNT = r"[$€£]?\s*(\d[\d,]*(?:\.\d+)?)\s*(k|m|b|bn|million|billion|%)?"
+_BETWEEN = re.compile(rf"\bbetween\s+{_AMOUNT}\s*(?:and|-|–|to)\s*{_AMOUNT}", re.IGNORECASE)
+_SPAN = re.compile(rf"^\s*{_AMOUNT}\s*(?:-|–|to)\s*{_AMOUNT}\s*$", re.IGNORECASE)
+
+
+def _amount(number: str, unit: str | None, other_unit: str | None) -> float | None:
+    try:
+        value = float(number.replace(",", ""))
+    except ValueError:
+        return None
+    return value * _UNITS.get((unit or other_unit or "").lower(), 1.0)
+
+
+def read_bucket(text: str, whole: bool = False) -> tuple[float, float] | None:
+    """The range a text names ("between $4.50 and $4.75"; a whole subtitle "$114,000 to
+    114,999.99" when `whole`), low to high; None when it names none."""
+    m = _BETWEEN.search(text) or (_SPAN.match(text) if whole else None)
+    if m is None:
+        return None
+    n1, u1, n2, u2 = m.groups()
+    low, high = _amount(n1, u1, u2), _amount(n2, u2, None)
+    if low is None or high is None or not low < high:
+        return None
+    return low, high
+
+
 # Bars that count the amount itself: "at least 6%", "reach $100k", "$1,000 or more", "dip to $38".
 _INCLUSIVE = ("at least", "reach", "hit", "or ", "and ", "dip")
 
@@ -732,9 +760,19 @@ def _contest(
     lead = _LEAD.match(question)
     # The threshold ("reach $100k", "above $500M") is compared as a line, not as topic words.
     topic_text = THRESHOLD_AFTER.sub(" ", THRESHOLD.sub(" ", " ".join((title, question))))
+    topic_text = _BETWEEN.sub(" ", topic_text)
     bet = bet_of(fold(question)) or "winner"
     if bet == "winner" and not _WINNING.search(fold(" ".join((title, question)))):
         bet = "proposition"  # "Will X launch a token by ...?": no contest with one winner
+    bucket = market.bucket or read_bucket(question)
+    if bucket is None and market.group_item:
+        bucket = read_bucket(market.group_item, whole=True)
+    if bucket is not None:
+        # A range is a bar of its own, and not an entrant: "Will a dozen eggs be between
+        # $4.50-4.75?" is about eggs; the subtitle "$114,000 to 114,999.99" names no outcome.
+        threshold = None
+        if role == "side":
+            target_name, role, exclude = None, "", ()
     line: float | None = None
     comparator = ""
     if threshold is not None:
@@ -754,6 +792,7 @@ def _contest(
         line=line,
         comparator=comparator,
         inclusive=threshold is not None and bar_is_inclusive(bar_text),
+        bucket=bucket,
         day=day,
         dates=dates,
         topic=topic_words(topic_text, exclude=exclude, aliases=table),

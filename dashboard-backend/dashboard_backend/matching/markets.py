@@ -68,7 +68,15 @@ def market_text(doc: MarketDocument) -> MarketText:
         rules=doc.rules or doc.description,
         context_year=_year(doc.event_start or doc.close_time),
         slug=" ".join(s for s in (doc.event_slug, doc.slug) if s),
+        bucket=_bucket(doc),
     )
+
+
+def _bucket(doc: MarketDocument) -> tuple[float, float] | None:
+    """A Kalshi `between` market's strikes as a range."""
+    if doc.strike_type != "between" or doc.floor_strike is None or doc.cap_strike is None:
+        return None
+    return (doc.floor_strike, doc.cap_strike) if doc.floor_strike < doc.cap_strike else None
 
 
 def _year(moment: datetime | None) -> int | None:

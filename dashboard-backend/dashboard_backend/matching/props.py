@@ -320,6 +320,8 @@ def relate_contest_props(a: Card, b: Card, same_title: bool = False) -> PropRela
         if one_winner and _anchors_agree(a, b):
             return PropRelation(EXCLUSIVE, f"{where}: {_label(a)} / {_label(b)}", 0.8)
         return PropRelation(UNRELATED, f"different subjects: {_label(a)} / {_label(b)}", 0.8)
+    if a.bucket is not None or b.bucket is not None:
+        return _buckets(a, b, where)
     lines = {str(int(x)) if x.is_integer() else str(x) for x in (a.line, b.line) if x is not None}
     lines |= {f"{x}%" for x in lines}  # "Above 6%": the line is 6, the amount "6%"
     if (a.amounts - lines) != (b.amounts - lines):
@@ -377,6 +379,47 @@ def relate_contest_props(a: Card, b: Card, same_title: bool = False) -> PropRela
                 return PropRelation(kind, f"{where}: {_when(one)} inside {_when(other)}", 0.8)
         return PropRelation(RELATED, f"{where}: different times ({_when(a)} / {_when(b)})", 0.7)
     return PropRelation(SAME, where, subject.confidence)
+
+
+def _buckets(a: Card, b: Card, where: str) -> PropRelation:
+    """Ranges and bars on one quantity at one time: a range inside another or past a bar implies
+    it, ranges that cannot both hold exclude each other, equal ranges are the same bet."""
+    if (
+        (anchor(a) is None) != (anchor(b) is None)
+        or not _anchors_agree(a, b)
+        or a.dates.hour != b.dates.hour
+    ):
+        # "When will Bitcoin hit $150k?" says nothing of where it is on August 8.
+        return PropRelation(RELATED, f"{where}: ranges at different times", 0.7)
+    if a.bucket is not None and b.bucket is not None:
+        (alo, ahi), (blo, bhi) = a.bucket, b.bucket
+        shown = f"{where}: {alo:g}..{ahi:g} / {blo:g}..{bhi:g}"
+        if a.bucket == b.bucket:
+            return PropRelation(SAME, shown, 0.9)
+        if blo <= alo and ahi <= bhi:
+            return PropRelation(A_IMPLIES_B, f"{shown}: inside", 0.85)
+        if alo <= blo and bhi <= ahi:
+            return PropRelation(B_IMPLIES_A, f"{shown}: inside", 0.85)
+        if ahi < blo or bhi < alo:
+            return PropRelation(EXCLUSIVE, f"{shown}: apart", 0.85)
+        return PropRelation(RELATED, f"{shown}: overlapping", 0.7)
+    ranged, barred, kind = (a, b, A_IMPLIES_B) if a.bucket is not None else (b, a, B_IMPLIES_A)
+    if not barred.comparator or barred.line is None or ranged.bucket is None:
+        return PropRelation(RELATED, f"{where}: a range on one side only", 0.6)
+    low, high = ranged.bucket
+    line, inclusive = barred.line, barred.inclusive
+    if barred.comparator == ">":
+        passes = low > line or (low == line and inclusive)
+        fails = high < line or (high == line and not inclusive)
+    else:
+        passes = high < line or (high == line and inclusive)
+        fails = low > line or (low == line and not inclusive)
+    shown = f"{where}: {low:g}..{high:g} / {barred.comparator} {line:g}"
+    if passes:
+        return PropRelation(kind, f"{shown}: the range is past the bar", 0.85)
+    if fails:
+        return PropRelation(EXCLUSIVE, f"{shown}: the range misses the bar", 0.85)
+    return PropRelation(RELATED, f"{shown}: the bar cuts the range", 0.7)
 
 
 def _within(x: Card, y: Card) -> bool:
