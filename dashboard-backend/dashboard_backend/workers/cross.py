@@ -215,10 +215,11 @@ class CrossWorker:
         found = find_cross_opportunities(judged, pricing)
         scope = cross_ids_for(judged, self.index.catalog) | set(extra_scope)
         self._note_stale(judged, now_ms)
-        changes = await self._publish(scope, found)
         counts = self.counts
+        # Counted before publishing: a reader of the published changes sees them counted.
         counts.recomputes += 1
         counts.pairs_priced += len(judged.pairs) + len(judged.outcome_sets)
+        changes = await self._publish(scope, found)
         counts.changes += len(changes)
         counts.last_recompute_ms = (time.perf_counter() - started) * 1000.0
         return changes
