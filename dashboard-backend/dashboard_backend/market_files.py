@@ -6,8 +6,9 @@
 - a raw Gamma response (JSON): a list of markets, a list of events with nested `markets`, or
   `{"markets": [...]}` / `{"events": [...]}` wrappers — parsed by the Polymarket venue parser;
 - a raw Kalshi `/events` or `/markets` response (`{"events": [...]}` with `event_ticker`s, or
-  `{"markets": [...]}` with `ticker`s) — parsed by the Kalshi venue parser. A game event listed
-  without its markets gets its one market per team (`venues/kalshi/games.py`).
+  `{"markets": [...]}` or a bare list of markets with `ticker`s) — parsed by the Kalshi venue
+  parser. A game event listed without its markets gets its one market per team
+  (`venues/kalshi/games.py`).
 
 Lines or records that do not parse are counted, never fatal.
 """
@@ -68,6 +69,12 @@ def read_market_file(path: Path) -> MarketFile:
         whole = _json(text) if _json(first_line) is None else None
     if whole is None:
         return _collect(path, _catalog_lines(text), "catalog")
+    if isinstance(whole, list) and any(
+        isinstance(r, Mapping) and "event_ticker" in r and "clobTokenIds" not in r for r in whole
+    ):
+        # A bare list of Kalshi markets (a saved `markets` array); Gamma events have a `ticker`
+        # too, but never an `event_ticker`.
+        whole = {"markets": whole}
     if isinstance(whole, Mapping) and _is_kalshi(whole):
         return _collect(path, _kalshi(whole), "kalshi")
     return _collect(path, _gamma(whole), "gamma")

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from dashboard_backend.market_files import read_market_file
 from dashboard_backend.matching.aliases import default_aliases
 from dashboard_backend.matching.blocking import block_pairs
 from dashboard_backend.matching.cards import MarketText, parse_card
@@ -305,3 +306,15 @@ def test_relate_markets_maps_every_kalshi_team_to_its_polymarket_outcome(
         team = table.codes(code, "nba")
         yes = next(m for m in row["outcome_map"] if m["aOutcome"] == "Yes")
         assert make_name(yes["bOutcome"], namespaces=frozenset({"nba"})).keys == team, row
+
+
+def test_market_files_read_a_bare_list_of_kalshi_markets(tmp_path: Path, shared_data: Path) -> None:
+    """A saved `markets` array (no wrapper) is read as Kalshi, not as Gamma (which failed on
+    every record)."""
+    recorded = shared_data / "jonasgebele_tail_end" / "kalshi_v2_markets_100.json"
+    raw = json.loads(recorded.read_text(encoding="utf-8"))
+    assert isinstance(raw, list)
+    read = read_market_file(recorded)
+    assert read.source == "kalshi"
+    assert (len(read.docs), read.bad_records) == (len(raw), 0)
+    assert all(d.venue == "kalshi" for d in read.docs)
