@@ -160,6 +160,49 @@ def test_ladders_and_places_nest() -> None:
     assert relation(other, ladder) == Relation.UNRELATED
 
 
+def test_one_member_of_a_listed_family_and_stages_of_one_tournament_nest() -> None:
+    japan = side(
+        "kalshi",
+        "kalshi:event:KXVISITJPN",
+        "When will Macron visit Japan?",
+        [
+            ("KXVISITJPN-26JUL", "Will Emmanuel Macron visit Japan before Jul 1, 2026?"),
+            ("KXVISITJPN-27JAN", "Will Emmanuel Macron visit Japan before Jan 1, 2027?"),
+        ],
+    )
+    countries = side(
+        "polymarket",
+        "900030",
+        "Which countries will Emmanuel Macron visit in 2026?",
+        [
+            ("0xe1", "Will Emmanuel Macron visit Japan in 2026?"),
+            ("0xe2", "Will Emmanuel Macron visit Brazil in 2026?"),
+            ("0xe3", "Will Emmanuel Macron visit India in 2026?"),
+        ],
+    )
+    assert relation(japan, countries) == Relation.SUBSET_A_IN_B
+    assert relation(countries, japan) == Relation.SUBSET_B_IN_A
+    # A member the list does not hold (and the list is whole): related, no implication.
+    chile = json.loads(json.dumps(japan).replace("Japan", "Chile"))
+    assert relation(chile, countries) == Relation.RELATED
+    winner = side(
+        "limitless",
+        "lim-2",
+        "2026 FIFA World Cup Winner: Morocco",
+        [("lim-2-mar", "2026 FIFA World Cup Winner: Morocco")],
+    )
+    knockouts = side(
+        "polymarket",
+        "900031",
+        "FIFA World Cup: Team to advance to Knockout Stages",
+        [
+            ("0xf4", "Will Morocco advance to the knockout stages at the 2026 FIFA World Cup?"),
+            ("0xf5", "Will Japan advance to the knockout stages at the 2026 FIFA World Cup?"),
+        ],
+    )
+    assert relation(winner, knockouts) == Relation.SUBSET_A_IN_B
+
+
 def test_a_predict_fun_mirror_of_a_polymarket_event_is_that_event() -> None:
     poly = side(
         "polymarket",

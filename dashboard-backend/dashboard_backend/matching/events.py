@@ -17,7 +17,7 @@ compares two views:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from dashboard_backend.matching.cards import Card, MarketText, parse_card, topic_words
@@ -333,11 +333,62 @@ def _event_entailed(
     return Verdict(relation, 0.7, (why,))
 
 
+# Words that name a list of the members of one identity slot ("Which countries will Trump visit?").
+_LIST_WORDS = {
+    "country:": frozenset({"countries", "country", "nations", "nation"}),
+    "state:": frozenset({"states", "state"}),
+    "person:": frozenset({"people", "persons", "person"}),
+    "org:": frozenset({"companies", "company", "organizations", "organisations"}),
+}
+
+
+def _flipped(verdict: Verdict) -> Verdict:
+    """A verdict found with the sides swapped, told from A's side again."""
+    swap = {
+        Relation.SUBSET_A_IN_B: Relation.SUBSET_B_IN_A,
+        Relation.SUBSET_B_IN_A: Relation.SUBSET_A_IN_B,
+    }
+    return replace(verdict, relation=swap.get(verdict.relation, verdict.relation))
+
+
+def _member_of_list(one: EventView, family: EventView) -> Verdict | None:
+    """`one` is about a single member of what `family` lists market by market ("When will Trump
+    visit China?" / "Which countries will Trump visit in 2026?"): `one` implies that member's
+    market. None when `family` lists nothing of the kind or the rest is another subject."""
+    if len(family.cards) < 2:
+        return None
+    for prefix, list_words in _LIST_WORDS.items():
+        members = [frozenset(t for t in c.topic if t.startswith(prefix)) for c in family.cards]
+        if not all(len(m) == 1 for m in members) or len(set(members)) < 2:
+            continue
+        mine = frozenset(t for t in one.topic if t.startswith(prefix)) - family.topic
+        if len(mine) != 1:
+            continue
+        subject = same_subject(
+            one.topic - mine, family.topic - list_words, _years(one), _years(family), max_extra=0.5
+        )
+        if subject.verdict != "same":
+            continue
+        listed = mine in members or family.event.market_count > len(family.event.markets)
+        if not listed:
+            return related(f"{subject.reason}; {words_of(mine)} is not among the markets", 0.6)
+        return Verdict(
+            Relation.SUBSET_A_IN_B,
+            0.7,
+            (subject.reason, f"about {words_of(mine)}, one of the members the other lists"),
+        )
+    return None
+
+
 def relate_contest_events(a: EventView, b: EventView) -> Verdict:
     """Two contest events: the subject (topics), then stages, periods, places, lines, deadlines."""
     stages = stage_ladder(a.topic, b.topic)
     if stages is not None and (staged := _event_stages(a, b, stages)) is not None:
         return staged
+    if (member := _member_of_list(a, b)) is not None:
+        return member
+    if (member := _member_of_list(b, a)) is not None:
+        return _flipped(member)
     for one, other, relation in ((a, b, Relation.SUBSET_A_IN_B), (b, a, Relation.SUBSET_B_IN_A)):
         found = entailment(one.topic, other.topic)
         if (
