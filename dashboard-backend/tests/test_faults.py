@@ -3,7 +3,7 @@ Redis and then every worker killed by SIGKILL; everything comes back by itself, 
 
 The supervisor (`python -m dashboard_backend.run --demo`) runs the embedded Redis, the replay
 stand-in, the poller, the websocket ingest, the embedding worker (against a local
-OpenAI-compatible stub, so no model is loaded), the matching worker and the API.
+OpenAI-compatible stub, so no model is loaded), the matching worker, the notifier and the API.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from tests.openai_stub import API_KEY, OpenAIStub, serve_stub
 from tests.support_wait import eventually
 
 VENUE = "polymarket"
-WORKERS = ("poller:polymarket", "ws", "embedding", "matching", "api")
+WORKERS = ("poller:polymarket", "ws", "embedding", "matching", "notifier", "api")
 BACK_WITHIN_SEC = 10.0
 
 
@@ -84,6 +84,8 @@ async def product(shared_data: Path, tmp_path: Path) -> AsyncIterator[Product]:
             "PM_BACKOFF_BASE_SEC": "0.1",
             "PM_BACKOFF_MAX_SEC": "1",
             "LOG_LEVEL": "INFO",
+            # A destination nobody listens on: the notifier runs (its deliveries fail quietly).
+            "ALERT_URLS": f"json://127.0.0.1:{free_port()}/hook?cto=1&rto=1",
         }
         env.pop("REDIS_URL", None)
         log = tmp_path / "supervisor.log"
@@ -165,7 +167,7 @@ async def test_kill_9_of_redis_and_of_every_worker_heals_by_itself(product: Prod
     # Quiet logs: one line when Redis went away and one when it came back, per process.
     text = product.log.read_text(errors="replace")
     assert "publish failed" not in text
-    for worker in ("poller: redis", "matching: redis", "stream hub: redis"):
+    for worker in ("poller: redis", "matching: redis", "notifier: redis", "stream hub: redis"):
         assert text.count(f"{worker} unreachable") <= 1, worker
 
     # --- every worker, one after the other ----------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 from collections.abc import Callable, Sequence
@@ -45,6 +46,7 @@ from dashboard_backend.errors import ConfigError
 from dashboard_backend.matching.diff import MatchChange
 from dashboard_backend.matching.store import MatchStore
 from dashboard_backend.models import Opportunity
+from dashboard_backend.outage import REDIS_DOWN, Outage
 from dashboard_backend.settings import Settings, process_settings
 from dashboard_backend.status import utc_now, write_status
 
@@ -163,13 +165,30 @@ class Notifier:
         await write_status(self.redis, keys.STATUS_NOTIFIER, **fields)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Follow both channels until `stop` is set."""
-        pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
-        await pubsub.subscribe(keys.OPS_UPDATES, keys.MATCH_UPDATES)
+        """Follow both channels until `stop` is set; while Redis is away, subscribe again with a
+        bounded back-off (one log line when it goes, one when it is back)."""
         senders = [asyncio.create_task(d.run()) for d in self.destinations]
+        outage = Outage("notifier: redis", log)
+        try:
+            while not stop.is_set():
+                try:
+                    await self._follow(stop)
+                except REDIS_DOWN as exc:
+                    await asyncio.sleep(outage.failed(exc))
+                    continue
+        finally:
+            for task in senders:
+                task.cancel()
+            await asyncio.gather(*senders, return_exceptions=True)
+            with contextlib.suppress(*REDIS_DOWN):
+                await self.write_status()
+
+    async def _follow(self, stop: asyncio.Event) -> None:
+        pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
         loop = asyncio.get_running_loop()
         last_status = 0.0
         try:
+            await pubsub.subscribe(keys.OPS_UPDATES, keys.MATCH_UPDATES)
             while not stop.is_set():
                 message = await pubsub.get_message(timeout=0.5)
                 if message is not None and message.get("type") == "message":
@@ -178,12 +197,8 @@ class Notifier:
                     last_status = loop.time()
                     await self.write_status()
         finally:
-            for task in senders:
-                task.cancel()
-            await asyncio.gather(*senders, return_exceptions=True)
-            await pubsub.unsubscribe()
-            await pubsub.aclose()
-            await self.write_status()
+            with contextlib.suppress(*REDIS_DOWN):
+                await pubsub.aclose()
 
 
 class PrintDestination(Destination):
