@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from dashboard_backend.connections import EmbeddedRedis, create_redis
+from dashboard_backend.errors import ConfigError
 from dashboard_backend.settings import Settings, process_settings
 from dashboard_backend.supervisor import READY_TIMEOUT_SEC, Child, Supervisor, wait_ready
 from dashboard_backend.venues.registry import enabled_specs
@@ -162,6 +163,11 @@ def main(argv: list[str] | None = None) -> int:
     settings = process_settings()
     if args.demo is not None and not args.demo.is_dir():
         print(f"error: demo data directory {args.demo} does not exist", file=sys.stderr)
+        return 2
+    try:
+        settings.check_api_exposure()  # refused here, before anything starts
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.demo is not None and "STATE_DIR" not in os.environ:
         # Keep the demo's recorded markets out of the live product's embedded Redis files.

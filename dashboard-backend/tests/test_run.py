@@ -104,3 +104,27 @@ def test_only_keeps_the_named_processes_and_the_stand_in(tmp_path: Path) -> None
     assert "api" in names
     assert all(n == "replay" or n == "api" or n.startswith("poller:") for n in names)
     assert any(n.startswith("poller:") for n in names)
+
+
+def test_make_run_refuses_an_exposed_api_without_a_token_before_starting_anything(
+    tmp_path: Path,
+) -> None:
+    import subprocess
+    import sys
+
+    env = {**os.environ, "API_HOST": "0.0.0.0", "STATE_DIR": str(tmp_path)}
+    env.pop("API_TOKEN", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "dashboard_backend.run"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "error: API_HOST=0.0.0.0 is reachable from other machines: set API_TOKEN (clients send "
+        "it as a bearer token) or bind to 127.0.0.1"
+    ]
+    assert not (tmp_path / "redis.log").exists()  # nothing was started
