@@ -60,6 +60,7 @@ class HealthInputs:
     catalog_size: int = 0
     venues: Mapping[str, VenueStatus] = field(default_factory=dict)  # enabled venues by name
     embedding: Mapping[str, str] = field(default_factory=dict)
+    matching: Mapping[str, str] = field(default_factory=dict)
     processes: Mapping[str, str] = field(default_factory=dict)  # name -> JSON record
 
 
@@ -183,12 +184,27 @@ def embedding_problems(embedding: Mapping[str, str]) -> list[Problem]:
     return []
 
 
+def matching_problems(matching: Mapping[str, str]) -> list[Problem]:
+    """A failed matching pass (cleared by the next good one)."""
+    error = (matching.get("lastError") or "").strip()
+    if not error:
+        return []
+    return [
+        Problem(
+            "matching",
+            f"the last matching pass failed: {error[:200]}",
+            since=matching.get("lastErrorAt") or None,
+        )
+    ]
+
+
 def assess(inputs: HealthInputs) -> tuple[Status, list[Problem]]:
     """The verdict and its reasons."""
     problems = process_problems(parse_records(inputs.processes), inputs.now)
     for name, venue in sorted(inputs.venues.items()):
         problems += venue_problems(name, venue, inputs.now, inputs.poll_interval_sec)
     problems += embedding_problems(inputs.embedding)
+    problems += matching_problems(inputs.matching)
     polls_failing = [p for p in problems if p.component.startswith("poller:") and p.since]
     if inputs.catalog_size == 0 and inputs.venues and len(polls_failing) == len(inputs.venues):
         # Nothing to serve and nothing coming from any venue: down, not just degraded.

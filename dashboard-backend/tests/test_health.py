@@ -73,6 +73,11 @@ def test_stale_polls_dropped_feeds_and_failed_embedding_runs_are_named() -> None
     assert verdict(ws=dropped, ws_expected=False)[0] == "ok"
     failed = {"ok": "0", "lastError": "HTTP 401 invalid key"}
     assert verdict(embedding=failed)[1] == ["the last embedding run failed: HTTP 401 invalid key"]
+    broken = {"lastError": "ResponseError: OOM command not allowed"}
+    assert verdict(matching=broken)[1] == [
+        "the last matching pass failed: ResponseError: OOM command not allowed"
+    ]
+    assert verdict(matching={"lastError": ""})[0] == "ok"
 
 
 def test_process_records_say_what_stopped_and_what_restarts() -> None:

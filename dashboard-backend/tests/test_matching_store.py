@@ -89,4 +89,5 @@ async def test_status_fields(redis_client: aioredis.Redis) -> None:
         "candidatesCompared": "45",
         "candidatesJudged": "9",
         "relations": '{"equivalent": 2, "unrelated": 7}',
+        "lastError": "",
     }

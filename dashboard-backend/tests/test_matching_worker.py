@@ -181,6 +181,8 @@ async def test_loop_survives_a_failing_pass(
         assert not task.done()  # the failure was logged, the loop goes on
         await redis_client.config_set("maxmemory", "0")
         await eventually(lambda: _hlen(redis_client, keys.CROSS_MATCHES, 2), "a later good pass")
+        # A good pass clears the failure /healthz would report.
+        assert await redis_client.hget(keys.STATUS_MATCHING, "lastError") == ""
     finally:
         await redis_client.config_set("maxmemory", "0")
         task.cancel()

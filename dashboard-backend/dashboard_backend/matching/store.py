@@ -128,4 +128,14 @@ class MatchStore:
             candidatesCompared=status.candidates_compared,
             candidatesJudged=status.candidates_judged,
             relations=json.dumps(dict(status.relations), sort_keys=True),
+            lastError="",  # a good run clears the last failure
+        )
+
+    async def write_failure(self, error: BaseException, when: datetime) -> None:
+        """Record a failed pass in `status:matching` (read by /healthz)."""
+        await write_status(
+            self.redis,
+            keys.STATUS_MATCHING,
+            lastError=f"{type(error).__name__}: {error}"[:300],
+            lastErrorAt=when.isoformat(),
         )

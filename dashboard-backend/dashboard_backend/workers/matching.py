@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import time
 from datetime import datetime
@@ -141,14 +142,17 @@ async def run(
         except REDIS_DOWN as exc:
             if not loop:
                 raise
-            # Redis restarting: try again soon (quietly), not after a whole refresh.
+            # Redis restarting: try again soon (quietly), not after a whole refresh, and in full.
+            state.reset()
             await asyncio.sleep(redis_outage.failed(exc))
             continue
-        except Exception:
+        except Exception as exc:
             if not loop:
                 raise
             log.exception("matching pass failed; previous matches left in place")
             state.reset()  # the next pass is a full one: nothing half-updated is trusted
+            with contextlib.suppress(*REDIS_DOWN, aioredis.RedisError):
+                await MatchStore(redis).write_failure(exc, utc_now())
         if not loop:
             return
         try:

@@ -129,6 +129,7 @@ async def compute_health(redis: Any, settings: Settings) -> tuple[int, dict[str,
         catalog_size=counts["catalog"],
         venues=judged,
         embedding=embedding,
+        matching=matching,
         processes=processes,
     )
     status, problems = assess(inputs)
