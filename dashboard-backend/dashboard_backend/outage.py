@@ -8,6 +8,7 @@ never one per try. `Outage` keeps that state and the counters; the delays follow
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import time
@@ -20,6 +21,13 @@ from dashboard_backend.retry import backoff_delay
 # What a lost, restarting or still-loading Redis raises (BusyLoadingError is a ConnectionError),
 # and socket errors underneath. Not command errors such as WRONGTYPE: those are no outage.
 REDIS_DOWN: tuple[type[Exception], ...] = (RedisConnectionError, RedisTimeoutError, OSError)
+
+
+def reraise_if_cancelling() -> None:
+    """redis-py can turn a cancellation mid-command into a ConnectionError: stop anyway."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 class Outage:
@@ -50,7 +58,12 @@ class Outage:
         return self.down_since is not None
 
     def failed(self, exc: BaseException) -> float:
-        """Record a failure; returns the delay before the next try (logs only the first)."""
+        """Record a failure; returns the delay before the next try (logs only the first).
+
+        A failure that is really a cancellation (redis-py can turn one into a ConnectionError)
+        is raised as the cancellation, so a loop being stopped never mistakes it for an outage.
+        """
+        reraise_if_cancelling()
         self.last_error = f"{type(exc).__name__}: {exc}"[:300]
         if self.down_since is None:
             self.down_since = time.time()

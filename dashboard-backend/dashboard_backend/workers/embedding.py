@@ -286,7 +286,7 @@ async def run_worker(settings: Settings, *, loop: bool) -> int:
                     # Redis restarting: try again soon (quietly), not after a whole refresh.
                     await asyncio.sleep(redis_outage.failed(exc))
                     continue
-                except (UpstreamError, ConfigError) as exc:
+                except (UpstreamError, ConfigError, RedisError) as exc:
                     if is_fatal(exc):
                         log.error("embedding worker stopped: %s", exc)
                         return EXIT_FATAL

@@ -47,7 +47,7 @@ from dashboard_backend.fees import FeeTable
 from dashboard_backend.live_book import ApplyOutcome
 from dashboard_backend.models import MarketDocument
 from dashboard_backend.ops_store import OpsStore
-from dashboard_backend.outage import REDIS_DOWN, Outage
+from dashboard_backend.outage import REDIS_DOWN, Outage, reraise_if_cancelling
 from dashboard_backend.retry import backoff_delay
 from dashboard_backend.settings import Settings, process_settings
 from dashboard_backend.status import utc_now, write_status
@@ -64,7 +64,6 @@ from dashboard_backend.workers.ws_support import (
     QueueItem,
     Reconnected,
     close_on,
-    reraise_if_cancelling,
     subscribe_messages,
     wait_either,
 )

@@ -63,13 +63,6 @@ def subscribe_messages(tokens: Sequence[str], chunk: int, initial: bool) -> list
     return out
 
 
-def reraise_if_cancelling() -> None:
-    """redis-py can turn a cancellation mid-command into a ConnectionError: stop anyway."""
-    task = asyncio.current_task()
-    if task is not None and task.cancelling():
-        raise asyncio.CancelledError
-
-
 async def wait_either(work: Coroutine[Any, Any, object], stop: asyncio.Event) -> bool:
     """Await `work` unless `stop` is set first; True when the work finished."""
     task = asyncio.ensure_future(work)
