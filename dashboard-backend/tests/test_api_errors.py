@@ -14,6 +14,7 @@ from dashboard_backend.errors import ConfigError
 from dashboard_backend.serve import free_port
 from dashboard_backend.settings import Settings
 from tests.support_http import run_app
+from tests.support_process import run_module
 
 TOKEN = "a-long-enough-test-token"
 
@@ -116,19 +117,8 @@ def test_binding_beyond_loopback_requires_a_token() -> None:
 
 
 def test_the_api_entry_point_refuses_an_exposed_bind_without_token() -> None:
-    import os
-    import subprocess
-    import sys
-
-    env = {**os.environ, "API_HOST": "0.0.0.0", "API_PORT": str(free_port())}
-    env.pop("API_TOKEN", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "dashboard_backend.api"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    done = run_module(
+        "dashboard_backend.api", drop=("API_TOKEN",), API_HOST="0.0.0.0", API_PORT=str(free_port())
     )
     assert done.returncode == 2
     lines = [line for line in done.stderr.splitlines() if line.strip()]

@@ -18,6 +18,7 @@ from dashboard_backend.run import (
 )
 from dashboard_backend.serve import free_port
 from dashboard_backend.settings import Settings
+from tests.support_process import run_module
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 
@@ -109,18 +110,8 @@ def test_only_keeps_the_named_processes_and_the_stand_in(tmp_path: Path) -> None
 def test_make_run_refuses_an_exposed_api_without_a_token_before_starting_anything(
     tmp_path: Path,
 ) -> None:
-    import subprocess
-    import sys
-
-    env = {**os.environ, "API_HOST": "0.0.0.0", "STATE_DIR": str(tmp_path)}
-    env.pop("API_TOKEN", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "dashboard_backend.run"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    done = run_module(
+        "dashboard_backend.run", drop=("API_TOKEN",), API_HOST="0.0.0.0", STATE_DIR=str(tmp_path)
     )
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
