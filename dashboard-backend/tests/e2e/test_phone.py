@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from typing import Any
@@ -61,10 +62,15 @@ async def assert_fits(page: Page, where: str) -> None:
 
 
 async def assert_on_screen(page: Page, selector: str) -> None:
-    # One atomic look: the tables are re-rendered on every live update.
-    left, right, width = await page.locator(selector).first.evaluate(
-        "el => { const r = el.getBoundingClientRect(); return [r.left, r.right, r.width]; }"
-    )
+    # One atomic look per try: the tables are re-rendered on every live update (and on the
+    # stream's open and each health refresh), so a look can land on a row being replaced.
+    for _ in range(40):
+        left, right, width = await page.locator(selector).first.evaluate(
+            "el => { const r = el.getBoundingClientRect(); return [r.left, r.right, r.width]; }"
+        )
+        if width > 0:
+            break
+        await asyncio.sleep(0.05)
     assert width > 0, f"{selector} is not shown"
     assert left >= 0, selector
     assert right <= PHONE["width"], selector
