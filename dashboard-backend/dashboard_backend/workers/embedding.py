@@ -38,7 +38,7 @@ from dashboard_backend.logs import configure_logging
 from dashboard_backend.metrics.names import EMBEDDED, EMBEDDING_COST, EMBEDDING_TOKENS
 from dashboard_backend.metrics.store import MetricsRecorder
 from dashboard_backend.models import MarketDocument, MarketEmbedding, embedding_text
-from dashboard_backend.outage import REDIS_DOWN, Outage
+from dashboard_backend.outage import REDIS_DOWN, Outage, reraise_if_cancelling
 from dashboard_backend.settings import Settings, load_settings
 from dashboard_backend.status import utc_now, write_status
 
@@ -272,6 +272,7 @@ async def run_worker(settings: Settings, *, loop: bool) -> int:
         redis_outage = Outage("embedding: redis", log)
         try:
             while True:
+                reraise_if_cancelling()  # a cancel redis-py swallowed still stops the loop
                 run: EmbeddingRun | None = None
                 try:
                     run = await embed_pending(

@@ -25,7 +25,7 @@ from dashboard_backend.matching.pipeline import MatchState, select_embedded, ven
 from dashboard_backend.matching.store import MatchRunStatus, MatchStore
 from dashboard_backend.metrics.names import MATCHING_DURATION
 from dashboard_backend.metrics.store import MetricsRecorder
-from dashboard_backend.outage import REDIS_DOWN, Outage
+from dashboard_backend.outage import REDIS_DOWN, Outage, reraise_if_cancelling
 from dashboard_backend.settings import Settings, process_settings
 from dashboard_backend.status import read_status_field, utc_now, write_status
 from dashboard_backend.verifier.factory import worker_verifier
@@ -135,6 +135,7 @@ async def run(
     state = MatchState()  # kept between passes: unchanged markets are not parsed or judged again
     redis_outage = Outage("matching: redis", log)
     while True:
+        reraise_if_cancelling()  # a cancel redis-py swallowed still stops the loop
         try:
             seen = await embedding_run_marker(redis)
             await match_once(redis, settings, state=state, verifier=verifier)

@@ -46,7 +46,7 @@ from dashboard_backend.errors import ConfigError
 from dashboard_backend.matching.diff import MatchChange
 from dashboard_backend.matching.store import MatchStore
 from dashboard_backend.models import Opportunity
-from dashboard_backend.outage import REDIS_DOWN, Outage
+from dashboard_backend.outage import REDIS_DOWN, Outage, reraise_if_cancelling
 from dashboard_backend.settings import Settings, process_settings
 from dashboard_backend.status import utc_now, write_status
 
@@ -171,6 +171,7 @@ class Notifier:
         outage = Outage("notifier: redis", log)
         try:
             while not stop.is_set():
+                reraise_if_cancelling()  # a cancel redis-py swallowed still stops the loop
                 try:
                     await self._follow(stop)
                 except REDIS_DOWN as exc:

@@ -44,7 +44,7 @@ from dashboard_backend.metrics.store import MetricsRecorder
 from dashboard_backend.models import MarketDocument, OrderBook
 from dashboard_backend.opportunities import find_opportunities
 from dashboard_backend.ops_store import OpsStore
-from dashboard_backend.outage import REDIS_DOWN, Outage
+from dashboard_backend.outage import REDIS_DOWN, Outage, reraise_if_cancelling
 from dashboard_backend.settings import Settings, process_settings
 from dashboard_backend.status import read_status, utc_now, write_status
 from dashboard_backend.updates import publish_poll
@@ -350,6 +350,7 @@ class CatalogPoller:
         plan = self.venue.poll
         redis_outage = Outage(f"{self.name} poller: redis", log)
         while True:
+            reraise_if_cancelling()  # a cancel redis-py swallowed still stops the loop
             try:
                 await self.poll_once()
                 redis_outage.ok()
