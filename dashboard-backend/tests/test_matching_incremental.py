@@ -93,6 +93,10 @@ def test_generator_is_deterministic_and_knows_its_pairs() -> None:
     assert len(a.docs) >= 1500
     assert len({d.id for d in a.docs}) == len(a.docs)
     assert all(d.signature for d in a.docs)
+    # Both listings of a known pair are about one subject (the game, the contest, the race, the
+    # asset's day or month, the person's proposition).
+    parts = {d.id: p for d, p in zip(a.docs, a.parts, strict=True)}
+    assert all(parts[p][2] == parts[k][2] for p, k in a.truth)
 
 
 def test_fold_fast_path_is_the_general_path() -> None:

@@ -121,18 +121,23 @@ def hash_seats(state: str) -> int:
 
 
 def _dedupe(cat: Catalog) -> None:
-    """Drop repeated ids (a game or race drawn twice): the first listing stays."""
+    """Drop repeated ids (a game or race drawn twice): the first listing stays, and no known pair
+    names a repeated id (which of the listings it meant is lost)."""
     seen: set[str] = set()
+    repeated: set[str] = set()
     keep: list[int] = []
     for i, doc in enumerate(cat.docs):
         if doc.id not in seen:
             seen.add(doc.id)
             keep.append(i)
-    if len(keep) != len(cat.docs):
+        else:
+            repeated.add(doc.id)
+    if repeated:
         cat.docs = [cat.docs[i] for i in keep]
         cat.parts = [cat.parts[i] for i in keep]
-        ids = seen
-        cat.truth = {k: v for k, v in cat.truth.items() if k[0] in ids and k[1] in ids}
+        cat.truth = {
+            k: v for k, v in cat.truth.items() if k[0] not in repeated and k[1] not in repeated
+        }
 
 
 def signed(doc: MarketDocument) -> MarketDocument:

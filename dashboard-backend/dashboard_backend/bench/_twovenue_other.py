@@ -180,7 +180,8 @@ def proposition(b: Builder, index: int) -> None:
             group_item_title=f"{deadline.strftime('%B')} {deadline.day}",
         )
         if b.rng.random() < 0.6:
-            k_event = f"{series}{who.split()[1].upper()[:6]}-{ticker_day(deadline)}"
+            initials = "".join(w[0] for w in who.split()).upper()
+            k_event = f"{series}{initials}{index}-{ticker_day(deadline)}"  # one per proposition
             kid = b.kalshi(
                 k_event,
                 k_event,
