@@ -1,24 +1,34 @@
-"""Local order books kept from the market channel, and when each one can be trusted (pure).
+"""Local order books kept from venue-neutral book events, and when each one can be trusted (pure).
 
-A token's book is trusted once it holds a snapshot (a `book` message, or a REST book) and no rule
-below has been broken since. An untrusted book is never used for opportunities; it is resynced:
+Every venue's feed is decoded at its edge into the events of `book_events.py`; this module applies
+them the same way whatever the venue. A token's book is trusted once it holds a snapshot (in the
+stream, or from REST) and no rule below has been broken since. An untrusted book is never used for
+opportunities; it is resynced:
 
-- a `price_change` for a token with no snapshot yet,
+- a level change for a token with no snapshot yet,
 - a book that is crossed (best bid ≥ best ask) after an update,
-- a book whose best bid/ask disagree with the ones the venue states in the last `price_change`,
-- a reconnect (deltas may have been missed while disconnected),
-- more deltas buffered during a resync than `max_buffered`.
+- a book whose best bid/ask disagree with the ones the venue states with a level total,
+- an increment that would take a level below zero,
+- a gap in a sequenced stream (`Sequenced.seq` not following the previous one): every book that
+  stream feeds is distrusted, since the lost message may have moved any of them,
+- a reconnect (changes may have been missed while disconnected),
+- more level totals buffered during a resync than `max_buffered`.
 
-The market channel carries no sequence number, and its `hash` is computed over the venue's own
-serialisation (not documented), so it is stored for display but cannot be verified here.
+Level totals (Polymarket's market channel) carry no sequence number, and the venue's `hash` is
+computed over its own serialisation (not documented), so it is stored for display but cannot be
+verified here. While such a token awaits its REST snapshot its changes are buffered, not dropped,
+and replayed on the snapshot in arrival order. A total is idempotent, so replaying one the
+snapshot already includes rewrites the value it already has, and every later change to that level
+is also in the buffer: snapshot + replay equals the stream's state wherever the snapshot fell
+within the buffered window. An in-stream snapshot arriving meanwhile is applied, the buffer is
+discarded and the REST answer will be ignored.
 
-While a token awaits its REST snapshot its deltas are buffered, not dropped, and replayed on the
-snapshot in arrival order. `size` is the level's new *total*, so replaying a delta the snapshot
-already includes rewrites the value it already has, and every later change to that level is also
-in the buffer: snapshot + replay equals the stream's state wherever the snapshot fell within the
-buffered window. Dropping them instead would leave any level changed after the snapshot (and not
-changed again) wrong until the next snapshot. A `book` message arriving meanwhile is itself an
-in-stream snapshot: it is applied, the buffer is discarded and the REST answer will be ignored.
+Increments (Kalshi's `orderbook_delta`) are not idempotent, and a REST book carries no sequence
+number: nothing tells which buffered increments it already includes. So a book fed by a sequenced
+stream is bound to the stream of its last snapshot and restored by that stream's own snapshots
+(the feed resubscribes it); increments from any other stream (a subscription replaced since) are
+ignored. A REST snapshot is only accepted for a pending book when no increment for it arrived
+after the request was sent: increments that arrived before are in that book.
 """
 
 from __future__ import annotations
@@ -26,187 +36,32 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from dashboard_backend.models import BookLevel, OrderBook
-from dashboard_backend.venues.polymarket.ws_messages import (
-    BookMessage,
-    LastTradePriceMessage,
-    Message,
-    PriceChangeMessage,
-    PriceLevelChange,
-    Side,
-    TickSizeChangeMessage,
+from dashboard_backend.book_events import (
+    BookEvent,
+    LastTrade,
+    LevelDelta,
+    LevelSet,
+    LevelSets,
+    Sequenced,
+    Snapshot,
+    TickSize,
 )
+from dashboard_backend.local_book import PRICE_EPSILON, LiveBook
+from dashboard_backend.models import OrderBook
 
-# Prices are multiples of ≥ 0.0001; anything closer is the same price seen through float noise.
-_PRICE_EPSILON = 1e-9
-
-
-class LiveBook:
-    """One token's mutable book: price -> size per side, best prices, tick and last trade."""
-
-    __slots__ = (
-        "_ask_best",
-        "_ask_known",
-        "_asks",
-        "_bid_best",
-        "_bid_known",
-        "_bids",
-        "_book",
-        "_levels",
-        "has_snapshot",
-        "hash",
-        "last_trade_price",
-        "market",
-        "min_order_size",
-        "tick_size",
-        "timestamp",
-        "token_id",
-    )
-
-    def __init__(self, token_id: str, market: str = ""):
-        self.token_id = token_id
-        self.market = market
-        self._bids: dict[float, float] = {}
-        self._asks: dict[float, float] = {}
-        # Cached best prices (None = side empty); recomputed when the best level was removed.
-        self._bid_best: float | None = None
-        self._ask_best: float | None = None
-        self._bid_known = True
-        self._ask_known = True
-        self.tick_size: float | None = None
-        self.min_order_size: float | None = None
-        self.timestamp: int | None = None
-        self.hash: str | None = None
-        self.last_trade_price: float | None = None
-        self.has_snapshot = False
-        # BookLevel objects by (side, price): building a pydantic level costs ~3.5 µs, so only
-        # levels whose size changed are rebuilt by `to_order_book`.
-        self._levels: dict[tuple[bool, float], BookLevel] = {}
-        self._book: OrderBook | None = None
-
-    def replace(
-        self,
-        bids: Iterable[tuple[float, float]],
-        asks: Iterable[tuple[float, float]],
-        timestamp: int | None = None,
-        hash_: str | None = None,
-        market: str | None = None,
-    ) -> None:
-        """Replace both sides with a snapshot (zero-size levels are skipped)."""
-        self._bids = {p: s for p, s in bids if s > 0.0}
-        self._asks = {p: s for p, s in asks if s > 0.0}
-        self._bid_best = max(self._bids) if self._bids else None
-        self._ask_best = min(self._asks) if self._asks else None
-        self._bid_known = self._ask_known = True
-        self.timestamp = timestamp
-        self.hash = hash_
-        if market:
-            self.market = market
-        self.has_snapshot = True
-        self._book = None
-
-    def set_level(self, side: Side, price: float, size: float) -> None:
-        """Set the total size at a level; size 0 removes it. BUY = bids, SELL = asks."""
-        self._book = None
-        if side == "BUY":
-            if size > 0.0:
-                self._bids[price] = size
-                if self._bid_known and (self._bid_best is None or price > self._bid_best):
-                    self._bid_best = price
-            elif self._bids.pop(price, None) is not None and price == self._bid_best:
-                self._bid_known = False
-        else:
-            if size > 0.0:
-                self._asks[price] = size
-                if self._ask_known and (self._ask_best is None or price < self._ask_best):
-                    self._ask_best = price
-            elif self._asks.pop(price, None) is not None and price == self._ask_best:
-                self._ask_known = False
-
-    @property
-    def best_bid(self) -> float | None:
-        """Highest bid price, None when there are no bids."""
-        if not self._bid_known:
-            self._bid_best = max(self._bids) if self._bids else None
-            self._bid_known = True
-        return self._bid_best
-
-    @property
-    def best_ask(self) -> float | None:
-        """Lowest ask price, None when there are no asks."""
-        if not self._ask_known:
-            self._ask_best = min(self._asks) if self._asks else None
-            self._ask_known = True
-        return self._ask_best
-
-    def is_crossed(self) -> bool:
-        """Best bid at or above best ask: impossible on a live venue book, so something was lost."""
-        bid, ask = self.best_bid, self.best_ask
-        return bid is not None and ask is not None and bid >= ask - _PRICE_EPSILON
-
-    def levels(self) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
-        """(bids descending, asks ascending) as (price, size) pairs."""
-        bids = sorted(self._bids.items(), reverse=True)
-        asks = sorted(self._asks.items())
-        return bids, asks
-
-    def to_order_book(self) -> OrderBook:
-        """The book as the domain model: bids descending, asks ascending (cached until changed)."""
-        if self._book is not None:
-            return self._book
-        cache = self._levels
-        sides: list[list[BookLevel | dict[str, float]]] = []
-        for is_bid, items in ((True, self._bids), (False, self._asks)):
-            out: list[BookLevel | dict[str, float]] = []
-            for price in sorted(items, reverse=is_bid):
-                size = items[price]
-                level = cache.get((is_bid, price))
-                # New levels go in as plain dicts: pydantic-core builds them in one validation
-                # call, ~40% cheaper than a Python-side BookLevel(...) each.
-                out.append(
-                    level
-                    if level is not None and level.size == size
-                    else {"price": price, "size": size}
-                )
-            sides.append(out)
-        book = OrderBook.model_validate(
-            {
-                "token_id": self.token_id,
-                "market": self.market,
-                "bids": sides[0],
-                "asks": sides[1],
-                "tick_size": self.tick_size,
-                "min_order_size": self.min_order_size,
-                "timestamp": self.timestamp,
-                "hash": self.hash,
-                "last_trade_price": self.last_trade_price,
-            }
-        )
-        fresh = {(True, lv.price): lv for lv in book.bids}
-        fresh.update(((False, lv.price), lv) for lv in book.asks)
-        self._levels = fresh
-        self._book = book
-        return book
-
-    def set_tick_size(self, tick: float) -> None:
-        """The venue changed the minimum tick."""
-        self.tick_size = tick
-        self._book = None
-
-    def set_last_trade(self, price: float) -> None:
-        """The last traded price, for display."""
-        self.last_trade_price = price
-        self._book = None
+__all__ = ["ApplyOutcome", "BookSet", "LiveBook"]
 
 
 @dataclass(slots=True)
 class ApplyOutcome:
-    """What a batch of messages did."""
+    """What a batch of events did."""
 
     changed: set[str] = field(default_factory=set)  # trusted books whose levels/tick moved
     dirty: set[str] = field(default_factory=set)  # books worth writing out (incl. last trade)
-    resync: set[str] = field(default_factory=set)  # tokens that now need a REST snapshot
+    resync: set[str] = field(default_factory=set)  # tokens that now need a snapshot
     changes: int = 0  # level changes and snapshots applied
+    gaps: int = 0  # sequence gaps seen
+    restored: int = 0  # distrusted books restored by an in-stream snapshot
 
 
 def _agrees(ours: float | None, stated: str | None) -> bool:
@@ -219,7 +74,7 @@ def _agrees(ours: float | None, stated: str | None) -> bool:
         return True  # unreadable: nothing to compare against
     if value <= 0.0:
         return ours is None
-    return ours is not None and abs(ours - value) <= _PRICE_EPSILON
+    return ours is not None and abs(ours - value) <= PRICE_EPSILON
 
 
 class BookSet:
@@ -228,21 +83,34 @@ class BookSet:
     def __init__(self, max_buffered: int = 50_000):
         self.max_buffered = max_buffered
         self.books: dict[str, LiveBook] = {}
-        # Tokens awaiting a snapshot -> their deltas since, in arrival order.
-        self.pending: dict[str, list[PriceLevelChange]] = {}
+        # Tokens awaiting a snapshot -> their level totals since, in arrival order.
+        self.pending: dict[str, list[LevelSet]] = {}
         # When each token's buffer started, on a counter bumped at every start: a REST snapshot
-        # requested before the buffer started may miss deltas the buffer does not hold.
+        # requested before the buffer started may miss changes the buffer does not hold.
         self._pending_since: dict[str, int] = {}
+        # Pending tokens -> the counter when their last increment arrived (not replayable).
+        self._increment_at: dict[str, int] = {}
         self._epoch = 0
+        # Sequenced streams: the last seq seen, and the tokens whose snapshot each one sent.
+        self._seqs: dict[str, int] = {}
+        self._bound: dict[str, set[str]] = {}
 
     def mark(self) -> int:
         """A point to pass to `apply_snapshot` for snapshots requested from now on."""
         return self._epoch
 
-    def _start_pending(self, token_id: str, first: PriceLevelChange | None = None) -> None:
+    def _start_pending(self, token_id: str, first: LevelSet | None = None) -> None:
         self._epoch += 1
         self.pending[token_id] = [first] if first is not None else []
         self._pending_since[token_id] = self._epoch
+
+    def _end_pending(self, token_id: str) -> list[LevelSet] | None:
+        """Stop buffering a token (a snapshot arrived); its buffer, or None if it had none."""
+        buffered = self.pending.pop(token_id, None)
+        if buffered is not None:
+            del self._pending_since[token_id]
+            self._increment_at.pop(token_id, None)
+        return buffered
 
     def track(self, token_ids: Iterable[str], markets: dict[str, str] | None = None) -> None:
         """Follow these tokens (an empty, untrusted book each until a snapshot arrives)."""
@@ -253,9 +121,10 @@ class BookSet:
     def untrack(self, token_ids: Iterable[str]) -> None:
         """Stop following these tokens and forget their books."""
         for tid in token_ids:
-            self.books.pop(tid, None)
-            self.pending.pop(tid, None)
-            self._pending_since.pop(tid, None)
+            book = self.books.pop(tid, None)
+            if book is not None:
+                self._bind(book, None)
+            self._end_pending(tid)
 
     def invalidate(self, token_ids: Iterable[str]) -> set[str]:
         """Distrust these books until a snapshot arrives; returns the ones newly pending."""
@@ -266,6 +135,13 @@ class BookSet:
                 newly.add(tid)
         return newly
 
+    def reset_streams(self) -> None:
+        """Forget every sequenced stream (a new connection numbers its own from scratch)."""
+        for book in self.books.values():
+            book.stream = None
+        self._seqs.clear()
+        self._bound.clear()
+
     def trusted(self, token_id: str) -> LiveBook | None:
         """The book if it can be used for opportunities, else None."""
         book = self.books.get(token_id)
@@ -273,15 +149,15 @@ class BookSet:
             return None
         return book
 
-    def apply(self, messages: Iterable[Message], out: ApplyOutcome) -> None:
-        """Apply decoded messages in order, recording what changed and what needs a resync."""
+    def apply(self, events: Iterable[BookEvent], out: ApplyOutcome) -> None:
+        """Apply book events in order, recording what changed and what needs a resync."""
         books = self.books
         pending = self.pending
-        for msg in messages:
-            if isinstance(msg, PriceChangeMessage):
-                last: dict[str, PriceLevelChange] = {}
-                for ch in msg.price_changes:
-                    tid = ch.asset_id
+        for ev in events:
+            if isinstance(ev, LevelSets):
+                last: dict[str, LevelSet] = {}
+                for ch in ev.changes:
+                    tid = ch.token_id
                     book = books.get(tid)
                     if book is None:
                         continue
@@ -303,35 +179,101 @@ class BookSet:
                     out.changes += 1
                 for tid, ch in last.items():
                     self._check(books[tid], ch, out)
-            elif isinstance(msg, BookMessage):
-                book = books.get(msg.asset_id)
-                if book is None:
-                    continue
-                book.replace(
-                    ((lv.price, lv.size) for lv in msg.bids),
-                    ((lv.price, lv.size) for lv in msg.asks),
-                    msg.timestamp,
-                    msg.hash,
-                    msg.market,
-                )
-                if pending.pop(msg.asset_id, None) is not None:
-                    del self._pending_since[msg.asset_id]
-                out.changes += 1
-                self._check(book, None, out)
-            elif isinstance(msg, TickSizeChangeMessage):
-                book = books.get(msg.asset_id)
+            elif isinstance(ev, Snapshot):
+                self._snapshot(ev, None, out)
+            elif isinstance(ev, Sequenced):
+                self._sequenced(ev, out)
+            elif isinstance(ev, TickSize):
+                book = books.get(ev.token_id)
                 if book is not None:
-                    book.set_tick_size(msg.new_tick_size)
-                    out.dirty.add(msg.asset_id)
-                    if msg.asset_id not in pending and book.has_snapshot:
-                        out.changed.add(msg.asset_id)
-            elif isinstance(msg, LastTradePriceMessage):
-                book = books.get(msg.asset_id)
+                    book.set_tick_size(ev.tick_size)
+                    out.dirty.add(ev.token_id)
+                    if ev.token_id not in pending and book.has_snapshot:
+                        out.changed.add(ev.token_id)
+            elif isinstance(ev, LastTrade):
+                book = books.get(ev.token_id)
                 if book is not None:
-                    book.set_last_trade(msg.price)
-                    out.dirty.add(msg.asset_id)
+                    book.set_last_trade(ev.price)
+                    out.dirty.add(ev.token_id)
 
-    def _check(self, book: LiveBook, last: PriceLevelChange | None, out: ApplyOutcome) -> None:
+    def _snapshot(self, snap: Snapshot, stream: str | None, out: ApplyOutcome) -> None:
+        book = self.books.get(snap.token_id)
+        if book is None:
+            return
+        book.replace(
+            ((lv.price, lv.size) for lv in snap.bids),
+            ((lv.price, lv.size) for lv in snap.asks),
+            snap.timestamp,
+            snap.hash,
+            snap.market,
+        )
+        self._bind(book, stream)
+        if self._end_pending(snap.token_id) is not None:
+            out.restored += 1
+        out.changes += 1
+        self._check(book, None, out)
+
+    def _bind(self, book: LiveBook, stream: str | None) -> None:
+        """Record which sequenced stream now feeds the book (None: none)."""
+        if book.stream == stream:
+            return
+        if book.stream is not None:
+            self._bound.get(book.stream, set()).discard(book.token_id)
+        if stream is not None:
+            self._bound.setdefault(stream, set()).add(book.token_id)
+        book.stream = stream
+
+    def _sequenced(self, ev: Sequenced, out: ApplyOutcome) -> None:
+        stream = ev.stream
+        previous = self._seqs.get(stream)
+        self._seqs[stream] = ev.seq
+        if previous is not None and ev.seq != previous + 1:
+            # A message was lost (or repeated): any book of this stream may have missed it.
+            out.gaps += 1
+            for tid in self._bound.get(stream, ()):
+                self._start_pending(tid)
+                out.resync.add(tid)
+                out.changed.discard(tid)
+        touched: dict[str, None] = {}
+        for inner in ev.events:
+            if isinstance(inner, Snapshot):
+                self._snapshot(inner, stream, out)
+                touched.pop(inner.token_id, None)
+            else:
+                self._increment(inner, stream, out, touched)
+        for tid in touched:
+            self._check(self.books[tid], None, out)
+
+    def _increment(
+        self, delta: LevelDelta, stream: str, out: ApplyOutcome, touched: dict[str, None]
+    ) -> None:
+        tid = delta.token_id
+        book = self.books.get(tid)
+        if book is None:
+            return
+        if book.stream != stream:
+            if book.stream is not None:
+                return  # a late message of a subscription replaced since
+            if tid not in self.pending:
+                # An increment before this stream's snapshot: nothing to add it to.
+                self._start_pending(tid)
+                out.resync.add(tid)
+            return
+        if tid in self.pending:
+            self._epoch += 1
+            self._increment_at[tid] = self._epoch
+            return
+        if not book.add_level(delta.side, delta.price, delta.delta):
+            # More taken from a level than it held: an increment was missed.
+            self._start_pending(tid)
+            out.resync.add(tid)
+            out.changed.discard(tid)
+            touched.pop(tid, None)
+            return
+        out.changes += 1
+        touched[tid] = None
+
+    def _check(self, book: LiveBook, last: LevelSet | None, out: ApplyOutcome) -> None:
         """Keep the book trusted if consistent, else mark it for resync."""
         tid = book.token_id
         out.dirty.add(tid)
@@ -350,10 +292,11 @@ class BookSet:
     def apply_snapshot(
         self, snapshot: OrderBook, out: ApplyOutcome, requested_at: int | None = None
     ) -> bool:
-        """Apply a REST snapshot to a pending token and replay its buffered deltas.
+        """Apply a REST snapshot to a pending token and replay its buffered level totals.
 
-        Ignored (False) when the token is not pending (an in-stream `book` got there first) or,
-        given the `mark()` taken when it was requested, when its buffer started after that.
+        Ignored (False) when the token is not pending (an in-stream snapshot got there first)
+        or, given the `mark()` taken when it was requested, when its buffer started after that,
+        or when an increment for it arrived after that (or at all, without a mark).
         """
         tid = snapshot.token_id
         book = self.books.get(tid)
@@ -362,8 +305,10 @@ class BookSet:
             return False
         if requested_at is not None and since > requested_at:
             return False
-        buffered = self.pending.pop(tid)
-        del self._pending_since[tid]
+        increment = self._increment_at.get(tid)
+        if increment is not None and (requested_at is None or increment > requested_at):
+            return False
+        buffered = self._end_pending(tid) or []
         book.replace(
             ((lv.price, lv.size) for lv in snapshot.bids),
             ((lv.price, lv.size) for lv in snapshot.asks),

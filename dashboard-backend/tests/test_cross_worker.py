@@ -20,6 +20,7 @@ from dashboard_backend.matching.store import dump_entries
 from dashboard_backend.models import MatchEntry, OrderBook, Relation
 from dashboard_backend.ops_store import OpsStore
 from dashboard_backend.settings import Settings
+from dashboard_backend.venues.polymarket.ws_messages import decode_events
 from dashboard_backend.workers.cross import CrossWorker
 from dashboard_backend.workers.ws_pipeline import WsPipeline
 from tests.cross_helpers import NOW, NOW_MS, asks, link, market
@@ -312,7 +313,9 @@ async def test_a_websocket_change_reaches_the_cross_opportunity(
     await running(Clock(NOW))
     await asyncio.sleep(0.5)
     assert updates.empty()
-    pipeline = WsPipeline(OpsStore(redis_client), FeeTable({}, default=0.0), clock=lambda: NOW)
+    pipeline = WsPipeline(
+        OpsStore(redis_client), FeeTable({}, default=0.0), clock=lambda: NOW, decode=decode_events
+    )
     pipeline.notices = BookNotices(redis_client, "polymarket", live=True)
     await pipeline.notices.refresh()
     pipeline.set_catalog({POLY.id: POLY})
@@ -338,7 +341,9 @@ async def test_a_websocket_change_reaches_the_cross_opportunity(
 async def test_the_websocket_pipeline_says_which_books_are_live_restored_or_doubted(
     redis_client: aioredis.Redis,
 ) -> None:
-    pipeline = WsPipeline(OpsStore(redis_client), FeeTable({}, default=0.0), clock=lambda: NOW)
+    pipeline = WsPipeline(
+        OpsStore(redis_client), FeeTable({}, default=0.0), clock=lambda: NOW, decode=decode_events
+    )
     pipeline.notices = BookNotices(redis_client, "polymarket", live=True)
     await write_followed(redis_client, {P_NO})
     await pipeline.notices.refresh()

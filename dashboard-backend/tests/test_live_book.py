@@ -1,4 +1,5 @@
-"""LiveBook mutations and BookSet trust rules (pure, no I/O)."""
+"""LiveBook mutations and BookSet trust rules (pure, no I/O), on Polymarket's market-channel
+messages as its edge turns them into venue-neutral book events."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dashboard_backend.book_events import BookEvent
 from dashboard_backend.live_book import ApplyOutcome, BookSet, LiveBook
 from dashboard_backend.models import BookLevel, OrderBook
 from dashboard_backend.venues.polymarket.ws_messages import (
@@ -16,14 +18,15 @@ from dashboard_backend.venues.polymarket.ws_messages import (
     Level,
     PriceChangeMessage,
     PriceLevelChange,
-    decode_frame,
+    book_events,
+    decode_events,
 )
 
 
 def _book_msg(
     tid: str, bids: list[tuple[float, float]], asks: list[tuple[float, float]]
-) -> BookMessage:
-    return BookMessage(
+) -> BookEvent:
+    message = BookMessage(
         asset_id=tid,
         market="m",
         bids=tuple(Level(p, s) for p, s in bids),
@@ -31,6 +34,7 @@ def _book_msg(
         timestamp=1,
         hash="h0",
     )
+    return book_events([message])[0]
 
 
 def _change(
@@ -40,8 +44,8 @@ def _change(
     size: float,
     best_bid: str | None = None,
     best_ask: str | None = None,
-) -> PriceChangeMessage:
-    return PriceChangeMessage(
+) -> BookEvent:
+    message = PriceChangeMessage(
         market="m",
         timestamp=2,
         price_changes=(
@@ -55,6 +59,7 @@ def _change(
             ),
         ),
     )
+    return book_events([message])[0]
 
 
 def test_recorded_snapshot_is_sorted_best_first(shared_data: Path) -> None:
@@ -63,7 +68,7 @@ def test_recorded_snapshot_is_sorted_best_first(shared_data: Path) -> None:
     books = BookSet()
     books.track([raw["asset_id"]])
     out = ApplyOutcome()
-    books.apply(decode_frame(text), out)
+    books.apply(decode_events(text), out)
     book = books.trusted(raw["asset_id"])
     assert book is not None
     ob = book.to_order_book()

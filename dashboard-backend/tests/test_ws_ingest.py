@@ -28,7 +28,9 @@ from dashboard_backend.replay.ws_script import Frame, ScriptConfig, WindowEvent
 from dashboard_backend.serve import serve_in_thread
 from dashboard_backend.status import read_status
 from dashboard_backend.venues.base import POLYMARKET
+from dashboard_backend.venues.polymarket import PolymarketFeed
 from dashboard_backend.venues.polymarket import create_venue as create_polymarket
+from dashboard_backend.venues.polymarket.ws_messages import decode_events
 from dashboard_backend.workers.poller import CatalogPoller
 from dashboard_backend.workers.ws_ingest import WsIngest
 from dashboard_backend.workers.ws_pipeline import WsPipeline
@@ -110,11 +112,15 @@ async def running(
         async with httpx.AsyncClient(timeout=5.0) as http:
             venue = create_polymarket(settings, http)
             await CatalogPoller(settings, redis, venue).poll_once()
-            pipeline = WsPipeline(OpsStore(redis), FeeTable.from_settings(settings))
-            ingest_config = IngestConfig(
-                url=url.replace("http://", "ws://") + "/ws/market",
-                ping_sec=0.5,
+            pipeline = WsPipeline(
+                OpsStore(redis), FeeTable.from_settings(settings), decode=decode_events
+            )
+            feed = PolymarketFeed(
+                url.replace("http://", "ws://") + "/ws/market",
                 subscribe_chunk=7,  # several subscribe messages even for a small catalog
+            )
+            ingest_config = IngestConfig(
+                ping_sec=0.5,
                 flush_sec=0.1,
                 catalog_refresh_sec=0.2,
                 status_sec=0.1,
@@ -123,7 +129,15 @@ async def running(
                 resync_delay_sec=0.02,
                 resync_retry_sec=0.2,
             )
-            ingest = WsIngest(redis, pipeline, venue.books, ingest_config, rng=random.Random(1))
+            ingest = WsIngest(
+                redis,
+                pipeline,
+                feed,
+                venue.books,
+                ingest_config,
+                venue=POLYMARKET,
+                rng=random.Random(1),
+            )
             stop = asyncio.Event()
             task = asyncio.create_task(ingest.run(stop))
             try:

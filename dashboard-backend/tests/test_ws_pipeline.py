@@ -7,6 +7,7 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dashboard_backend.book_events import Level, Snapshot
 from dashboard_backend.fees import FeeTable
 from dashboard_backend.live_book import ApplyOutcome
 from dashboard_backend.models import MarketDocument, OrderBook
@@ -16,7 +17,7 @@ from dashboard_backend.opportunities import (
     opportunity_ids_for,
 )
 from dashboard_backend.ops_store import OpsStore
-from dashboard_backend.venues.polymarket.ws_messages import BookMessage, Level
+from dashboard_backend.venues.polymarket.ws_messages import decode_events
 from dashboard_backend.workers.ws_pipeline import WsPipeline
 from tests.opportunity_helpers import NOW, binary, negrisk_event
 
@@ -28,7 +29,7 @@ def _catalog() -> dict[str, MarketDocument]:
     return {d.id: d for d in docs}
 
 
-def _random_book(rng: random.Random, token: str) -> BookMessage:
+def _random_book(rng: random.Random, token: str) -> Snapshot:
     mid = rng.randint(5, 95) / 100
     spread = rng.choice([0.0, 0.01, 0.02, 0.05])
     bids = [
@@ -41,12 +42,12 @@ def _random_book(rng: random.Random, token: str) -> BookMessage:
     ]
     bids = [lv for lv in bids if 0 < lv.price < 1]
     asks = [lv for lv in asks if 0 < lv.price < 1 and all(lv.price > b.price for b in bids)]
-    return BookMessage(asset_id=token, bids=tuple(bids), asks=tuple(asks))
+    return Snapshot(token_id=token, bids=tuple(bids), asks=tuple(asks))
 
 
 def _pipeline() -> WsPipeline:
     # No Redis is touched by recompute; the store is only needed by publish.
-    return WsPipeline(OpsStore(None), FEES, clock=lambda: NOW)
+    return WsPipeline(OpsStore(None), FEES, clock=lambda: NOW, decode=decode_events)
 
 
 @settings(max_examples=150, deadline=None)

@@ -53,7 +53,7 @@ from dashboard_backend.replay.ws_script import (
     book_message,
 )
 from dashboard_backend.serve import free_port
-from dashboard_backend.venues.polymarket.ws_messages import decode_frame
+from dashboard_backend.venues.polymarket.ws_messages import decode_events, decode_frame
 from dashboard_backend.workers.ws_pipeline import WsPipeline
 
 LEVELS = 50  # per side; the recorded market-channel book has 76 bids and 86 asks
@@ -206,7 +206,7 @@ def _subscriber(url: str, ready: Connection, results: Connection) -> None:
 
 
 def _pipeline(redis_url: str, docs: dict[str, MarketDocument], initial: list[str]) -> WsPipeline:
-    pipeline = WsPipeline(OpsStore(create_redis(redis_url)), FEES)
+    pipeline = WsPipeline(OpsStore(create_redis(redis_url)), FEES, decode=decode_events)
     pipeline.set_catalog(docs)
     pipeline.ingest(initial, ApplyOutcome())
     return pipeline

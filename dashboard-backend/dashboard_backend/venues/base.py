@@ -6,11 +6,14 @@ product composes:
 
     MarketSource   paged catalog listing -> MarketDocuments (malformed entries skipped, counted)
     BookSource     REST order books for tokens -> OrderBooks (bids and asks, best first)
-    LiveFeed       websocket: connect, subscribe, decode frames into venue-neutral book events
+    LiveFeed       websocket: URL, handshake headers, and per connection a FeedSession that
+                   builds subscription messages and decodes frames into venue-neutral book
+                   events (`book_events.py`)
     FeeModel       taker fee of one order (rate and rounding rule per market)
 
-The generic poller (`workers/poller.py`) runs any `Venue`; the websocket ingest runs any
-`LiveFeed`. Adding a venue means one new folder; nothing else names it.
+The generic poller (`workers/poller.py`) runs any `Venue`; the websocket ingest
+(`workers/ws_ingest.py`) runs any `LiveFeed`, one process per venue that has one. Adding a venue
+means one new folder; nothing else names it.
 
 Ids are unique across venues. Polymarket keeps the bare ids it always had (Gamma market ids, CLOB
 token ids), so existing API users keep working; every other venue prefixes its native ids with its
@@ -26,6 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from dashboard_backend.book_events import BookEvent
 from dashboard_backend.fees import FeeSchedule
 from dashboard_backend.models import MarketDocument, OrderBook
 
@@ -114,6 +118,63 @@ class FeeModel(Protocol):
         ...
 
 
+class FeedSession(Protocol):
+    """One websocket connection's side of a venue's live protocol (the subscriptions it holds).
+
+    Messages are returned as text for the ingest to send; frames are decoded here, so a
+    protocol's replies (a subscription id, an error) update the session as they arrive.
+    """
+
+    def subscribe(self, tokens: Sequence[str]) -> list[str]:
+        """Messages subscribing these tokens (the first call may be the connection's initial one)."""
+        ...
+
+    def unsubscribe(self, tokens: Sequence[str]) -> list[str]:
+        """Messages dropping these tokens."""
+        ...
+
+    def resubscribe(self, tokens: Sequence[str]) -> list[str]:
+        """Messages asking the stream for fresh snapshots of these tokens (none: use REST)."""
+        ...
+
+    def decode(self, frame: str | bytes) -> list[BookEvent]:
+        """One frame as book events; `book_events.FrameError` when it cannot be decoded."""
+        ...
+
+
+class LiveFeed(Protocol):
+    """A venue's websocket: where it is, how to open it, and its per-connection protocol."""
+
+    @property
+    def url(self) -> str:
+        """The websocket URL."""
+        ...
+
+    @property
+    def ping_text(self) -> str | None:
+        """A text keep-alive sent every WS_PING_SEC (None: websocket ping frames instead)."""
+        ...
+
+    @property
+    def pong_text(self) -> str | None:
+        """The server's answer to `ping_text`, dropped before decoding."""
+        ...
+
+    @property
+    def snapshots_in_stream(self) -> bool:
+        """True: a distrusted book is restored by resubscribing (the stream sends a snapshot);
+        False: from the venue's REST books."""
+        ...
+
+    def handshake_headers(self) -> dict[str, str]:
+        """Headers for one connection's handshake (signed afresh each time when needed)."""
+        ...
+
+    def session(self, connection: int) -> FeedSession:
+        """The protocol state of connection number `connection` (numbers never repeat)."""
+        ...
+
+
 @dataclass(frozen=True)
 class PollPlan:
     """How the generic poller runs a venue."""
@@ -157,3 +218,6 @@ class VenueSpec:
     # How its books are kept live under these settings, for logs and /healthz.
     live_mode: Callable[[Settings], str]
     web_url: str = ""  # the venue's own site, for links
+    # Its websocket, when these settings give it one (None: REST only). Built only by the
+    # websocket ingest, so a bad key file stops that process alone, with a clear message.
+    live_feed: Callable[[Settings], LiveFeed | None] = lambda settings: None

@@ -1,21 +1,27 @@
-"""WsIngest: live order books from the CLOB market channel, opportunities within milliseconds.
+"""WsIngest: live order books from a venue's websocket, opportunities within milliseconds.
 
-`python -m dashboard_backend.workers.ws_ingest [--once]` follows every token of
-`markets:catalog` on PM_WS_URL (`--once`: one connection, exit when it closes). Tasks:
+`python -m dashboard_backend.workers.ws_ingest [--venue NAME] [--once]` keeps one venue's books
+live from its `LiveFeed` (`--once`: one connection, exit when it closes); one process per venue
+with a feed (Polymarket's CLOB market channel; Kalshi's signed `orderbook_delta` with an API key).
+It follows the venue's tokens in `markets:catalog`, or for a venue that cannot book-poll its whole
+catalog only the markets its poller watches (`books:watch:{venue}`). Tasks:
 
-    connection   connect, subscribe in chunks of WS_SUBSCRIBE_CHUNK, queue every frame; PING
-                 every WS_PING_SEC; on a drop reconnect with jittered exponential backoff
+    connection   connect (with the feed's handshake headers), subscribe through the connection's
+                 FeedSession, queue every frame; keep-alive every WS_PING_SEC (the feed's text
+                 ping, or websocket pings); on a drop reconnect with jittered exponential backoff
     processor    drain the queue in batches: decode + apply frames (WsPipeline), apply REST
                  snapshots and catalog changes, recompute each affected market once per batch
                  and publish on `ops:updates` only what appeared, changed or disappeared; then
                  publish the changed books the cross worker follows on `books:updates`, and
                  (queued once a second by the status task) vouch that the rest are current
-    resync       fetch pending books from REST `POST /books` (after a reconnect every book is
-                 pending; deltas meanwhile are buffered and replayed, see live_book.py)
-    catalog      re-read the catalog when its market ids change (or every few refreshes) and
+    resync       restore distrusted books (after a reconnect every book is): from REST books
+                 when the feed sends level totals (changes meanwhile are buffered and replayed,
+                 see live_book.py), or by resubscribing when it sends increments (the stream's
+                 own snapshot is the only one they line up with)
+    catalog      re-read the followed markets when they change (or every few refreshes) and
                  subscribe new tokens / unsubscribe removed ones; re-read `cross:tokens`
     flush        every WS_CATALOG_FLUSH_SEC write changed books and best bid/ask (coalesced)
-    status       every second write `status:ws` for /healthz
+    status       every second write `status:ws:{venue}` for /healthz
 
 Only the processor mutates books and publishes, so scoped diffs never race each other.
 """
@@ -25,7 +31,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import logging
 import random
 import signal
@@ -42,7 +47,7 @@ from dashboard_backend import keys
 from dashboard_backend.book_notices import BookNotices, now_ms, read_followed
 from dashboard_backend.catalog import CatalogStore
 from dashboard_backend.connections import redis_session
-from dashboard_backend.errors import DashboardError
+from dashboard_backend.errors import ConfigError, DashboardError
 from dashboard_backend.fees import FeeTable
 from dashboard_backend.live_book import ApplyOutcome
 from dashboard_backend.models import MarketDocument
@@ -51,8 +56,8 @@ from dashboard_backend.outage import REDIS_DOWN, Outage, reraise_if_cancelling
 from dashboard_backend.retry import backoff_delay
 from dashboard_backend.settings import Settings, process_settings
 from dashboard_backend.status import utc_now, write_status
-from dashboard_backend.venues.base import POLYMARKET, BookSource
-from dashboard_backend.venues.polymarket import create_polymarket_clients
+from dashboard_backend.venues.base import POLYMARKET, BookSource, FeedSession, LiveFeed, Venue
+from dashboard_backend.venues.registry import create_venue, spec_for
 from dashboard_backend.workers.ws_pipeline import WsPipeline
 from dashboard_backend.workers.ws_support import (
     IngestConfig,
@@ -64,11 +69,14 @@ from dashboard_backend.workers.ws_support import (
     QueueItem,
     Reconnected,
     close_on,
-    subscribe_messages,
     wait_either,
 )
 
 log = logging.getLogger("dashboard_backend.workers.ws_ingest")
+# The websocket library's own log: kept at INFO so its DEBUG handshake dump (which would show
+# the signed headers) never reaches a log, whatever LOG_LEVEL says.
+_WIRE_LOG = logging.getLogger("dashboard_backend.workers.ws_ingest.wire")
+_WIRE_LOG.setLevel(logging.INFO)
 
 # Frames taken from the queue per processing batch: bounds the latency one batch adds.
 MAX_BATCH = 2000
@@ -81,21 +89,31 @@ class WsIngest:
         self,
         redis: aioredis.Redis,
         pipeline: WsPipeline,
-        clob: BookSource,
+        feed: LiveFeed,
+        books: BookSource,
         config: IngestConfig,
+        *,
+        venue: str,
         rng: random.Random | None = None,
         on_publish: Callable[[list[Any], float], None] | None = None,
     ):
         self.redis = redis
         self.pipeline = pipeline
+        self.feed = feed
+        self.venue = venue
+        pipeline.venue = venue
         self.catalog = CatalogStore(redis)
-        self.clob = clob
+        self.clob = books
         self.config = config
         self.rng = rng or random.Random()
         self.on_publish = on_publish
         self.stats = pipeline.stats
         self._queue: asyncio.Queue[QueueItem] = asyncio.Queue()
         self._ws: ClientConnection | None = None
+        self._session: FeedSession | None = None
+        self._connections = 0
+        # When each token's snapshot was last asked of the stream (snapshots_in_stream feeds).
+        self._asked_at: dict[str, float] = {}
         self._catalog_ready = asyncio.Event()
         self._resync_event = asyncio.Event()
         self._carry: set[str] = set()  # changed tokens whose publish failed, retried next batch
@@ -106,15 +124,21 @@ class WsIngest:
         self.redis_outage = Outage("ws ingest: redis", log)
 
     @classmethod
-    def from_settings(cls, settings: Settings, redis: aioredis.Redis, clob: BookSource) -> WsIngest:
-        """An ingest wired to Redis and the CLOB client as the settings say."""
+    def from_settings(
+        cls, settings: Settings, redis: aioredis.Redis, venue: Venue, feed: LiveFeed
+    ) -> WsIngest:
+        """An ingest of `venue`'s feed, wired to Redis and its REST books as the settings say."""
+        session = feed.session(0)  # decodes nothing until the first connection brings its own
         pipeline = WsPipeline(
             OpsStore(redis, settings.history_retention),
             FeeTable.from_settings(settings),
             settings.min_profit_usd,
+            decode=session.decode,
+            venue=venue.name,
         )
-        pipeline.notices = BookNotices(redis, POLYMARKET, live=True)
-        return cls(redis, pipeline, clob, IngestConfig.from_settings(settings))
+        pipeline.notices = BookNotices(redis, venue.name, live=True)
+        config = IngestConfig.from_settings(settings, watch_only=not venue.poll.full_books)
+        return cls(redis, pipeline, feed, venue.books, config, venue=venue.name)
 
     # --- top level -----------------------------------------------------------------------------
 
@@ -182,9 +206,10 @@ class WsIngest:
             try:
                 await self._connect_once(stop)
             except (OSError, TimeoutError, WebSocketException) as exc:
-                log.warning("ws: connection to %s failed: %s", self.config.url, exc)
+                log.warning("ws %s: connection to %s failed: %s", self.venue, self.feed.url, exc)
             finally:
                 self._ws = None
+                self._session = None
                 self.stats.connected = False
             done += 1
             if stop.is_set() or (connections is not None and done >= connections):
@@ -195,58 +220,81 @@ class WsIngest:
                 attempt, self.config.backoff_base_sec, self.config.backoff_max_sec, self.rng
             )
             self.stats.reconnects += 1
-            log.info("ws: reconnecting in %.2fs (attempt %d)", delay, attempt)
+            log.info("ws %s: reconnecting in %.2fs (attempt %d)", self.venue, delay, attempt)
             if not await wait_either(asyncio.sleep(delay), stop):
                 return
 
     async def _connect_once(self, stop: asyncio.Event) -> None:
+        feed = self.feed
+        text_ping = feed.ping_text is not None
+        self._connections += 1
+        session = feed.session(self._connections)
         async with connect(
-            self.config.url, ping_interval=None, max_size=None, open_timeout=10, close_timeout=2
+            feed.url,
+            additional_headers=feed.handshake_headers(),
+            # A feed without a text keep-alive gets websocket pings (and a silent peer dropped).
+            ping_interval=None if text_ping else self.config.ping_sec,
+            ping_timeout=None if text_ping else 3 * self.config.ping_sec,
+            max_size=None,
+            open_timeout=10,
+            close_timeout=2,
+            logger=_WIRE_LOG,
         ) as ws:
             self._ws = ws
+            self._session = session
             self.stats.connected = True
             # Queued before the subscription: every book is distrusted before any new frame.
-            self._queue.put_nowait(Reconnected())
+            self._queue.put_nowait(Reconnected(session))
             tokens = self.pipeline.tokens
-            for message in subscribe_messages(tokens, self.config.subscribe_chunk, True):
-                await ws.send(message)
-            log.info("ws: connected to %s, subscribed %d tokens", self.config.url, len(tokens))
-            pinger = asyncio.create_task(self._ping(ws))
+            await self._send(session.subscribe(tokens))
+            self._asked(tokens)
+            log.info(
+                "ws %s: connected to %s, subscribed %d tokens", self.venue, feed.url, len(tokens)
+            )
+            pinger = asyncio.create_task(self._ping(ws)) if text_ping else None
             stopper = asyncio.create_task(close_on(stop, ws))
             try:
                 async for frame in ws:
                     self._last_frame = time.monotonic()
-                    if frame == "PONG":
+                    if frame == feed.pong_text:
                         continue
                     self._queue.put_nowait(QueuedFrame(frame, time.perf_counter()))
             finally:
-                pinger.cancel()
+                if pinger is not None:
+                    pinger.cancel()
                 stopper.cancel()
-            log.warning("ws: connection closed (%s)", ws.close_reason or ws.close_code)
+            log.warning(
+                "ws %s: connection closed (%s)", self.venue, ws.close_reason or ws.close_code
+            )
 
     async def _ping(self, ws: ClientConnection) -> None:
-        """Send PING; close a connection silent for three intervals (the server went away)."""
+        """Send the feed's text ping; close a connection silent for three intervals."""
         self._last_frame = time.monotonic()
         while True:
             await asyncio.sleep(self.config.ping_sec)
             if time.monotonic() - self._last_frame > 3 * self.config.ping_sec:
-                log.warning("ws: no frame for %.0fs; reconnecting", 3 * self.config.ping_sec)
+                log.warning(
+                    "ws %s: no frame for %.0fs; reconnecting", self.venue, 3 * self.config.ping_sec
+                )
                 await ws.close()
                 return
             with contextlib.suppress(WebSocketException):
-                await ws.send("PING")
+                await ws.send(self.feed.ping_text or "")
 
-    async def _send_subscription(self, tokens: Iterable[str], operation: str) -> None:
-        """Subscribe or unsubscribe tokens on the live connection (none: next connect does)."""
+    async def _send(self, messages: Iterable[str]) -> None:
+        """Send messages on the live connection (none: the next connection subscribes anew)."""
         ws = self._ws
-        ids = sorted(tokens)
-        if ws is None or not ids:
+        if ws is None:
             return
-        chunk = self.config.subscribe_chunk
-        for start in range(0, len(ids), chunk):
-            body = {"assets_ids": ids[start : start + chunk], "operation": operation}
+        for message in messages:
             with contextlib.suppress(WebSocketException):
-                await ws.send(json.dumps(body))
+                await ws.send(message)
+
+    def _asked(self, tokens: Iterable[str]) -> None:
+        """Remember that the stream was asked for these tokens' snapshots now."""
+        if self.feed.snapshots_in_stream:
+            now = time.monotonic()
+            self._asked_at.update(dict.fromkeys(tokens, now))
 
     # --- processing ----------------------------------------------------------------------------
 
@@ -293,6 +341,8 @@ class WsIngest:
             elif isinstance(item, QueuedCatalog):
                 await self._apply_catalog(item.docs)
             elif isinstance(item, Reconnected):
+                pipeline.decode = item.session.decode
+                pipeline.books.reset_streams()
                 pipeline.invalidate_all()
             elif isinstance(item, QueuedFollowed):
                 await self._follow(item.tokens)
@@ -311,7 +361,7 @@ class WsIngest:
             await asyncio.sleep(self.redis_outage.failed(exc))
             return
         except aioredis.RedisError as exc:
-            log.warning("ws: publish failed, retrying with the next batch: %s", exc)
+            log.warning("ws %s: publish failed, retrying with the next batch: %s", self.venue, exc)
             self._carry = set(out.changed)
             return
         self.redis_outage.ok()
@@ -332,16 +382,23 @@ class WsIngest:
 
     async def _apply_catalog(self, docs: dict[str, MarketDocument]) -> None:
         diff = self.pipeline.set_catalog(docs)
+        session = self._session
         if diff.added_tokens:
             self._want_resync(self.pipeline.invalidate(diff.added_tokens))
-            await self._send_subscription(diff.added_tokens, "subscribe")
+            if session is not None:
+                await self._send(session.subscribe(sorted(diff.added_tokens)))
+                self._asked(diff.added_tokens)
         if diff.removed_tokens:
-            await self._send_subscription(diff.removed_tokens, "unsubscribe")
+            for token in diff.removed_tokens:
+                self._asked_at.pop(token, None)
+            if session is not None:
+                await self._send(session.unsubscribe(sorted(diff.removed_tokens)))
         if diff.removed_markets:
             await self.pipeline.retire(diff.removed_markets)
         if diff.added_tokens or diff.removed_tokens:
             log.info(
-                "ws: catalog now %d tokens (+%d, -%d)",
+                "ws %s: now following %d tokens (+%d, -%d)",
+                self.venue,
                 len(self.pipeline.token_market),
                 len(diff.added_tokens),
                 len(diff.removed_tokens),
@@ -362,6 +419,9 @@ class WsIngest:
             await self._resync_event.wait()
             self._resync_event.clear()
             await asyncio.sleep(self.config.resync_delay_sec)
+            if self.feed.snapshots_in_stream:
+                await self._resubscribe()
+                continue
             while True:
                 pending = pipeline.books.pending
                 wanted = sorted(t for t in pipeline.resync_wanted if t in pending)
@@ -381,26 +441,57 @@ class WsIngest:
                             self.rng,
                         )
                         attempt += 1
-                        log.warning("ws: resync of %d books failed (%s)", len(batch), exc)
+                        log.warning(
+                            "ws %s: resync of %d books failed (%s)", self.venue, len(batch), exc
+                        )
                         self._want_resync(wanted[start:])
                         await asyncio.sleep(delay)
                         break
                     attempt = 0
                     self._queue.put_nowait(QueuedSnapshots(result, tuple(batch), mark))
 
+    async def _resubscribe(self) -> None:
+        """Ask the stream again for the snapshots of pending books not asked for lately."""
+        pipeline = self.pipeline
+        pending = pipeline.books.pending
+        wanted = sorted(t for t in pipeline.resync_wanted if t in pending)
+        pipeline.resync_wanted.clear()
+        session = self._session
+        if not wanted or session is None:
+            return  # nothing pending, or disconnected: the next connection subscribes anew
+        now = time.monotonic()
+        retry = self.config.resync_retry_sec
+        due = [t for t in wanted if now - self._asked_at.get(t, float("-inf")) >= retry]
+        if due:
+            await self._send(session.resubscribe(due))
+            self._asked(due)
+            self.stats.resubscribed += len(due)
+            log.info("ws %s: resubscribed %d distrusted books", self.venue, len(due))
+        # Whatever the stream has not restored by then is looked at again.
+        asyncio.get_running_loop().call_later(retry, self._want_resync, wanted)
+
     # --- catalog -------------------------------------------------------------------------------
 
+    async def _listed(self) -> tuple[frozenset[str], list[str] | None]:
+        """The venue's market ids, and the watched ones when only those are followed."""
+        ids = frozenset(await self.catalog.ids(self.venue))
+        watch = await self.catalog.watch(self.venue) if self.config.watch_only else None
+        return ids, watch
+
     async def _catalog_loop(self) -> None:
-        known: set[str] | None = None
+        known: tuple[frozenset[str], list[str] | None] | None = None
         followed: frozenset[str] | None = None
         refreshes = 0
         while not self._stopping:
             try:
-                ids = await self.catalog.ids(POLYMARKET)
-                if ids != known or refreshes % self.config.full_catalog_every == 0:
-                    docs = await self.catalog.read_all(POLYMARKET)
+                listed = await self._listed()
+                if listed != known or refreshes % self.config.full_catalog_every == 0:
+                    docs: dict[str, MarketDocument] = await self.catalog.read_all(self.venue)
+                    watch = listed[1]
+                    if watch is not None:
+                        docs = {mid: docs[mid] for mid in watch if mid in docs}
                     self._queue.put_nowait(QueuedCatalog(docs))
-                    known = ids
+                    known = listed
                 tokens = await read_followed(self.redis)
                 if tokens != followed:
                     self._queue.put_nowait(QueuedFollowed(tokens))
@@ -409,7 +500,7 @@ class WsIngest:
                 reraise_if_cancelling()
                 self.redis_outage.failed(exc)
             except aioredis.RedisError as exc:
-                log.warning("ws: catalog refresh failed: %s", exc)
+                log.warning("ws %s: catalog refresh failed: %s", self.venue, exc)
             refreshes += 1
             await asyncio.sleep(self.config.catalog_refresh_sec)
 
@@ -419,8 +510,8 @@ class WsIngest:
         await self.pipeline.flush(self.catalog)
 
     async def write_status(self) -> None:
-        """Write `status:ws` (connected, subscribed tokens, rates, counters); while connected,
-        queue the once-a-second vouch for the books the cross worker follows."""
+        """Write `status:ws:{venue}` (connected, subscribed tokens, rates, counters); while
+        connected, queue the once-a-second vouch for the books the cross worker follows."""
         stats = self.stats
         if stats.connected and self.pipeline.notices is not None:
             self._queue.put_nowait(QueuedVouch(now_ms()))
@@ -431,13 +522,17 @@ class WsIngest:
         age = "" if stats.last_message_at is None else f"{now - stats.last_message_at:.3f}"
         await write_status(
             self.redis,
-            keys.status_ws(POLYMARKET),
+            keys.status_ws(self.venue),
+            venue=self.venue,
             connected="true" if stats.connected else "false",
             subscribedTokens=len(self.pipeline.token_market),
             messagesPerSec=round(rate, 1),
             lastMessageAgeSec=age,
             reconnects=stats.reconnects,
             resyncs=stats.resyncs,
+            streamRestores=stats.stream_restores,
+            resubscribed=stats.resubscribed,
+            gaps=stats.gaps,
             resyncRequests=stats.resync_requests,
             pendingBooks=len(self.pipeline.books.pending),
             malformed=stats.malformed,
@@ -447,29 +542,36 @@ class WsIngest:
         )
 
 
-async def amain(settings: Settings, once: bool) -> None:
-    """Create the clients, run the ingest until SIGINT/SIGTERM, close everything."""
+async def amain(settings: Settings, venue_name: str, feed: LiveFeed, once: bool) -> None:
+    """Create the clients, run the venue's ingest until SIGINT/SIGTERM, close everything."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     timeout = httpx.Timeout(settings.pm_http_timeout_sec)
     async with redis_session(settings) as redis, httpx.AsyncClient(timeout=timeout) as http:
-        _, clob = create_polymarket_clients(settings, http)
-        ingest = WsIngest.from_settings(settings, redis, clob)
+        venue = create_venue(venue_name, settings, http)
+        ingest = WsIngest.from_settings(settings, redis, venue, feed)
         await ingest.run(stop, connections=1 if once else None)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
     parser = argparse.ArgumentParser(prog="python -m dashboard_backend.workers.ws_ingest")
+    parser.add_argument("--venue", default=POLYMARKET, help="venue whose feed to follow")
     parser.add_argument("--once", action="store_true", help="one connection, exit when it ends")
     args = parser.parse_args(argv)
     settings = process_settings()
-    if not settings.enable_ws_ingest:
-        log.info("ENABLE_WS_INGEST is false; nothing to do")
+    try:
+        spec = spec_for(args.venue)
+        feed = spec.live_feed(settings)
+    except ConfigError as exc:
+        log.error("ws %s: %s", args.venue, exc)
+        return 2
+    if feed is None:
+        log.info("ws %s: no websocket; books kept by %s", spec.name, spec.live_mode(settings))
         return 0
-    asyncio.run(amain(settings, args.once))
+    asyncio.run(amain(settings, spec.name, feed, args.once))
     return 0
 
 

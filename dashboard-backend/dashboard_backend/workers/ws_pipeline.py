@@ -1,7 +1,8 @@
 """The websocket ingest's processing half: frames -> books -> opportunities -> Redis.
 
-No websocket here, so the ingest, the tests and the benchmark drive the same code. A batch of
-frames is decoded and applied first, then every affected market (with its negRisk group) is
+No websocket here, so the ingest, the tests and the benchmark drive the same code, for any venue:
+frames are decoded by the venue's `decode` (its feed session) into venue-neutral book events
+(`book_events.py`). A batch of frames is decoded and applied first, then every affected market (with its negRisk group) is
 recomputed once with the poller's pure functions, and `OpsStore.apply_scoped` publishes only
 what appeared, changed or disappeared. Catalog best bid/ask and stored books are written by
 `flush`, coalesced over whatever changed since the last flush.
@@ -15,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from dashboard_backend.book_events import BookEvent, FrameError
 from dashboard_backend.book_notices import BookNotices
 from dashboard_backend.catalog import CatalogStore
 from dashboard_backend.changes import OpportunityChange
@@ -32,9 +34,11 @@ from dashboard_backend.opportunities import (
 )
 from dashboard_backend.ops_store import OpsStore
 from dashboard_backend.status import utc_now
-from dashboard_backend.venues.polymarket.ws_messages import FrameError, decode_frame
 
 log = logging.getLogger(__name__)
+
+# A venue's frame decoder: one frame -> book events, FrameError when malformed.
+FrameDecoder = Callable[[str | bytes], list[BookEvent]]
 
 
 @dataclass
@@ -47,7 +51,10 @@ class WsStats:
     malformed: int = 0
     reconnects: int = 0
     resyncs: int = 0  # books restored from a REST snapshot
+    stream_restores: int = 0  # distrusted books restored by a snapshot in the stream
     resync_requests: int = 0  # tokens that were marked for a resync
+    resubscribed: int = 0  # books asked of the stream again (feeds with in-stream snapshots)
+    gaps: int = 0  # sequence gaps in a sequenced stream
     last_message_at: float | None = None  # time.monotonic() of the last frame
 
 
@@ -71,8 +78,14 @@ class WsPipeline:
         books: BookSet | None = None,
         clock: Callable[[], datetime] = utc_now,
         present_ttl_sec: float = 5.0,
+        *,
+        decode: FrameDecoder,
+        venue: str | None = None,
     ):
         self.ops = ops
+        # Replaced by each new connection's session (its replies can change how frames read).
+        self.decode = decode
+        self.venue = venue  # whose opportunities `ops:snapshot` holds for this pipeline
         self.fees = fees
         self.min_profit = min_profit
         self.books = books or BookSet()
@@ -130,18 +143,22 @@ class WsPipeline:
         """Decode and apply frames in order; malformed ones are counted, logged and skipped."""
         stats = self.stats
         books = self.books
+        decode = self.decode
+        gaps, restored = out.gaps, out.restored
         for frame in frames:
             stats.frames += 1
             try:
-                messages = decode_frame(frame)
+                events = decode(frame)
             except FrameError as exc:
                 stats.malformed += 1
                 log.warning("ws: skipped malformed frame (%s): %.120r", exc, frame)
                 # It may have carried deltas for these tokens: their books can't be trusted now.
-                out.resync.update(self.invalidate(exc.asset_ids))
+                out.resync.update(self.invalidate(exc.token_ids))
                 continue
-            stats.messages += len(messages)
-            books.apply(messages, out)
+            stats.messages += len(events)
+            books.apply(events, out)
+        stats.gaps += out.gaps - gaps
+        stats.stream_restores += out.restored - restored
         stats.last_message_at = time.monotonic()
         self._note(out)
 
@@ -322,7 +339,7 @@ class WsPipeline:
 
     async def _refresh_present(self) -> None:
         if time.monotonic() - self._present_at > self.present_ttl_sec:
-            self._present = await self.ops.read_snapshot()
+            self._present = await self.ops.read_snapshot(self.venue)
             self._present_at = time.monotonic()
 
     async def _apply(

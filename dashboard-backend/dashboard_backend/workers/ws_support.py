@@ -1,11 +1,10 @@
-"""Configuration and small helpers of the websocket ingest (subscription messages, backoff,
-cancellation-safe waits), apart from the worker so each module keeps one job."""
+"""Configuration and small helpers of the websocket ingest (cancellation-safe waits, the items
+its tasks queue for the processor), apart from the worker so each module keeps one job."""
 
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,54 +12,41 @@ from websockets.asyncio.client import ClientConnection
 
 from dashboard_backend.models import MarketDocument
 from dashboard_backend.settings import Settings
-from dashboard_backend.venues.base import BooksResult
+from dashboard_backend.venues.base import BooksResult, FeedSession
 
 
 @dataclass(frozen=True)
 class IngestConfig:
     """Timing and sizes of the ingest."""
 
-    url: str
     ping_sec: float = 10.0
-    subscribe_chunk: int = 500
+    # Follow only the markets the venue's poller keeps full books for (`books:watch:{venue}`),
+    # not its whole catalog: a venue that cannot book-poll everything (Kalshi).
+    watch_only: bool = False
     flush_sec: float = 1.0
     catalog_refresh_sec: float = 5.0
     full_catalog_every: int = 12  # full re-read every N refreshes even if the ids are unchanged
     status_sec: float = 1.0
     backoff_base_sec: float = 0.5
     backoff_max_sec: float = 30.0
-    resync_delay_sec: float = 0.2  # let in-stream `book` snapshots land before asking REST
-    resync_retry_sec: float = 5.0  # tokens REST did not return are asked again after this
+    resync_delay_sec: float = 0.2  # let in-stream snapshots land before asking for them
+    # Tokens a resync did not restore (REST did not return them, the stream sent no snapshot)
+    # are asked again after this.
+    resync_retry_sec: float = 5.0
     resync_max_tokens: int = 1000  # tokens per resync round (ClobClient batches them)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> IngestConfig:
-        """The configuration given by PM_WS_URL, WS_PING_SEC, WS_SUBSCRIBE_CHUNK, ..."""
+    def from_settings(cls, settings: Settings, watch_only: bool = False) -> IngestConfig:
+        """The configuration given by WS_PING_SEC, WS_CATALOG_FLUSH_SEC and the backoff settings."""
         return cls(
-            url=settings.pm_ws_url,
             ping_sec=settings.ws_ping_sec,
-            subscribe_chunk=settings.ws_subscribe_chunk,
+            watch_only=watch_only,
             flush_sec=settings.ws_catalog_flush_sec,
             backoff_base_sec=settings.pm_backoff_base_sec,
             backoff_max_sec=settings.pm_backoff_max_sec,
         )
 
 
-def subscribe_messages(tokens: Sequence[str], chunk: int, initial: bool) -> list[str]:
-    """The subscription messages for these tokens: the first may be the initial one."""
-    out: list[str] = []
-    for start in range(0, len(tokens), chunk):
-        ids = list(tokens[start : start + chunk])
-        if initial and start == 0:
-            body: dict[str, Any] = {
-                "assets_ids": ids,
-                "type": "market",
-                "custom_feature_enabled": True,
-            }
-        else:
-            body = {"assets_ids": ids, "operation": "subscribe"}
-        out.append(json.dumps(body))
-    return out
 
 
 async def wait_either(work: Coroutine[Any, Any, object], stop: asyncio.Event) -> bool:
@@ -106,7 +92,10 @@ class QueuedCatalog:
 
 @dataclass(frozen=True)
 class Reconnected:
-    """A new connection: every book is distrusted before its first frame."""
+    """A new connection: every book is distrusted before its first frame, which `session`
+    decodes."""
+
+    session: FeedSession
 
 
 @dataclass(frozen=True)

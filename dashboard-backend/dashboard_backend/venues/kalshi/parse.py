@@ -128,9 +128,9 @@ def parse_market(
     no_bid, no_ask = _bid(dollars(raw, "no_bid")), _ask(dollars(raw, "no_ask"))
     # Older payloads state YES prices only; the NO side mirrors them (a YES bid is a NO ask).
     if "no_ask_dollars" not in raw and "no_ask" not in raw and yes_bid is not None:
-        no_ask = _round(1.0 - yes_bid)
+        no_ask = round_price(1.0 - yes_bid)
     if "no_bid_dollars" not in raw and "no_bid" not in raw and yes_ask is not None:
-        no_bid = _round(1.0 - yes_ask)
+        no_bid = round_price(1.0 - yes_ask)
     last = dollars(raw, "last_price")
     outcomes = (
         Outcome(
@@ -143,7 +143,7 @@ def parse_market(
         Outcome(
             name="No",
             token_id=token_id(ticker, "no"),
-            price=_round(1.0 - last) if last else None,
+            price=round_price(1.0 - last) if last else None,
             best_bid=no_bid,
             best_ask=no_ask,
         ),
@@ -308,7 +308,7 @@ def books_from_bids(
             market=ticker,
             bids=tuple(BookLevel(price=p, size=s) for p, s in sorted(bids.items(), reverse=True)),
             asks=tuple(
-                BookLevel(price=_round(1.0 - p), size=s)
+                BookLevel(price=round_price(1.0 - p), size=s)
                 for p, s in sorted(other.items(), reverse=True)
             ),
             min_order_size=1.0,
@@ -340,13 +340,14 @@ def _levels(value: object, ticker: str, scale: float = 1.0) -> dict[float, float
         price, size = _number(level[0]), _number(level[1])
         if price is None or size is None:
             raise ParseError(f"kalshi orderbook {ticker}: bad level {level!r}")
-        price = _round(price * scale)
+        price = round_price(price * scale)
         if 0.0 < price < 1.0 and size > 0.0:
             out[price] = out.get(price, 0.0) + size
     return out
 
 
-def _round(price: float) -> float:
+def round_price(price: float) -> float:
+    """A price on the 4-decimal grid (derived 1 − p prices carry float noise otherwise)."""
     return round(price, _PRICE_DIGITS)
 
 

@@ -9,9 +9,18 @@ from dashboard_backend.retry import RetryPolicy
 from dashboard_backend.settings import Settings
 from dashboard_backend.venues.base import POLYMARKET, PollPlan, Venue, VenueSpec
 from dashboard_backend.venues.polymarket.clob import ClobClient
+from dashboard_backend.venues.polymarket.feed import PolymarketFeed
 from dashboard_backend.venues.polymarket.gamma import GammaClient
 
-__all__ = ["SPEC", "ClobClient", "GammaClient", "create_polymarket_clients", "create_venue"]
+__all__ = [
+    "SPEC",
+    "ClobClient",
+    "GammaClient",
+    "PolymarketFeed",
+    "create_polymarket_clients",
+    "create_venue",
+    "live_feed",
+]
 
 
 def create_polymarket_clients(
@@ -57,6 +66,13 @@ def live_mode(settings: Settings) -> str:
     return "REST polling only (ENABLE_WS_INGEST=false)"
 
 
+def live_feed(settings: Settings) -> PolymarketFeed | None:
+    """The CLOB market channel at PM_WS_URL, unless ENABLE_WS_INGEST is false."""
+    if not settings.enable_ws_ingest:
+        return None
+    return PolymarketFeed(settings.pm_ws_url, settings.ws_subscribe_chunk)
+
+
 SPEC = VenueSpec(
     name=POLYMARKET,
     label="Polymarket",
@@ -64,4 +80,5 @@ SPEC = VenueSpec(
     create=create_venue,
     live_mode=live_mode,
     web_url="https://polymarket.com",
+    live_feed=live_feed,
 )
