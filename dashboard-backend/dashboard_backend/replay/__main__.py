@@ -1,7 +1,10 @@
 """`python -m dashboard_backend.replay DIR [--host H] [--port P] [--seed N] [--limit N]
-[--min-markets N] [--faults SPEC] [--respect-closed] [--arb-rate R] [--no-ws]`: serve a recording.
+[--min-markets N] [--faults SPEC] [--respect-closed] [--arb-rate R] [--no-ws] [--no-kalshi]
+[--kalshi-min-markets N] [--kalshi-public-key PEM]`: serve a recording.
 
-Gamma and CLOB REST share one port with the CLOB market channel at `/ws/market`.
+Gamma and CLOB REST share one port with the CLOB market channel at `/ws/market`, Kalshi's REST
+under `/trade-api/v2` and Kalshi's websocket at `/trade-api/ws/v2` (handshakes signed by the key
+whose public half `--kalshi-public-key` names; without it every Kalshi handshake is refused).
 """
 
 from __future__ import annotations
@@ -13,13 +16,17 @@ from pathlib import Path
 
 import uvicorn
 
+from dashboard_backend.errors import ConfigError
 from dashboard_backend.logs import configure_logging
 from dashboard_backend.replay.app import create_app
 from dashboard_backend.replay.faults import FaultPlan
 from dashboard_backend.replay.kalshi import KalshiState, kalshi_routes
 from dashboard_backend.replay.kalshi_data import load_kalshi
+from dashboard_backend.replay.kalshi_ws import KalshiChannel
+from dashboard_backend.replay.kalshi_ws import live_config as kalshi_live_config
 from dashboard_backend.replay.state import ReplayState
 from dashboard_backend.replay.ws import MarketChannel, live_config
+from dashboard_backend.venues.kalshi.auth import load_public_key
 
 log = logging.getLogger("dashboard_backend.replay")
 
@@ -53,6 +60,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=0,
         help="add synthetic Kalshi events up to N markets",
     )
+    parser.add_argument(
+        "--kalshi-public-key",
+        type=Path,
+        default=None,
+        help="PEM public key the Kalshi websocket handshake must be signed with",
+    )
     parser.add_argument("--log-level", default="INFO", help="logging level")
     return parser.parse_args(argv)
 
@@ -79,10 +92,19 @@ def main(argv: list[str] | None = None) -> None:
     base = f"http://{args.host}:{args.port}"
     routes = [] if args.no_ws else MarketChannel(state, live_config(args.seed)).routes()
     if not args.no_kalshi:
+        try:
+            public_key = load_public_key(args.kalshi_public_key) if args.kalshi_public_key else None
+        except ConfigError as exc:
+            raise SystemExit(f"replay: {exc}") from exc
         kalshi = KalshiState(
             load_kalshi(args.dir, seed=args.seed, min_markets=args.kalshi_min_markets)
         )
         routes += kalshi_routes(kalshi)
+        if not args.no_ws:
+            channel = KalshiChannel(kalshi, kalshi_live_config(args.seed), public_key)
+            routes += channel.routes()
+            if public_key is None:
+                log.info("kalshi websocket refuses every handshake: no --kalshi-public-key")
     log.info(
         "serving on %s  (PM_GAMMA_URL=%s PM_CLOB_URL=%s PM_WS_URL=%s)",
         base,

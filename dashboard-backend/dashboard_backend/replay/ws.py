@@ -5,18 +5,14 @@ Clients subscribe with `{"assets_ids": [...], "type": "market"}` and later
 A subscription is answered with one JSON array of `book` snapshots of the new tokens. The first
 subscription starts the scripted stream (`ws_script.MarketScenario`), shared by every client:
 each frame is applied to the server's `BookStore` before it is sent, so REST `/book(s)` always
-shows what the stream implies. At the scripted disconnect every connection is closed at once
-(close code 1011, no warning); the market keeps moving for a few messages while nobody listens,
-then waits for a client to subscribe again.
+shows what the stream implies. Disconnects, malformed frames and held windows are played as for
+every scripted channel (`ws_channel.py`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
-import logging
-import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -27,22 +23,15 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from dashboard_backend.replay.books import BookStore
 from dashboard_backend.replay.dataset import market_tokens
 from dashboard_backend.replay.state import ReplayState
+from dashboard_backend.replay.ws_channel import Client, ScriptedChannel
 from dashboard_backend.replay.ws_script import (
     BinaryMarket,
-    Disconnect,
     Frame,
-    Malformed,
     MarketScenario,
     ScriptConfig,
-    WindowEvent,
     Wire,
     book_message,
 )
-
-log = logging.getLogger(__name__)
-
-# How long the script waits for a client to come back after the scripted disconnect.
-RESUBSCRIBE_WAIT_SEC = 15.0
 
 
 def live_config(seed: int = 0, rate: float = 20.0) -> ScriptConfig:
@@ -106,39 +95,20 @@ def _filter(messages: tuple[Wire, ...], tokens: set[str]) -> list[Wire]:
 
 
 @dataclass(eq=False)
-class _Client:
-    websocket: WebSocket
+class _Client(Client):
     tokens: set[str] = field(default_factory=set)
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-
-    async def send(self, text: str) -> bool:
-        async with self.lock:
-            try:
-                await self.websocket.send_text(text)
-            except (WebSocketDisconnect, RuntimeError, OSError):
-                return False
-        return True
 
 
-class MarketChannel:
+class MarketChannel(ScriptedChannel[_Client]):
     """One scripted market channel over a replay state (see the module docstring)."""
 
+    name = "ws"
+
     def __init__(self, state: ReplayState, config: ScriptConfig, hold_windows: bool = False):
+        super().__init__(config, hold_windows)
         self.state = state
         self.config = config
-        # Tests: after a window's opening frame, wait for `release_window()` before playing on,
-        # so "the window was seen open" never depends on how fast the client is.
-        self.hold_windows = hold_windows
-        self.window_release = threading.Event()
         self.scenario = scenario_for(state, config)
-        self.clients: set[_Client] = set()
-        self.finished = threading.Event()  # set when a finite script has played to its end
-        self.windows: list[WindowEvent] = []
-        self.frames_sent = 0
-        self.messages_played = 0
-        self.disconnects = 0
-        self._producer: asyncio.Task[None] | None = None
-        self._subscribed: asyncio.Event | None = None
 
     def routes(self) -> list[BaseRoute]:
         """The websocket route to add to the replay app."""
@@ -188,64 +158,23 @@ class MarketChannel:
             books = [book_message(b) for t in new if (b := self.state.books.get(t)) is not None]
             if books:
                 await client.send(json.dumps(books, separators=(",", ":")))
-        if self._subscribed is None:
-            self._subscribed = asyncio.Event()
-        self._subscribed.set()
-        if self._producer is None:
-            self._producer = asyncio.create_task(self._produce())
+        self._started()
 
     def _refocus(self) -> None:
         """Continuous mode: play on what clients follow (finite scripts stay as scripted)."""
         if self.config.messages is None:
             self.scenario.focus(set().union(*(c.tokens for c in self.clients)))
 
-    async def _produce(self) -> None:
-        interval = 1.0 / self.config.rate if self.config.rate > 0 else 0.0
-        resume_after: int | None = None
-        hold_next_frame = False
-        await asyncio.sleep(self.config.start_delay_sec)
-        try:
-            for step in self.scenario.steps():
-                if isinstance(step, Frame):
-                    for message in step.messages:
-                        apply_message(self.state.books, message)
-                    self.messages_played += len(step.messages)
-                    await self._broadcast(step)
-                    if hold_next_frame:
-                        hold_next_frame = False
-                        await self._hold()
-                    await asyncio.sleep(interval * len(step.messages))
-                    if resume_after is not None and self.messages_played >= resume_after:
-                        resume_after = None
-                        await self._wait_for_subscriber()
-                elif isinstance(step, Malformed):
-                    for client in list(self.clients):
-                        await client.send(step.text)
-                elif isinstance(step, Disconnect):
-                    await self._disconnect_all()
-                    resume_after = self.messages_played + self.config.missed_after_disconnect
-                elif isinstance(step, WindowEvent):
-                    self.windows.append(step)
-                    hold_next_frame = self.hold_windows and step.opened
-                    log.info(
-                        "ws script: arbitrage window %s on market %s",
-                        "opened" if step.opened else "closed",
-                        step.market_id,
-                    )
-        finally:
-            self.finished.set()
-            log.info("ws script finished after %d messages", self.messages_played)
+    def _steps(self) -> Iterable[object]:
+        return self.scenario.steps()
 
-    def release_window(self) -> None:
-        """Let a held script play on past the window it just opened (any thread)."""
-        self.window_release.set()
-
-    async def _hold(self) -> None:
-        # A threading.Event: the releasing test runs in another thread and event loop. Short
-        # waits keep a never-released hold from pinning a thread past server shutdown.
-        while not await asyncio.to_thread(self.window_release.wait, 0.1):
-            pass
-        self.window_release.clear()
+    async def _play(self, step: object) -> int:
+        if not isinstance(step, Frame):
+            return 0
+        for message in step.messages:
+            apply_message(self.state.books, message)
+        await self._broadcast(step)
+        return len(step.messages)
 
     async def _broadcast(self, frame: Frame) -> None:
         text = frame.text()
@@ -262,19 +191,3 @@ class MarketChannel:
                 out = text
             if await client.send(out):
                 self.frames_sent += 1
-
-    async def _disconnect_all(self) -> None:
-        self.disconnects += 1
-        if self._subscribed is not None:
-            self._subscribed.clear()
-        clients, self.clients = list(self.clients), set()
-        log.info("ws script: dropping %d connection(s)", len(clients))
-        for client in clients:
-            with contextlib.suppress(RuntimeError, OSError):
-                await client.websocket.close(code=1011, reason="scripted disconnect")
-
-    async def _wait_for_subscriber(self) -> None:
-        if self._subscribed is None:
-            return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._subscribed.wait(), RESUBSCRIBE_WAIT_SEC)

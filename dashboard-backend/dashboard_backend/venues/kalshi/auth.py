@@ -5,6 +5,9 @@ Headers: `KALSHI-ACCESS-KEY` (the key id), `KALSHI-ACCESS-TIMESTAMP` (millisecon
 of `{timestamp}{METHOD}{path}`, e.g. `1767000000000GET/trade-api/ws/v2`. A fresh signature is made
 for every connection. The private key is read from a PEM file and never logged: errors name the
 file, never its content.
+
+`write_test_key_pair` makes a throwaway pair at run time for the offline stand-in (the demo and
+the tests): no private key is ever stored in the repository.
 """
 
 from __future__ import annotations
@@ -39,6 +42,39 @@ def load_private_key(path: Path) -> rsa.RSAPrivateKey:
         ) from None
     if not isinstance(key, rsa.RSAPrivateKey):
         raise ConfigError(f"KALSHI_PRIVATE_KEY_PATH {path} is not an RSA key")
+    return key
+
+
+def load_public_key(path: Path) -> rsa.RSAPublicKey:
+    """The RSA public key in a PEM file (the stand-in checks handshakes with it)."""
+    try:
+        key = serialization.load_pem_public_key(path.read_bytes())
+    except OSError as exc:
+        raise ConfigError(f"public key {path} cannot be read: {exc.strerror}") from None
+    except (ValueError, TypeError):
+        raise ConfigError(f"public key {path} is not a PEM public key") from None
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise ConfigError(f"public key {path} is not an RSA key")
+    return key
+
+
+def write_test_key_pair(private_path: Path, public_path: Path) -> rsa.RSAPrivateKey:
+    """Generate a fresh 2048-bit pair: the private key (owner-only file) and its public half."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private_path.parent.mkdir(parents=True, exist_ok=True)
+    private_path.touch(mode=0o600)
+    private_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    public_path.write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
     return key
 
 
