@@ -20,6 +20,7 @@ from dashboard_backend.models import MarketDocument
 
 if TYPE_CHECKING:
     from dashboard_backend.settings import Settings
+    from dashboard_backend.venues.base import FeeModel
 
 FeeRounding = Literal["proportional", "order_cent_up"]
 
@@ -90,24 +91,39 @@ class FeeSchedule:
 
 
 class FeeTable:
-    """Taker fee rate per market: its own stated rate, else its venue's or category's, else a default."""
+    """Taker fee rate per market, the one lookup every opportunity computation uses: the market's
+    own stated rate, else its venue's fee model (Kalshi: per series), else its venue's default,
+    else its category's, else a default."""
 
-    __slots__ = ("default", "rates")
+    __slots__ = ("default", "rates", "venues")
 
-    def __init__(self, rates: Mapping[str, float], default: float):
+    def __init__(
+        self,
+        rates: Mapping[str, float],
+        default: float,
+        venues: Mapping[str, FeeModel] | None = None,
+    ):
         # Categories are matched case-insensitively, as in Settings.fee_rate_for_category.
         self.rates: dict[str, float] = {k.strip().lower(): float(v) for k, v in rates.items()}
         self.default = float(default)
+        self.venues: dict[str, FeeModel] = dict(venues or {})
 
     @classmethod
     def from_settings(cls, settings: Settings) -> FeeTable:
-        """The table configured by FEE_RATES and FEE_RATE_DEFAULT."""
-        return cls(settings.fee_rates, settings.fee_rate_default)
+        """The table of FEE_RATES and FEE_RATE_DEFAULT, with each venue's own fee model (Kalshi's
+        series rates, extended by KALSHI_FEE_RATES)."""
+        # Imported here: the venue packages import this module.
+        from dashboard_backend.venues.registry import venue_fee_models
+
+        return cls(settings.fee_rates, settings.fee_rate_default, venue_fee_models(settings))
 
     def rate_for(self, doc: MarketDocument) -> float:
         """The taker fee rate that applies to this market."""
         if doc.fee_rate is not None:
             return doc.fee_rate
+        model = self.venues.get(doc.venue)
+        if model is not None:
+            return model.rate_for(doc)
         rule = VENUE_FEE_RULES.get(doc.venue)
         if rule is not None and rule.default_rate is not None:
             return rule.default_rate

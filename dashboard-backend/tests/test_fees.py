@@ -128,3 +128,19 @@ def test_schedule_for_follows_the_venue() -> None:
     assert table.schedule_for(index_series) == FeeSchedule(0.035, "order_cent_up")
     unknown_venue = _doc(category="crypto").model_copy(update={"venue": "elsewhere"})
     assert table.schedule_for(unknown_venue) == FeeSchedule(0.07, "proportional")
+
+
+def test_the_configured_table_knows_kalshi_series_rates() -> None:
+    table = FeeTable.from_settings(Settings(kalshi_fee_rates={"KXNEWSERIES": 0.02}))
+    kalshi = _doc(category="finance").model_copy(update={"venue": "kalshi"})
+    index = kalshi.model_copy(update={"series_ticker": "KXINXU"})
+    extended = kalshi.model_copy(update={"series_ticker": "KXNEWSERIES"})
+    plain = kalshi.model_copy(update={"series_ticker": "KXNBAGAME"})
+    # The S&P 500 range series pays half the usual rate, and cross-venue maths sees it too.
+    assert table.rate_for(index) == 0.035
+    assert table.schedule_for(index) == FeeSchedule(0.035, "order_cent_up")
+    assert table.rate_for(extended) == 0.02
+    assert table.rate_for(plain) == 0.07
+    assert table.rate_for(index.model_copy(update={"fee_rate": 0.01})) == 0.01
+    # Polymarket markets keep the category table.
+    assert table.rate_for(_doc(category="finance")) == Settings().fee_rate_for_category("finance")

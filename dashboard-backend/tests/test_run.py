@@ -10,7 +10,9 @@ import pytest
 
 from dashboard_backend.run import (
     DEMO_GAMMA_LIMIT,
+    DEMO_KALSHI_KEY_ID,
     Child,
+    DemoKey,
     child_env,
     plan_children,
     run_all,
@@ -18,17 +20,18 @@ from dashboard_backend.run import (
 )
 from dashboard_backend.serve import free_port
 from dashboard_backend.settings import Settings
+from dashboard_backend.venues.kalshi import live_feed
 from tests.support_process import run_module
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_run_starts_every_worker_and_the_api() -> None:
+def test_run_starts_every_worker_and_the_api(tmp_path: Path) -> None:
     names = [c.name for c in plan_children(Settings(), None, 8765)]
     assert names == [
         "poller:kalshi",
         "poller:polymarket",
-        "ws",
+        "ws:polymarket",
         "embedding",
         "matching",
         "cross",
@@ -37,7 +40,12 @@ def test_run_starts_every_worker_and_the_api() -> None:
     no_kalshi = [c.name for c in plan_children(Settings(enable_kalshi=False), None, 8765)]
     assert "poller:kalshi" not in no_kalshi
     without_ws = [c.name for c in plan_children(Settings(enable_ws_ingest=False), None, 8765)]
-    assert "ws" not in without_ws
+    assert not [n for n in without_ws if n.startswith("ws:")]
+    # One ingest per venue with a live feed: Kalshi's needs an API key.
+    keyed = Settings(kalshi_api_key_id="k", kalshi_private_key_path=tmp_path / "k.pem")
+    ingests = [c for c in plan_children(keyed, None, 8765) if c.name.startswith("ws:")]
+    assert [c.name for c in ingests] == ["ws:kalshi", "ws:polymarket"]
+    assert ingests[0].args == ("dashboard_backend.workers.ws_ingest", "--venue", "kalshi")
     alerting = Settings(alert_urls="json://127.0.0.1:9/hook")
     assert "notifier" in [c.name for c in plan_children(alerting, None, 8765)]
 
@@ -55,6 +63,22 @@ def test_demo_starts_the_replay_first_and_points_every_url_at_it(
     assert env["PM_WS_URL"] == "ws://127.0.0.1:9999/ws/market"
     assert env["KALSHI_URL"] == "http://127.0.0.1:9999/trade-api/v2"
     assert env["PM_GAMMA_LIMIT"] == str(DEMO_GAMMA_LIMIT)
+
+
+def test_demo_signs_kalshi_with_a_throwaway_key_the_stand_in_checks(tmp_path: Path) -> None:
+    key = DemoKey.create(tmp_path)
+    replay = plan_children(Settings(), tmp_path, 9999, demo_key=key)[0]
+    assert replay.args[-2:] == ("--kalshi-public-key", str(key.public_path))
+    env = child_env("redis://127.0.0.1:6379/0", 9999, key)
+    assert env["KALSHI_API_KEY_ID"] == DEMO_KALSHI_KEY_ID
+    assert env["KALSHI_WS_URL"] == "ws://127.0.0.1:9999/trade-api/ws/v2"
+    settings = Settings(
+        kalshi_api_key_id=env["KALSHI_API_KEY_ID"],
+        kalshi_private_key_path=Path(env["KALSHI_PRIVATE_KEY_PATH"]),
+    )
+    assert live_feed(settings) is not None  # the key file is a usable RSA key
+    assert "ws:kalshi" in [c.name for c in plan_children(settings, tmp_path, 9999, demo_key=key)]
+    assert oct(key.private_path.stat().st_mode & 0o777) == "0o600"
 
 
 def test_live_run_keeps_the_configured_venue_urls() -> None:
@@ -105,6 +129,9 @@ def test_only_keeps_the_named_processes_and_the_stand_in(tmp_path: Path) -> None
     assert "api" in names
     assert all(n == "replay" or n == "api" or n.startswith("poller:") for n in names)
     assert any(n.startswith("poller:") for n in names)
+    keyed = Settings(kalshi_api_key_id="k", kalshi_private_key_path=tmp_path / "k.pem")
+    ingests = [c.name for c in plan_children(keyed, None, 9999, only={"ws"})]
+    assert ingests == ["ws:kalshi", "ws:polymarket"]
 
 
 def test_make_run_refuses_an_exposed_api_without_a_token_before_starting_anything(

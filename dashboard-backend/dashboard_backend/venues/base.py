@@ -218,6 +218,10 @@ class VenueSpec:
     # How its books are kept live under these settings, for logs and /healthz.
     live_mode: Callable[[Settings], str]
     web_url: str = ""  # the venue's own site, for links
-    # Its websocket, when these settings give it one (None: REST only). Built only by the
-    # websocket ingest, so a bad key file stops that process alone, with a clear message.
+    # Its own taker fee model, when the category table (FEE_RATES) does not describe its fees.
+    fee_model: Callable[[Settings], FeeModel | None] = lambda settings: None
+    # Whether these settings give it a websocket ingest (the supervisor starts one per venue).
+    live: Callable[[Settings], bool] = lambda settings: False
+    # That websocket (None: REST only). Built only by the websocket ingest, so a bad key file
+    # stops that process alone, with a clear message.
     live_feed: Callable[[Settings], LiveFeed | None] = lambda settings: None

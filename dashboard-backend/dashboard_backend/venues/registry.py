@@ -11,7 +11,7 @@ import httpx
 import dashboard_backend.venues as venues_pkg
 from dashboard_backend.errors import ConfigError
 from dashboard_backend.settings import Settings
-from dashboard_backend.venues.base import Venue, VenueSpec
+from dashboard_backend.venues.base import FeeModel, Venue, VenueSpec
 
 
 @cache
@@ -45,3 +45,13 @@ def spec_for(name: str) -> VenueSpec:
 def create_venue(name: str, settings: Settings, http: httpx.AsyncClient) -> Venue:
     """Build a venue's capabilities over one HTTP client."""
     return spec_for(name).create(settings, http)
+
+
+def venue_fee_models(settings: Settings) -> dict[str, FeeModel]:
+    """Each venue's own fee model, for the venues that have one beyond the category table."""
+    models: dict[str, FeeModel] = {}
+    for spec in venue_specs():
+        model = spec.fee_model(settings)
+        if model is not None:
+            models[spec.name] = model
+    return models

@@ -62,6 +62,11 @@ def live_feed(settings: Settings) -> KalshiFeed | None:
     )
 
 
+def fee_model(settings: Settings) -> KalshiFees:
+    """Kalshi's per-series taker rates, extended by KALSHI_FEE_RATES."""
+    return KalshiFees(settings.kalshi_fee_rates)
+
+
 def create_venue(settings: Settings, http: httpx.AsyncClient) -> Venue:
     """Kalshi's capabilities over one HTTP client (rate-limited by KALSHI_RATE_LIMIT)."""
     client = KalshiClient(
@@ -76,7 +81,7 @@ def create_venue(settings: Settings, http: httpx.AsyncClient) -> Venue:
         label="Kalshi",
         markets=client,
         books=client,
-        fees=KalshiFees(settings.kalshi_fee_rates),
+        fees=fee_model(settings),
         poll=PollPlan(
             limit=settings.kalshi_limit,
             interval_sec=settings.kalshi_poll_sec,
@@ -96,5 +101,7 @@ SPEC = VenueSpec(
     create=create_venue,
     live_mode=live_mode,
     web_url=KALSHI_WEB,
+    fee_model=fee_model,
+    live=is_live,
     live_feed=live_feed,
 )

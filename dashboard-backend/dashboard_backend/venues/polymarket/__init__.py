@@ -80,5 +80,6 @@ SPEC = VenueSpec(
     create=create_venue,
     live_mode=live_mode,
     web_url="https://polymarket.com",
+    live=lambda settings: settings.enable_ws_ingest,
     live_feed=live_feed,
 )
