@@ -212,6 +212,7 @@ OpportunityKind = Literal[
     "binary_buy_both",
     "binary_split_sell",
     "negrisk_buy_all",
+    "event_buy_all",
     "cross_equivalent",
     "cross_inverse",
     "cross_subset",

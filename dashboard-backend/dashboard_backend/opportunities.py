@@ -1,4 +1,4 @@
-"""Intra-market opportunities on any venue: binary buy-both, binary split-sell, negRisk buy-all.
+"""Intra-market opportunities on any venue: binary buy-both, binary split-sell, buy-all.
 
 Pure functions over catalog documents and order books (no I/O). Opportunity ids are
 deterministic, one per kind and market (or negRisk group), so a recomputation replaces or
@@ -6,9 +6,12 @@ removes exactly the entry it concerns:
 
     binary_buy_both:{market_id}      buy one of each outcome of a binary market at the asks
     binary_split_sell:{market_id}    split $1 into both outcomes, sell both at the bids
-    negrisk_buy_all:{group_key}      buy YES on every market of a negRisk event at the asks
+    negrisk_buy_all:{group_key}      buy YES on every market of a Polymarket negRisk event
+    event_buy_all:{group_key}        the same on another venue's mutually exclusive, exhaustive
+                                     event (Kalshi: `event_buy_all:kalshi:EVENT`)
 
 where `group_key` is the market's `neg_risk_market_id`, or its `event_id` when that is missing.
+"negRisk" is Polymarket's name for its mechanism; the kind says which one a buy-all rests on.
 """
 
 from __future__ import annotations
@@ -25,11 +28,12 @@ from dashboard_backend.models import (
     OpportunityKind,
     OrderBook,
 )
-from dashboard_backend.venues.base import FeeModel
+from dashboard_backend.venues.base import POLYMARKET, FeeModel, venue_of
 
 BUY_BOTH: OpportunityKind = "binary_buy_both"
 SPLIT_SELL: OpportunityKind = "binary_split_sell"
 NEGRISK_BUY_ALL: OpportunityKind = "negrisk_buy_all"
+EVENT_BUY_ALL: OpportunityKind = "event_buy_all"
 
 # Outputs are rounded: money and sizes to a millionth of a dollar / share.
 _DIGITS = 6
@@ -38,6 +42,16 @@ _DIGITS = 6
 def opportunity_id(kind: OpportunityKind, key: str) -> str:
     """The deterministic id of an opportunity of `kind` on a market id or negRisk group key."""
     return f"{kind}:{key}"
+
+
+def group_kind(key: str) -> OpportunityKind:
+    """The buy-all kind of a group key: negRisk on Polymarket, an exclusive event elsewhere."""
+    return NEGRISK_BUY_ALL if venue_of(key) == POLYMARKET else EVENT_BUY_ALL
+
+
+def group_opportunity_id(key: str) -> str:
+    """The id of the buy-all opportunity of a group."""
+    return opportunity_id(group_kind(key), key)
 
 
 def negrisk_group_key(doc: MarketDocument) -> str | None:
@@ -56,7 +70,7 @@ def opportunity_ids_for(markets: Iterable[MarketDocument]) -> set[str]:
             ids.add(opportunity_id(SPLIT_SELL, doc.id))
         key = negrisk_group_key(doc)
         if key is not None:
-            ids.add(opportunity_id(NEGRISK_BUY_ALL, key))
+            ids.add(group_opportunity_id(key))
     return ids
 
 
@@ -228,7 +242,7 @@ def negrisk_buy_all(
     head = ordered[0]
     return _opportunity(
         fees=fees,
-        kind=NEGRISK_BUY_ALL,
+        kind=group_kind(key),
         key=key,
         walk=walk,
         min_size=min_size,

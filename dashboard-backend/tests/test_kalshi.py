@@ -276,10 +276,10 @@ async def test_kalshi_poll_fills_its_catalog_books_and_event_opportunity(
     books = await store.read_books(f"kalshi:{t.split(':', 1)[1]}:yes" for t in watch)
     assert len(books) == len(watch)
     snapshot = await OpsStore(redis_client).read_snapshot("kalshi")
-    buy_all = [op for op in snapshot.values() if op.kind == "negrisk_buy_all"]
+    buy_all = [op for op in snapshot.values() if op.kind == "event_buy_all"]
     assert buy_all, "the planted NBA game arbitrage was not found"
     op = buy_all[0]
-    assert op.id.startswith("negrisk_buy_all:kalshi:KXNBAGAME-")
+    assert op.id.startswith("event_buy_all:kalshi:KXNBAGAME-")
     assert op.venue == "kalshi"
     # Each leg's fee is rounded up to the cent: the total is a whole number of cents.
     assert round(op.fees * 100, 6) == round(op.fees * 100)

@@ -236,7 +236,7 @@ async def test_stream_with_a_lost_message_corrupt_frames_and_a_disconnect_ends_e
     expected, windows, lost, corrupt = expected_books(dataset, config)
     assert [w.opened for w in windows] == [True, False]
     assert (lost, corrupt) == (2, 2)
-    window_id = f"negrisk_buy_all:{market_id(windows[0].market_id)}"
+    window_id = f"event_buy_all:{market_id(windows[0].market_id)}"
     pubsub = redis_client.pubsub(ignore_subscribe_messages=True)
     await pubsub.subscribe(keys.OPS_UPDATES)
     events: list[dict[str, Any]] = []

@@ -15,6 +15,7 @@ KIND_ACTIONS = {
     "binary_buy_both": "Buy YES + NO",
     "binary_split_sell": "Split $1 into YES + NO and sell both",
     "negrisk_buy_all": "Buy YES on every outcome",
+    "event_buy_all": "Buy YES on every outcome",
     "cross_equivalent": "Cross-market: opposite sides of one bet listed twice",
     "cross_inverse": "Cross-market: the same side of two mirrored markets",
     "cross_subset": "Cross-market hedge: one market implies the other",

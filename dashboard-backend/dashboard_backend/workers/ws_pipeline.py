@@ -24,12 +24,11 @@ from dashboard_backend.fees import FeeTable
 from dashboard_backend.live_book import ApplyOutcome, BookSet, LiveBook
 from dashboard_backend.models import MarketDocument, Opportunity, OrderBook
 from dashboard_backend.opportunities import (
-    NEGRISK_BUY_ALL,
     CatalogIndex,
     affected_markets,
     find_opportunities,
+    group_opportunity_id,
     negrisk_group_key,
-    opportunity_id,
     opportunity_ids_for,
 )
 from dashboard_backend.ops_store import OpsStore
@@ -243,12 +242,12 @@ class WsPipeline:
                 groups.setdefault(key, []).append(doc)
             else:
                 # A group with any member untrusted cannot be judged.
-                scope.discard(opportunity_id(NEGRISK_BUY_ALL, key))
+                scope.discard(group_opportunity_id(key))
         candidates: dict[str, MarketDocument] = {
             d.id: d for d in complete if d.is_binary and _binary_may_pay(d, live)
         }
         for key, members in groups.items():
-            if opportunity_id(NEGRISK_BUY_ALL, key) in scope and _group_may_pay(members, live):
+            if group_opportunity_id(key) in scope and _group_may_pay(members, live):
                 candidates.update((d.id, d) for d in members)
         if not candidates:
             return scope, {}

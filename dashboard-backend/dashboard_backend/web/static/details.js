@@ -84,7 +84,14 @@ export function marketPanel(data, label = null) {
       stat("Category", m.category ?? "—"),
       stat("Liquidity", fmt.dollars(m.liquidity)),
       stat("Volume", fmt.dollarsCompact(m.volume)),
-      m.negRisk ? stat("Type", "negRisk (one winner per event)") : null,
+      m.negRisk
+        ? stat(
+            "Type",
+            m.venue && m.venue !== "polymarket"
+              ? "Mutually exclusive event (one winner)"
+              : "negRisk (one winner per event)",
+          )
+        : null,
       stat("Updated", m.updatedAt ? fmt.relative(m.updatedAt) : "—"),
     ),
     outcomesTable(m),

@@ -112,6 +112,7 @@ const KIND_LABELS = {
   binary_buy_both: "Buy YES + NO",
   binary_split_sell: "Split & sell",
   negrisk_buy_all: "Buy all YES",
+  event_buy_all: "Buy all YES",
 };
 
 /** Human label of an opportunity kind. */
