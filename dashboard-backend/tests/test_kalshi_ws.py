@@ -222,6 +222,7 @@ async def test_stream_with_a_lost_message_corrupt_frames_and_a_disconnect_ends_e
     redis_url: str,
     test_key: KeyPair,
     caplog: pytest.LogCaptureFixture,
+    http: httpx.AsyncClient,
 ) -> None:
     config = KalshiScriptConfig(
         seed=7,
@@ -274,6 +275,10 @@ async def test_stream_with_a_lost_message_corrupt_frames_and_a_disconnect_ends_e
         assert status["connected"] == "true"
         assert int(status["gaps"]) == stats.gaps
         assert int(status["subscribedTokens"]) == 2 * len(followed_tickers(dataset))
+        health = (await http.get("/healthz")).json()["venues"]
+        assert health["kalshi"]["wsConnected"] is True
+        assert health["kalshi"]["ws"]["gaps"] == status["gaps"]
+        assert health["polymarket"]["wsConnected"] is False
     while (message := await next_message(pubsub, 0.3)) is not None:
         events.append(json.loads(message["data"]))
     await pubsub.aclose()

@@ -12,9 +12,10 @@ and know the exact books the stream implies.
 Invariant of the random walk: a market's YES (NO) bids never rise above its starting best YES (NO)
 bid. Books therefore never cross (YES bid + NO bid stays below 1) and an event free of arbitrage
 at the start stays free; the only new arbitrage is the scripted windows: a window raises a NO bid
-on every market of one event so that the YES asks (1 − best NO bid) sum to 1 − edge, lifting YES
-bids out of the way; the walk leaves that event alone while it is open, and closing it restores
-the books exactly.
+on one market of an event so that its YES asks (1 − best NO bid) sum to 1 − edge, after lifting
+that market's YES bids out of the way (the event turns into an arbitrage with the window's last
+change); the walk leaves that event alone while it is open, and closing it restores the books
+exactly, the arbitrage going with its first change.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 from typing import Any
 
 from dashboard_backend.replay.kalshi_data import KalshiBook
@@ -75,7 +76,8 @@ class _Window:
     event: str
     markets: tuple[str, ...]
     closes_at: int
-    restore: list[Delta] = field(default_factory=list)
+    changes: list[Delta] = field(default_factory=list)  # what opens it, in order
+    restore: list[Delta] = field(default_factory=list)  # what closes it, in order
 
 
 def exclusive_events(events: Iterable[Raw]) -> dict[str, tuple[str, ...]]:
@@ -168,7 +170,8 @@ class KalshiScenario:
                     due = windows.pop(0)[1]
             opened = self._open_window(due) if due is not None else None
             if opened is not None:
-                yield from opened
+                yield from self._play_out(opened)
+                yield WindowEvent(opened.event, True)
             elif self.window is not None and self.sent >= self.window.closes_at:
                 yield from self._close_window()
             else:
@@ -187,6 +190,12 @@ class KalshiScenario:
                 yield Disconnect()
         if self.window is not None:
             yield from self._close_window()
+
+    def _play_out(self, window: _Window) -> Iterator[Step]:
+        """The window's changes, each applied as it is yielded (the books follow the stream)."""
+        for delta in window.changes:
+            self.sent += 1
+            yield self._apply(delta)
 
     def _window_schedule(self) -> list[tuple[int, int]] | None:
         """Finite mode: (opening message count, length) of each window; None when continuous."""
@@ -226,7 +235,8 @@ class KalshiScenario:
 
     # --- arbitrage windows ---------------------------------------------------------------------
 
-    def _open_window(self, length: int) -> list[Step] | None:
+    def _open_window(self, length: int) -> _Window | None:
+        """The next window (its changes still to play), or None when no event can hold one."""
         playing = set(self._playing)
         candidates = sorted(
             e
@@ -237,46 +247,32 @@ class KalshiScenario:
             return None
         event = self.rng.choice(candidates)
         markets = self.events[event]
-        targets = self._window_asks(markets)
-        if targets is None:
-            return None
-        window = _Window(event, markets, closes_at=self.sent + length + 1)
-        steps: list[Step] = []
-        for ticker, ask in zip(markets, targets, strict=True):
-            book = self.books[ticker]
-            for price in sorted(p for p in book.yes if p >= ask):
-                size = book.yes[price]
-                steps.append(self._apply(Delta(ticker, "yes", price, -size)))
-                window.restore.append(Delta(ticker, "yes", price, size))
-            steps.append(self._apply(Delta(ticker, "no", ONE - ask, WINDOW_SIZE)))
-            window.restore.append(Delta(ticker, "no", ONE - ask, -WINDOW_SIZE))
-        self.sent += len(steps)
-        self.window = window
-        # After its changes: the window is open (and can be judged) once the last one played.
-        return [*steps, WindowEvent(event, True)]
-
-    def _window_asks(self, markets: tuple[str, ...]) -> list[Decimal] | None:
-        """YES asks summing to 1 − edge, each below the market's current ask, on the cent."""
         asks = self.yes_asks(markets)
         if asks is None:
             return None
-        goal = ONE - self.config.window_edge
-        factor = goal / sum(asks)
-        out = [(a * factor).quantize(CENT, rounding=ROUND_FLOOR) for a in asks[:-1]]
-        out.append(goal - sum(out))
-        if any(t < CENT or t >= a for t, a in zip(out, asks, strict=True)):
+        # One market's YES ask drops so that the event's sum is 1 − edge: the event turns into
+        # an arbitrage with the window's very last change, and out of it with the first undone.
+        ticker = markets[asks.index(max(asks))]
+        ask = max(asks) - (sum(asks) - (ONE - self.config.window_edge))
+        if ask < CENT:
             return None
-        return out
+        window = _Window(event, markets, closes_at=self.sent + length + 1)
+        book = self.books[ticker]
+        for price in sorted(p for p in book.yes if p >= ask):
+            window.changes.append(Delta(ticker, "yes", price, -book.yes[price]))
+        window.changes.append(Delta(ticker, "no", ONE - ask, WINDOW_SIZE))
+        window.restore = [Delta(d.ticker, d.side, d.price, -d.delta) for d in window.changes]
+        window.restore.reverse()
+        self.window = window
+        return window
 
-    def _close_window(self) -> list[Step]:
+    def _close_window(self) -> Iterator[Step]:
         window = self.window
         if window is None:
-            return []
+            return
         self.window = None
-        steps: list[Step] = [WindowEvent(window.event, False)]
-        steps += [self._apply(d) for d in reversed(window.restore)]
-        self.sent += len(steps) - 1
-        return steps
+        yield WindowEvent(window.event, False)
+        yield from self._play_out(_Window(window.event, window.markets, 0, window.restore))
 
 
 def _take(marks: list[int], sent: int) -> bool:
