@@ -62,7 +62,7 @@ class LevelSet(msgspec.Struct, frozen=True):
 class LevelSets(msgspec.Struct, frozen=True):
     """Level totals of one venue message: each token is checked once, after its last change."""
 
-    changes: tuple[LevelSet, ...]
+    changes: tuple[LevelSet, ...] = ()
 
 
 class LevelDelta(msgspec.Struct, frozen=True):

@@ -1,5 +1,5 @@
 """LiveBook mutations and BookSet trust rules (pure, no I/O), on Polymarket's market-channel
-messages as its edge turns them into venue-neutral book events."""
+messages (which its edge decodes as venue-neutral book events)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard_backend.book_events import BookEvent
 from dashboard_backend.live_book import ApplyOutcome, BookSet, LiveBook
 from dashboard_backend.models import BookLevel, OrderBook
 from dashboard_backend.venues.polymarket.ws_messages import (
@@ -18,23 +17,21 @@ from dashboard_backend.venues.polymarket.ws_messages import (
     Level,
     PriceChangeMessage,
     PriceLevelChange,
-    book_events,
-    decode_events,
+    decode_frame,
 )
 
 
 def _book_msg(
     tid: str, bids: list[tuple[float, float]], asks: list[tuple[float, float]]
-) -> BookEvent:
-    message = BookMessage(
-        asset_id=tid,
+) -> BookMessage:
+    return BookMessage(
+        token_id=tid,
         market="m",
         bids=tuple(Level(p, s) for p, s in bids),
         asks=tuple(Level(p, s) for p, s in asks),
         timestamp=1,
         hash="h0",
     )
-    return book_events([message])[0]
 
 
 def _change(
@@ -44,13 +41,13 @@ def _change(
     size: float,
     best_bid: str | None = None,
     best_ask: str | None = None,
-) -> BookEvent:
-    message = PriceChangeMessage(
+) -> PriceChangeMessage:
+    return PriceChangeMessage(
         market="m",
         timestamp=2,
-        price_changes=(
+        changes=(
             PriceLevelChange(
-                asset_id=tid,
+                token_id=tid,
                 price=price,
                 size=size,
                 side=side,  # type: ignore[arg-type]
@@ -59,7 +56,6 @@ def _change(
             ),
         ),
     )
-    return book_events([message])[0]
 
 
 def test_recorded_snapshot_is_sorted_best_first(shared_data: Path) -> None:
@@ -68,7 +64,7 @@ def test_recorded_snapshot_is_sorted_best_first(shared_data: Path) -> None:
     books = BookSet()
     books.track([raw["asset_id"]])
     out = ApplyOutcome()
-    books.apply(decode_events(text), out)
+    books.apply(decode_frame(text), out)
     book = books.trusted(raw["asset_id"])
     assert book is not None
     ob = book.to_order_book()

@@ -4,7 +4,8 @@ The stream is the replay market channel's script (`replay/ws_script.py`: `price_
 forms, `tick_size_change`, `last_trade_price`, some frames batched as JSON arrays, arbitrage
 windows opening and closing) over synthetic binary markets with 30-level books. Stages:
 
-    parse            decode_frame only
+    parse            decode_frame only (the wire messages)
+    → book events    decode_events: the same frames as venue-neutral book events
     parse+apply      decode and apply to the live books (WsPipeline.ingest), per frame
     naive baseline   json.loads + float conversion + re-sorting the whole side per change
     full pipeline    parse → apply → recompute affected markets → publish to a real Redis,
@@ -13,7 +14,10 @@ windows opening and closing) over synthetic binary markets with 30-level books. 
                      process timestamps every `ops:updates` message: frame handed to the
                      pipeline → message received (CLOCK_MONOTONIC is shared by processes)
 
+Then the same throughput stages on Kalshi's `orderbook_delta` stream (`ws_kalshi.py`).
+
     python -m dashboard_backend.bench ws [--messages 50000] [--markets 500] [--rate 5000]
+                                         [--kalshi-games 250]
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from pathlib import Path
 import redis
 
 from dashboard_backend import keys
+from dashboard_backend.bench import ws_kalshi
 from dashboard_backend.connections import EmbeddedRedis, create_redis
 from dashboard_backend.fees import FeeTable
 from dashboard_backend.live_book import ApplyOutcome
@@ -305,6 +310,9 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--markets", type=int, default=500, help="binary markets (2 tokens each)")
     parser.add_argument("--windows", type=int, default=150, help="arbitrage windows in the stream")
     parser.add_argument("--rate", type=float, default=5_000.0, help="latency run: messages/s")
+    parser.add_argument(
+        "--kalshi-games", type=int, default=250, help="Kalshi stage: two-market game events"
+    )
     args = parser.parse_args(argv)
 
     built = time.perf_counter()
@@ -328,6 +336,7 @@ def main(argv: list[str]) -> None:
     )
 
     t_parse = min(_cpu(lambda: [decode_frame(f) for f in frames]) for _ in range(3))
+    t_events = min(_cpu(lambda: [decode_events(f) for f in frames]) for _ in range(3))
     p = _pipeline("redis://127.0.0.1:1/0", docs, initial)  # these stages never touch Redis
 
     def parse_apply() -> None:
@@ -355,6 +364,7 @@ def main(argv: list[str]) -> None:
     t_naive_check *= n_messages / cut_messages
     print("throughput in messages per CPU-second of this process (one core):")
     print(f"  parse                      {n_messages / t_parse:>10,.0f}")
+    print(f"  parse → book events        {n_messages / t_events:>10,.0f}")
     print(
         f"  parse+apply                {n_messages / t_apply:>10,.0f}   "
         f"({t_naive / t_apply:.2f}x naive: json.loads + re-sort the side per change)"
@@ -366,6 +376,7 @@ def main(argv: list[str]) -> None:
         f"per message)"
     )
     print(f"  naive with opportunities   {n_messages / t_naive_check:>10,.0f}")
+    ws_kalshi.run(args.kalshi_games, args.messages, args.windows)
 
     with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp), free_port()) as server:
         cpu = time.process_time()

@@ -40,6 +40,7 @@ from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from dashboard_backend.replay.kalshi import KalshiState
+from dashboard_backend.replay.kalshi_data import KalshiBook
 from dashboard_backend.replay.kalshi_script import Delta, KalshiScenario, KalshiScriptConfig
 from dashboard_backend.replay.ws_channel import Client, ScriptedChannel
 from dashboard_backend.venues.kalshi.auth import WS_PATH, verify_headers
@@ -247,19 +248,9 @@ class KalshiChannel(ScriptedChannel[_Client]):
                 if book is None:
                     continue  # not a served market: nothing to stream
                 subscription.tickers.add(ticker)
-                msg = {
-                    "market_ticker": ticker,
-                    "market_id": _market_id(ticker),
-                    "yes_dollars_fp": _levels(book.yes),
-                    "no_dollars_fp": _levels(book.no),
-                }
-                body = {
-                    "type": "orderbook_snapshot",
-                    "sid": subscription.sid,
-                    "seq": subscription.next_seq(),
-                    "msg": msg,
-                }
-                frames.append(_dump(body))
+                frames.append(
+                    snapshot_message(ticker, book, subscription.sid, subscription.next_seq())
+                )
         return frames
 
     def _refocus(self) -> None:
@@ -294,7 +285,7 @@ class KalshiChannel(ScriptedChannel[_Client]):
                 if step.lost:
                     continue
                 text = _corrupt(step, subscription.sid, seq) if step.corrupt else None
-                if await client.send(text or _delta(step, subscription.sid, seq)):
+                if await client.send(text or delta_message(step, subscription.sid, seq)):
                     self.frames_sent += 1
         return 1
 
@@ -323,8 +314,20 @@ def _delta_msg(step: Delta) -> dict[str, Any]:
     }
 
 
-def _delta(step: Delta, sid: int, seq: int) -> str:
+def delta_message(step: Delta, sid: int, seq: int) -> str:
+    """A delta as the `orderbook_delta` message number `seq` of subscription `sid`."""
     return _dump({"type": "orderbook_delta", "sid": sid, "seq": seq, "msg": _delta_msg(step)})
+
+
+def snapshot_message(ticker: str, book: KalshiBook, sid: int, seq: int) -> str:
+    """A market's book as the `orderbook_snapshot` message number `seq` of subscription `sid`."""
+    msg = {
+        "market_ticker": ticker,
+        "market_id": _market_id(ticker),
+        "yes_dollars_fp": _levels(book.yes),
+        "no_dollars_fp": _levels(book.no),
+    }
+    return _dump({"type": "orderbook_snapshot", "sid": sid, "seq": seq, "msg": msg})
 
 
 def _corrupt(step: Delta, sid: int, seq: int) -> str:
@@ -332,4 +335,4 @@ def _corrupt(step: Delta, sid: int, seq: int) -> str:
     if seq % 2:
         msg = {**_delta_msg(step), "price_dollars": "not-a-price"}
         return _dump({"type": "orderbook_delta", "sid": sid, "seq": seq, "msg": msg})
-    return _delta(step, sid, seq)[:40]
+    return delta_message(step, sid, seq)[:40]

@@ -137,7 +137,7 @@ class FeedSession(Protocol):
         """Messages asking the stream for fresh snapshots of these tokens (none: use REST)."""
         ...
 
-    def decode(self, frame: str | bytes) -> list[BookEvent]:
+    def decode(self, frame: str | bytes) -> Sequence[BookEvent]:
         """One frame as book events; `book_events.FrameError` when it cannot be decoded."""
         ...
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -37,7 +37,7 @@ from dashboard_backend.status import utc_now
 log = logging.getLogger(__name__)
 
 # A venue's frame decoder: one frame -> book events, FrameError when malformed.
-FrameDecoder = Callable[[str | bytes], list[BookEvent]]
+FrameDecoder = Callable[[str | bytes], Sequence[BookEvent]]
 
 
 @dataclass

@@ -64,7 +64,7 @@ class MarketChannelSession:
         """None: distrusted books come back from REST."""
         return []
 
-    def decode(self, frame: str | bytes) -> list[BookEvent]:
+    def decode(self, frame: str | bytes) -> Sequence[BookEvent]:
         """The frame's messages as book events."""
         return decode_events(frame)
 

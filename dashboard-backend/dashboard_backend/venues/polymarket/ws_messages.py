@@ -13,9 +13,10 @@ Prices and sizes arrive as strings and are decoded to floats once, here (msgspec
 mode), so nothing downstream touches the wire dicts. msgspec decodes a price_change about 3-5x
 faster than `json.loads` alone (see bench/ws.py).
 
-`decode_events` is this venue's edge: the same frame as venue-neutral book events
-(`book_events.py`) — `book` -> Snapshot, `price_change` -> LevelSets (sizes are new totals),
-`tick_size_change` -> TickSize, `last_trade_price` -> LastTrade.
+This is the venue's edge of the live books: each message struct *is* the venue-neutral book
+event it stands for (`book_events.py`; a subclass decoding the venue's field names), so frames
+decode straight into events with no copy — `book` is a Snapshot, `price_change` is LevelSets of
+new totals, `tick_size_change` a TickSize, `last_trade_price` a LastTrade.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from typing import Literal
 
 import msgspec
 
+from dashboard_backend.book_events import FrameError as BookFrameError
 from dashboard_backend.book_events import (
-    BookEvent,
     LastTrade,
     Level,
     LevelSet,
@@ -34,7 +35,6 @@ from dashboard_backend.book_events import (
     Snapshot,
     TickSize,
 )
-from dashboard_backend.book_events import FrameError as BookFrameError
 
 Side = Literal["BUY", "SELL"]
 __all__ = [
@@ -47,42 +47,55 @@ __all__ = [
     "PriceLevelChange",
     "Side",
     "TickSizeChangeMessage",
-    "book_events",
     "decode_events",
     "decode_frame",
 ]
 
 
-class BookMessage(msgspec.Struct, frozen=True, tag="book", tag_field="event_type"):
+class BookMessage(
+    Snapshot,
+    frozen=True,
+    tag="book",
+    tag_field="event_type",
+    rename={"token_id": "asset_id"},
+):
     """A full snapshot: replaces the token's book."""
 
-    asset_id: str
-    market: str = ""
-    bids: tuple[Level, ...] = ()
-    asks: tuple[Level, ...] = ()
-    timestamp: int | None = None
+    token_id: str  # `asset_id` on the wire
+
+    @property
+    def asset_id(self) -> str:
+        """The CLOB token id."""
+        return self.token_id
+
+
+class PriceLevelChange(LevelSet, frozen=True, rename={"token_id": "asset_id"}):
+    """One level's new total size (0 removes it); BUY is the bid side, SELL the ask side.
+
+    `best_bid` / `best_ask` are strings: the venue's view after the change, only compared when
+    parseable."""
+
+    token_id: str  # `asset_id` on the wire
     hash: str | None = None
 
-
-class PriceLevelChange(msgspec.Struct, frozen=True):
-    """One level's new total size (0 removes it); BUY is the bid side, SELL the ask side."""
-
-    asset_id: str
-    price: float
-    size: float
-    side: Side
-    hash: str | None = None
-    # Strings, not floats: the venue's view after the change, only compared when parseable.
-    best_bid: str | None = None
-    best_ask: str | None = None
+    @property
+    def asset_id(self) -> str:
+        """The CLOB token id."""
+        return self.token_id
 
 
-class PriceChangeMessage(msgspec.Struct, frozen=True, tag="price_change", tag_field="event_type"):
+class PriceChangeMessage(
+    LevelSets,
+    frozen=True,
+    tag="price_change",
+    tag_field="event_type",
+    rename={"changes": "price_changes"},
+):
     """Level updates for one market; the flat form's fields are folded into `price_changes`."""
 
+    changes: tuple[PriceLevelChange, ...] = ()  # `price_changes` on the wire
     market: str = ""
     timestamp: int | None = None
-    price_changes: tuple[PriceLevelChange, ...] = ()
     # Older flat form: one level at top level.
     asset_id: str | None = None
     price: float | None = None
@@ -90,31 +103,58 @@ class PriceChangeMessage(msgspec.Struct, frozen=True, tag="price_change", tag_fi
     side: Side | None = None
     hash: str | None = None
 
+    @property
+    def price_changes(self) -> tuple[PriceLevelChange, ...]:
+        """The level changes, as the wire names them."""
+        return self.changes
+
 
 class TickSizeChangeMessage(
-    msgspec.Struct, frozen=True, tag="tick_size_change", tag_field="event_type"
+    TickSize,
+    frozen=True,
+    tag="tick_size_change",
+    tag_field="event_type",
+    rename={"token_id": "asset_id", "tick_size": "new_tick_size"},
 ):
     """The token's minimum tick changed."""
 
-    asset_id: str
-    new_tick_size: float
+    token_id: str  # `asset_id` on the wire
+    tick_size: float  # `new_tick_size` on the wire
     market: str = ""
     old_tick_size: float | None = None
     timestamp: int | None = None
 
+    @property
+    def asset_id(self) -> str:
+        """The CLOB token id."""
+        return self.token_id
+
+    @property
+    def new_tick_size(self) -> float:
+        """The new tick, as the wire names it."""
+        return self.tick_size
+
 
 class LastTradePriceMessage(
-    msgspec.Struct, frozen=True, tag="last_trade_price", tag_field="event_type"
+    LastTrade,
+    frozen=True,
+    tag="last_trade_price",
+    tag_field="event_type",
+    rename={"token_id": "asset_id"},
 ):
     """A trade happened; kept for display."""
 
-    asset_id: str
-    price: float
+    token_id: str  # `asset_id` on the wire
     market: str = ""
     size: float | None = None
     side: Side | None = None
     fee_rate_bps: str | None = None
     timestamp: int | None = None
+
+    @property
+    def asset_id(self) -> str:
+        """The CLOB token id."""
+        return self.token_id
 
 
 class _BestBidAsk(msgspec.Struct, frozen=True, tag="best_bid_ask", tag_field="event_type"):
@@ -152,8 +192,9 @@ class FrameError(BookFrameError):
 def decode_frame(text: str | bytes) -> list[Message]:
     """Decode one websocket frame (object or array) into messages, dropping ignored kinds.
 
-    Raises FrameError when any element is malformed (the whole frame is skipped: a partial frame
-    could hide a lost delta, so the caller resyncs the tokens the error names).
+    Each message is also the book event it stands for (see the module docstring). Raises
+    FrameError when any element is malformed (the whole frame is skipped: a partial frame could
+    hide a lost delta, so the caller resyncs the tokens the error names).
     """
     try:
         decoded = _DECODER.decode(text)
@@ -163,7 +204,7 @@ def decode_frame(text: str | bytes) -> list[Message]:
     out: list[Message] = []
     for item in items:
         if isinstance(item, PriceChangeMessage):
-            if not item.price_changes:
+            if not item.changes:
                 item = _fold_flat(item)
             out.append(item)
         elif not isinstance(item, _IGNORED):
@@ -171,33 +212,8 @@ def decode_frame(text: str | bytes) -> list[Message]:
     return out
 
 
-def decode_events(text: str | bytes) -> list[BookEvent]:
-    """One frame as venue-neutral book events (FrameError as for `decode_frame`)."""
-    return book_events(decode_frame(text))
-
-
-def book_events(messages: list[Message]) -> list[BookEvent]:
-    """Decoded market-channel messages as venue-neutral book events, in order."""
-    out: list[BookEvent] = []
-    for msg in messages:
-        if isinstance(msg, PriceChangeMessage):
-            out.append(
-                LevelSets(
-                    tuple(
-                        LevelSet(c.asset_id, c.side, c.price, c.size, c.best_bid, c.best_ask)
-                        for c in msg.price_changes
-                    )
-                )
-            )
-        elif isinstance(msg, BookMessage):
-            out.append(
-                Snapshot(msg.asset_id, msg.bids, msg.asks, msg.market, msg.timestamp, msg.hash)
-            )
-        elif isinstance(msg, TickSizeChangeMessage):
-            out.append(TickSize(msg.asset_id, msg.new_tick_size))
-        else:
-            out.append(LastTrade(msg.asset_id, msg.price))
-    return out
+# The venue's edge: a frame as book events (the messages are the events).
+decode_events = decode_frame
 
 
 def _fold_flat(msg: PriceChangeMessage) -> PriceChangeMessage:
@@ -205,9 +221,9 @@ def _fold_flat(msg: PriceChangeMessage) -> PriceChangeMessage:
     if msg.asset_id is None or msg.price is None or msg.size is None or msg.side is None:
         raise FrameError("price_change with neither price_changes nor a flat level")
     change = PriceLevelChange(
-        asset_id=msg.asset_id, price=msg.price, size=msg.size, side=msg.side, hash=msg.hash
+        token_id=msg.asset_id, side=msg.side, price=msg.price, size=msg.size, hash=msg.hash
     )
-    return msgspec.structs.replace(msg, price_changes=(change,))
+    return msgspec.structs.replace(msg, changes=(change,))
 
 
 def _infer_tag(item: dict[str, object]) -> str | None:
