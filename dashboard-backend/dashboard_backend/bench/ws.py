@@ -4,8 +4,7 @@ The stream is the replay market channel's script (`replay/ws_script.py`: `price_
 forms, `tick_size_change`, `last_trade_price`, some frames batched as JSON arrays, arbitrage
 windows opening and closing) over synthetic binary markets with 30-level books. Stages:
 
-    parse            decode_frame only (the wire messages)
-    → book events    decode_events: the same frames as venue-neutral book events
+    parse            decode_frame only (its messages are the venue-neutral book events)
     parse+apply      decode and apply to the live books (WsPipeline.ingest), per frame
     naive baseline   json.loads + float conversion + re-sorting the whole side per change
     full pipeline    parse → apply → recompute affected markets → publish to a real Redis,
@@ -336,7 +335,6 @@ def main(argv: list[str]) -> None:
     )
 
     t_parse = min(_cpu(lambda: [decode_frame(f) for f in frames]) for _ in range(3))
-    t_events = min(_cpu(lambda: [decode_events(f) for f in frames]) for _ in range(3))
     p = _pipeline("redis://127.0.0.1:1/0", docs, initial)  # these stages never touch Redis
 
     def parse_apply() -> None:
@@ -364,7 +362,6 @@ def main(argv: list[str]) -> None:
     t_naive_check *= n_messages / cut_messages
     print("throughput in messages per CPU-second of this process (one core):")
     print(f"  parse                      {n_messages / t_parse:>10,.0f}")
-    print(f"  parse → book events        {n_messages / t_events:>10,.0f}")
     print(
         f"  parse+apply                {n_messages / t_apply:>10,.0f}   "
         f"({t_naive / t_apply:.2f}x naive: json.loads + re-sort the side per change)"
