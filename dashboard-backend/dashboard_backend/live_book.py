@@ -200,13 +200,7 @@ class BookSet:
         book = self.books.get(snap.token_id)
         if book is None:
             return
-        book.replace(
-            ((lv.price, lv.size) for lv in snap.bids),
-            ((lv.price, lv.size) for lv in snap.asks),
-            snap.timestamp,
-            snap.hash,
-            snap.market,
-        )
+        _load(book, snap)
         self._bind(book, stream)
         if self._end_pending(snap.token_id) is not None:
             out.restored += 1
@@ -309,13 +303,7 @@ class BookSet:
         if increment is not None and (requested_at is None or increment > requested_at):
             return False
         buffered = self._end_pending(tid) or []
-        book.replace(
-            ((lv.price, lv.size) for lv in snapshot.bids),
-            ((lv.price, lv.size) for lv in snapshot.asks),
-            snapshot.timestamp,
-            snapshot.hash,
-            snapshot.market,
-        )
+        _load(book, snapshot)
         if snapshot.tick_size is not None:
             book.tick_size = snapshot.tick_size
         if snapshot.min_order_size is not None:
@@ -327,3 +315,14 @@ class BookSet:
         out.changes += 1 + len(buffered)
         self._check(book, buffered[-1] if buffered else None, out)
         return True
+
+
+def _load(book: LiveBook, snapshot: Snapshot | OrderBook) -> None:
+    """Replace the book's levels with a snapshot's, from the stream or from REST."""
+    book.replace(
+        ((lv.price, lv.size) for lv in snapshot.bids),
+        ((lv.price, lv.size) for lv in snapshot.asks),
+        snapshot.timestamp,
+        snapshot.hash,
+        snapshot.market,
+    )

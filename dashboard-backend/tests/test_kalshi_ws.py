@@ -13,7 +13,7 @@ import itertools
 import json
 import logging
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -50,8 +50,9 @@ from dashboard_backend.venues.kalshi.parse import market_id, token_id
 from dashboard_backend.venues.registry import create_venue
 from dashboard_backend.workers.poller import CatalogPoller
 from dashboard_backend.workers.ws_ingest import WsIngest
-from dashboard_backend.workers.ws_support import IngestConfig
-from tests.support_redis import next_message
+from tests.support_ingest import fast_config, ingesting
+from tests.support_redis import OpsUpdates
+from tests.support_wait import eventually
 
 KEY_ID = "test-key-id-5f1c"
 EVENTS = 6  # game events (two markets each) the ingest follows
@@ -125,8 +126,6 @@ class Harness:
     channel: KalshiChannel
     ingest: WsIngest
     url: str
-    stop: asyncio.Event
-    task: asyncio.Task[None]
 
 
 def kalshi_settings(url: str, redis_url: str, key: KeyPair) -> Settings:
@@ -173,35 +172,10 @@ async def running(
             # The markets that matter, as the poller would choose them in a live catalog.
             await CatalogStore(redis).set_watch("kalshi", [market_id(t) for t in tickers])
             ingest = WsIngest.from_settings(settings, redis, venue, feed)
-            ingest.config = IngestConfig(
-                ping_sec=0.5,
-                watch_only=True,
-                flush_sec=0.1,
-                catalog_refresh_sec=0.2,
-                status_sec=0.1,
-                backoff_base_sec=0.05,
-                backoff_max_sec=0.2,
-                resync_delay_sec=0.02,
-                resync_retry_sec=0.3,
-            )
+            ingest.config = fast_config(watch_only=True, resync_retry_sec=0.3)
             ingest.rng = random.Random(2)
-            stop = asyncio.Event()
-            task = asyncio.create_task(ingest.run(stop))
-            try:
-                yield Harness(channel, ingest, url, stop, task)
-            finally:
-                stop.set()
-                done, _ = await asyncio.wait({task}, timeout=10)
-                assert done, "the ingest did not stop"
-
-
-async def eventually(condition: Callable[[], bool], what: str, wait: float = 30.0) -> None:
-    """Wait for a condition (a generous deadline against hangs; not a speed assertion)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + wait
-    while not condition():
-        assert loop.time() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.02)
+            async with ingesting(ingest):
+                yield Harness(channel, ingest, url)
 
 
 def books_match(ingest: WsIngest, expected: dict[str, Levels]) -> bool:
@@ -238,30 +212,19 @@ async def test_stream_with_a_lost_message_corrupt_frames_and_a_disconnect_ends_e
     assert [w.opened for w in windows] == [True, False]
     assert (lost, corrupt) == (2, 2)
     window_id = f"event_buy_all:{market_id(windows[0].market_id)}"
-    pubsub = redis_client.pubsub(ignore_subscribe_messages=True)
-    await pubsub.subscribe(keys.OPS_UPDATES)
-    events: list[dict[str, Any]] = []
-
-    async def collect_until(done: Callable[[], bool], what: str) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 30
-        while not done():
-            assert loop.time() < deadline, f"timed out waiting for {what}"
-            message = await next_message(pubsub, 0.2)
-            if message is not None:
-                events.append(json.loads(message["data"]))
+    updates = await OpsUpdates.subscribe(redis_client)
 
     def seen(action: str) -> bool:
-        return any(e["id"] == window_id and e["action"] == action for e in events)
+        return action in updates.actions(window_id)
 
     caplog.set_level(logging.DEBUG)
     async with running(shared_data, dataset, redis_client, redis_url, test_key, config) as h:
         # The script holds after opening the window until the ingest has published it.
-        await collect_until(lambda: seen("appeared"), "the window to appear")
+        await updates.until(lambda: seen("appeared"), "the window to appear", wait=30)
         h.channel.release_window()
-        await eventually(h.channel.finished.is_set, "the script to finish")
-        await eventually(lambda: books_match(h.ingest, expected), "books to match the script")
-        await collect_until(lambda: seen("disappeared"), "the window to disappear")
+        await eventually(h.channel.finished.is_set, "the script to finish", wait=30)
+        await eventually(lambda: books_match(h.ingest, expected), "books to match", wait=30)
+        await updates.until(lambda: seen("disappeared"), "the window to disappear", wait=30)
         await asyncio.sleep(0.3)  # a status write after the last frame
         stats = h.ingest.stats
         assert h.channel.disconnects == 1
@@ -279,12 +242,9 @@ async def test_stream_with_a_lost_message_corrupt_frames_and_a_disconnect_ends_e
         assert health["kalshi"]["wsConnected"] is True
         assert health["kalshi"]["ws"]["gaps"] == status["gaps"]
         assert health["polymarket"]["wsConnected"] is False
-    while (message := await next_message(pubsub, 0.3)) is not None:
-        events.append(json.loads(message["data"]))
-    await pubsub.aclose()
-    actions = [e["action"] for e in events if e["id"] == window_id]
-    assert actions == ["appeared", "disappeared"]
-    appeared = next(e for e in events if e["id"] == window_id)["opportunity"]
+    await updates.close()
+    assert updates.actions(window_id) == ["appeared", "disappeared"]
+    appeared = updates.first(window_id)["opportunity"]
     assert appeared["venue"] == "kalshi"
     assert appeared["edge"] > 0
     assert not await redis_client.hexists(keys.OPS_SNAPSHOT, window_id)

@@ -7,13 +7,11 @@ plain dicts; the ingest must end with exactly those books.
 from __future__ import annotations
 
 import asyncio
-import json
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import redis.asyncio as aioredis
@@ -34,9 +32,9 @@ from dashboard_backend.venues.polymarket.ws_messages import decode_events
 from dashboard_backend.workers.poller import CatalogPoller
 from dashboard_backend.workers.ws_ingest import WsIngest
 from dashboard_backend.workers.ws_pipeline import WsPipeline
-from dashboard_backend.workers.ws_support import IngestConfig
 from tests.support_http import replay_settings
-from tests.support_redis import next_message
+from tests.support_ingest import fast_config, ingesting
+from tests.support_redis import OpsUpdates
 from tests.support_wait import eventually
 
 GHOST = "ghost_alpha"
@@ -91,8 +89,6 @@ class Harness:
     channel: MarketChannel
     ingest: WsIngest
     expected: Expected
-    stop: asyncio.Event
-    task: asyncio.Task[None]
 
 
 @asynccontextmanager
@@ -119,37 +115,17 @@ async def running(
                 url.replace("http://", "ws://") + "/ws/market",
                 subscribe_chunk=7,  # several subscribe messages even for a small catalog
             )
-            ingest_config = IngestConfig(
-                ping_sec=0.5,
-                flush_sec=0.1,
-                catalog_refresh_sec=0.2,
-                status_sec=0.1,
-                backoff_base_sec=0.05,
-                backoff_max_sec=0.2,
-                resync_delay_sec=0.02,
-                resync_retry_sec=0.2,
-            )
             ingest = WsIngest(
                 redis,
                 pipeline,
                 feed,
                 venue.books,
-                ingest_config,
+                fast_config(),
                 venue=POLYMARKET,
                 rng=random.Random(1),
             )
-            stop = asyncio.Event()
-            task = asyncio.create_task(ingest.run(stop))
-            try:
-                yield Harness(channel, ingest, expected, stop, task)
-            finally:
-                stop.set()
-                done, _ = await asyncio.wait({task}, timeout=10)
-                if not done:
-                    stacks = "\n".join(
-                        f"{t.get_coro()}: {t.get_stack(limit=4)}" for t in asyncio.all_tasks()
-                    )
-                    raise AssertionError(f"the ingest did not stop:\n{stacks}")
+            async with ingesting(ingest):
+                yield Harness(channel, ingest, expected)
 
 
 def local_books(ingest: WsIngest) -> dict[str, Levels]:
@@ -170,42 +146,27 @@ async def test_stream_ends_with_the_books_the_script_implies_and_one_window_even
     shared_data: Path, redis_client: aioredis.Redis, redis_url: str
 ) -> None:
     config = ScriptConfig(seed=11, messages=300, rate=600.0, malformed_at=(90, 200))
-    pubsub = redis_client.pubsub(ignore_subscribe_messages=True)
-    await pubsub.subscribe(keys.OPS_UPDATES)
-    events: list[dict[str, Any]] = []
-
-    async def collect_until(done: Callable[[], bool], what: str) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 20
-        while not done():
-            assert loop.time() < deadline, f"timed out waiting for {what}"
-            message = await next_message(pubsub, 0.2)
-            if message is not None:
-                events.append(json.loads(message["data"]))
-
+    updates = await OpsUpdates.subscribe(redis_client)
     async with running(shared_data, redis_client, redis_url, config, hold_windows=True) as h:
         window_id = f"binary_buy_both:{h.expected.windows[0].market_id}"
 
         def seen(action: str) -> bool:
-            return any(e["id"] == window_id and e["action"] == action for e in events)
+            return action in updates.actions(window_id)
 
         # The script holds after opening the window until the ingest has published it.
-        await collect_until(lambda: seen("appeared"), "the window to appear")
+        await updates.until(lambda: seen("appeared"), "the window to appear")
         h.channel.release_window()
         await eventually(h.channel.finished.is_set, "the script to finish")
         await eventually(lambda: books_match(h.ingest, h.expected), "books to match the script")
         await eventually(lambda: h.ingest.stats.malformed == 2, "both malformed frames counted")
-        await collect_until(lambda: seen("disappeared"), "the window to disappear")
+        await updates.until(lambda: seen("disappeared"), "the window to disappear")
         await asyncio.sleep(0.3)  # a status write and a flush happen after the last frame
-    while (message := await next_message(pubsub, 0.3)) is not None:
-        events.append(json.loads(message["data"]))
-    await pubsub.aclose()
+    await updates.close()
 
     assert h.expected.malformed == 2
     assert [w.opened for w in h.expected.windows] == [True, False]
-    actions = [e["action"] for e in events if e["id"] == window_id]
-    assert actions == ["appeared", "disappeared"]
-    appeared = next(e for e in events if e["id"] == window_id)
+    assert updates.actions(window_id) == ["appeared", "disappeared"]
+    appeared = updates.first(window_id)
     assert appeared["opportunity"]["size"] == 100.0
     assert appeared["opportunity"]["edge"] > 0
     assert not await redis_client.hexists(keys.OPS_SNAPSHOT, window_id)

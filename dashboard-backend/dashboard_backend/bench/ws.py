@@ -31,9 +31,9 @@ import platform
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import partial
 from importlib.metadata import version
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -42,6 +42,7 @@ import redis
 
 from dashboard_backend import keys
 from dashboard_backend.bench import ws_kalshi
+from dashboard_backend.bench.ws_stages import apply_and_recompute, apply_each, cpu
 from dashboard_backend.connections import EmbeddedRedis, create_redis
 from dashboard_backend.fees import FeeTable
 from dashboard_backend.live_book import ApplyOutcome
@@ -295,13 +296,6 @@ def _latencies(
     return out
 
 
-def _cpu(fn: Callable[[], object]) -> float:
-    """CPU seconds of this process for one call (one core's work, whatever the machine load)."""
-    start = time.process_time()
-    fn()
-    return time.process_time() - start
-
-
 def main(argv: list[str]) -> None:
     """Print messages/s per stage, the baseline ratio and frame→publish latency."""
     parser = argparse.ArgumentParser(prog="bench ws")
@@ -334,31 +328,18 @@ def main(argv: list[str]) -> None:
         f"{args.windows} arbitrage windows (built in {built:.1f}s)"
     )
 
-    t_parse = min(_cpu(lambda: [decode_frame(f) for f in frames]) for _ in range(3))
+    t_parse = min(cpu(lambda: [decode_frame(f) for f in frames]) for _ in range(3))
     p = _pipeline("redis://127.0.0.1:1/0", docs, initial)  # these stages never touch Redis
 
-    def parse_apply() -> None:
-        for f in frames:
-            p.ingest([f], ApplyOutcome())
-
     q = _pipeline("redis://127.0.0.1:1/0", docs, initial)
-
-    def parse_apply_check() -> None:
-        for f in frames:
-            out = ApplyOutcome()
-            q.ingest([f], out)
-            markets = q.changed_markets(out)
-            if markets:
-                q.recompute(markets)
-
-    t_apply = _cpu(parse_apply)
-    t_naive = min(_cpu(lambda: naive_apply(frames)) for _ in range(2))
-    t_check = _cpu(parse_apply_check)
+    t_apply = cpu(partial(apply_each, p, frames))
+    t_naive = min(cpu(lambda: naive_apply(frames)) for _ in range(2))
+    t_check = cpu(partial(apply_and_recompute, q, frames))
     # The naive pipeline runs ~20x slower: time it on a prefix and compare per message.
     cut = max(1, len(frames) // 10)
     cut_messages = sum(max(1, f.count('"event_type"')) for f in frames[:cut])
     sides = naive_books(initial)
-    t_naive_check = _cpu(lambda: naive_pipeline(frames[:cut], docs, sides))
+    t_naive_check = cpu(lambda: naive_pipeline(frames[:cut], docs, sides))
     t_naive_check *= n_messages / cut_messages
     print("throughput in messages per CPU-second of this process (one core):")
     print(f"  parse                      {n_messages / t_parse:>10,.0f}")
@@ -373,14 +354,13 @@ def main(argv: list[str]) -> None:
         f"per message)"
     )
     print(f"  naive with opportunities   {n_messages / t_naive_check:>10,.0f}")
-    ws_kalshi.run(args.kalshi_games, args.messages, args.windows)
 
     with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp), free_port()) as server:
-        cpu = time.process_time()
+        started = time.process_time()
         took, published = asyncio.run(_full_run(server.url, docs, initial, frames, None, []))
-        cpu = time.process_time() - cpu
+        t_full = time.process_time() - started
         print(
-            f"  full pipeline + Redis      {n_messages / cpu:>10,.0f}   "
+            f"  full pipeline + Redis      {n_messages / t_full:>10,.0f}   "
             f"(wall clock {n_messages / took:,.0f} msg/s, {len(frames) / took:,.0f} frames/s; "
             f"{len(published)} ops:updates published)"
         )
@@ -412,3 +392,4 @@ def main(argv: list[str]) -> None:
                     f"  {name}: p50 {statistics.median(values):.3f} ms, "
                     f"p99 {_pct(values, 0.99):.3f} ms, max {max(values):.3f} ms"
                 )
+    ws_kalshi.run(args.kalshi_games, args.messages, args.windows)

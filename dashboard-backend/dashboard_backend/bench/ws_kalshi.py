@@ -13,12 +13,11 @@ framed exactly as the stand-in sends them (one subscription, `seq` 1, 2, ...). S
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import partial
 
+from dashboard_backend.bench.ws_stages import apply_and_recompute, apply_each, cpu
 from dashboard_backend.fees import FeeTable
 from dashboard_backend.live_book import ApplyOutcome
 from dashboard_backend.models import MarketDocument, Outcome
@@ -139,12 +138,6 @@ def naive_apply(frames: list[str], sides: Sides) -> int:
     return len(asks)
 
 
-def _cpu(fn: Callable[[], object]) -> float:
-    start = time.process_time()
-    fn()
-    return time.process_time() - start
-
-
 def run(games: int, messages: int, windows: int) -> None:
     """Print the Kalshi stage's rates (messages per CPU-second) and its baseline ratio."""
     docs, books, events = build_world(games)
@@ -164,29 +157,14 @@ def run(games: int, messages: int, windows: int) -> None:
         return built
 
     session = KalshiSession(connection=1)
-    t_parse = min(_cpu(lambda: [session.decode(f) for f in frames]) for _ in range(3))
+    t_parse = min(cpu(lambda: [session.decode(f) for f in frames]) for _ in range(3))
     p = pipeline()
-
-    def parse_apply() -> None:
-        for f in frames:
-            p.ingest([f], ApplyOutcome())
-
-    t_apply = _cpu(parse_apply)
+    t_apply = cpu(partial(apply_each, p, frames))
     assert not p.books.pending, "the bench stream must apply cleanly"
-    q = pipeline()
-
-    def with_opportunities() -> None:
-        for f in frames:
-            out = ApplyOutcome()
-            q.ingest([f], out)
-            markets = q.changed_markets(out)
-            if markets:
-                q.recompute(markets)
-
-    t_check = _cpu(with_opportunities)
+    t_check = cpu(partial(apply_and_recompute, pipeline(), frames))
     start = naive_books(snapshots)
     copies = [{k: list(v) for k, v in start.items()} for _ in range(2)]
-    t_naive = min(_cpu(partial(naive_apply, frames, sides)) for sides in copies)
+    t_naive = min(cpu(partial(naive_apply, frames, sides)) for sides in copies)
     n = len(frames)
     print(f"  parse                      {n / t_parse:>10,.0f}")
     print(

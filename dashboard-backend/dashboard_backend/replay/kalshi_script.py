@@ -27,6 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 from dashboard_backend.replay.kalshi_data import KalshiBook
+from dashboard_backend.replay.script_config import ScriptBase
 from dashboard_backend.replay.ws_script import Disconnect, WindowEvent
 from dashboard_backend.venues.kalshi.parse import EXHAUSTIVE_SERIES
 
@@ -38,22 +39,12 @@ Raw = dict[str, Any]
 
 
 @dataclass(frozen=True)
-class KalshiScriptConfig:
-    """How the script plays. `messages=None` is continuous mode (for `make demo`)."""
+class KalshiScriptConfig(ScriptBase):
+    """How the Kalshi script plays (see `ScriptBase` for the shared fields)."""
 
-    seed: int = 0
-    messages: int | None = 200
-    rate: float = 0.0  # messages per second; 0 = as fast as the socket takes them
-    start_delay_sec: float = 0.0  # after the first subscription
-    arb_windows: int = 1  # finite mode: windows spread evenly over the script
-    window_every: int = 400  # continuous mode: a window opens every N messages ...
-    window_length: int = 120  # ... and closes N messages later
-    window_edge: Decimal = Decimal("0.08")  # 1 − Σ YES asks while open (beats Kalshi's fees)
     lost_at: tuple[int, ...] = ()  # the delta after each of these message counts is lost
     lost_every: int | None = None  # continuous mode: one lost delta every N messages
     corrupt_at: tuple[int, ...] = ()  # ... arrives unreadable
-    disconnect_after: int | None = None  # abort every connection after N messages (once)
-    missed_after_disconnect: int = 10  # messages played while nobody is connected
 
 
 @dataclass(frozen=True)
@@ -156,18 +147,12 @@ class KalshiScenario:
         """Every step in order (endless when `messages` is None)."""
         cfg = self.config
         total = cfg.messages
-        windows = self._window_schedule()
+        windows = cfg.windows()
         lost = sorted(cfg.lost_at)
         corrupt = sorted(cfg.corrupt_at)
         disconnected = False
         while total is None or self.sent < total:
-            due: int | None = None
-            if self.window is None:
-                if windows is None:
-                    every = cfg.window_every
-                    due = cfg.window_length if self.sent % every == every // 2 else None
-                elif windows and self.sent >= windows[0][0]:
-                    due = windows.pop(0)[1]
+            due = windows.due(self.sent) if self.window is None else None
             opened = self._open_window(due) if due is not None else None
             if opened is not None:
                 yield from self._play_out(opened)
@@ -196,14 +181,6 @@ class KalshiScenario:
         for delta in window.changes:
             self.sent += 1
             yield self._apply(delta)
-
-    def _window_schedule(self) -> list[tuple[int, int]] | None:
-        """Finite mode: (opening message count, length) of each window; None when continuous."""
-        cfg = self.config
-        if cfg.messages is None:
-            return None
-        n, k = cfg.messages, cfg.arb_windows
-        return [(int((i + 0.2) * n / k), max(1, int(0.4 * n / k))) for i in range(k)]
 
     def _apply(self, delta: Delta) -> Delta:
         bids = self.books[delta.ticker].yes if delta.side == "yes" else self.books[delta.ticker].no

@@ -18,35 +18,17 @@ import logging
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, TypeVar
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from dashboard_backend.replay.script_config import ScriptBase
 from dashboard_backend.replay.ws_script import Disconnect, Malformed, WindowEvent
 
 log = logging.getLogger(__name__)
 
 # How long the script waits for a client to come back after the scripted disconnect.
 RESUBSCRIBE_WAIT_SEC = 15.0
-
-
-class Pace(Protocol):
-    """The timing fields every script config has."""
-
-    @property
-    def rate(self) -> float:
-        """Messages per second; 0 = as fast as the socket takes them."""
-        ...
-
-    @property
-    def start_delay_sec(self) -> float:
-        """Pause after the first subscription."""
-        ...
-
-    @property
-    def missed_after_disconnect(self) -> int:
-        """Messages played while nobody is connected."""
-        ...
 
 
 @dataclass(eq=False)
@@ -74,7 +56,7 @@ class ScriptedChannel(Generic[C]):
 
     name = "ws"
 
-    def __init__(self, pace: Pace, hold_windows: bool = False):
+    def __init__(self, pace: ScriptBase, hold_windows: bool = False):
         self.pace = pace
         # Tests: after a window's opening frame, wait for `release_window()` before playing on,
         # so "the window was seen open" never depends on how fast the client is.

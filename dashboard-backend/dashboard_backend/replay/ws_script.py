@@ -26,6 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 from dashboard_backend.replay.books import OrderBook, wire_number
+from dashboard_backend.replay.script_config import ScriptBase
 
 TICK = Decimal("0.01")
 ONE = Decimal(1)
@@ -37,21 +38,11 @@ Wire = dict[str, Any]
 
 
 @dataclass(frozen=True)
-class ScriptConfig:
-    """How the script plays. `messages=None` is continuous mode (for `make demo`)."""
+class ScriptConfig(ScriptBase):
+    """How the market-channel script plays (see `ScriptBase` for the shared fields)."""
 
-    seed: int = 0
-    messages: int | None = 200
-    rate: float = 0.0  # messages per second; 0 = as fast as the socket takes them
-    start_delay_sec: float = 0.0  # after the first subscription (lets chunked subscribes land)
     batch_prob: float = 0.3  # frames sent as JSON arrays of 2-4 messages
     flat_prob: float = 0.25  # single-level price changes sent in the older flat form
-    arb_windows: int = 1  # finite mode: windows spread evenly over the script
-    window_every: int = 400  # continuous mode: a window opens every N messages ...
-    window_length: int = 120  # ... and closes N messages later
-    window_edge: Decimal = Decimal("0.08")  # 1 − Σ asks while open (beats any taker fee)
-    disconnect_after: int | None = None  # abort every connection after N messages (once)
-    missed_after_disconnect: int = 10  # messages played while nobody is connected
     malformed_at: tuple[int, ...] = ()  # a malformed frame after each of these message counts
     initial_books: bool = True  # send `book` snapshots on subscribe ...
     initial_books_on_reconnect: bool = True  # ... also after the scripted disconnect
@@ -198,16 +189,11 @@ class MarketScenario:
         """Every step in order (endless when `messages` is None)."""
         cfg = self.config
         total = cfg.messages
-        windows = self._window_schedule()
+        windows = cfg.windows()
         malformed = sorted(cfg.malformed_at)
         disconnected = False
         while total is None or self.sent < total:
-            due: int | None = None
-            if self.window is None:
-                if windows is None:
-                    due = cfg.window_length if self._continuous_window_due() else None
-                elif windows and self.sent >= windows[0][0]:
-                    due = windows.pop(0)[1]
+            due = windows.due(self.sent) if self.window is None else None
             opened = self._open_window(due) if due is not None else None
             if opened is not None:
                 yield from opened
@@ -224,18 +210,6 @@ class MarketScenario:
                 yield Disconnect()
         if self.window is not None:
             yield from self._close_window()
-
-    def _window_schedule(self) -> list[tuple[int, int]] | None:
-        """Finite mode: (opening message count, length) of each window; None when continuous."""
-        cfg = self.config
-        if cfg.messages is None:
-            return None
-        n, k = cfg.messages, cfg.arb_windows
-        return [(int((i + 0.2) * n / k), max(1, int(0.4 * n / k))) for i in range(k)]
-
-    def _continuous_window_due(self) -> bool:
-        every = self.config.window_every
-        return self.sent > 0 and self.sent % every == every // 2
 
     def _next_ts(self) -> str:
         self.ts += 1

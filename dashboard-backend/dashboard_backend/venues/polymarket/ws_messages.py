@@ -52,8 +52,21 @@ __all__ = [
 ]
 
 
+class _AssetId:
+    """The CLOB's name for a token id, on the messages that carry one."""
+
+    __slots__ = ()
+    token_id: str
+
+    @property
+    def asset_id(self) -> str:
+        """The CLOB token id (`token_id` of the book event)."""
+        return self.token_id
+
+
 class BookMessage(
     Snapshot,
+    _AssetId,
     frozen=True,
     tag="book",
     tag_field="event_type",
@@ -63,13 +76,8 @@ class BookMessage(
 
     token_id: str  # `asset_id` on the wire
 
-    @property
-    def asset_id(self) -> str:
-        """The CLOB token id."""
-        return self.token_id
 
-
-class PriceLevelChange(LevelSet, frozen=True, rename={"token_id": "asset_id"}):
+class PriceLevelChange(LevelSet, _AssetId, frozen=True, rename={"token_id": "asset_id"}):
     """One level's new total size (0 removes it); BUY is the bid side, SELL the ask side.
 
     `best_bid` / `best_ask` are strings: the venue's view after the change, only compared when
@@ -77,11 +85,6 @@ class PriceLevelChange(LevelSet, frozen=True, rename={"token_id": "asset_id"}):
 
     token_id: str  # `asset_id` on the wire
     hash: str | None = None
-
-    @property
-    def asset_id(self) -> str:
-        """The CLOB token id."""
-        return self.token_id
 
 
 class PriceChangeMessage(
@@ -111,6 +114,7 @@ class PriceChangeMessage(
 
 class TickSizeChangeMessage(
     TickSize,
+    _AssetId,
     frozen=True,
     tag="tick_size_change",
     tag_field="event_type",
@@ -125,11 +129,6 @@ class TickSizeChangeMessage(
     timestamp: int | None = None
 
     @property
-    def asset_id(self) -> str:
-        """The CLOB token id."""
-        return self.token_id
-
-    @property
     def new_tick_size(self) -> float:
         """The new tick, as the wire names it."""
         return self.tick_size
@@ -137,6 +136,7 @@ class TickSizeChangeMessage(
 
 class LastTradePriceMessage(
     LastTrade,
+    _AssetId,
     frozen=True,
     tag="last_trade_price",
     tag_field="event_type",
@@ -150,11 +150,6 @@ class LastTradePriceMessage(
     side: Side | None = None
     fee_rate_bps: str | None = None
     timestamp: int | None = None
-
-    @property
-    def asset_id(self) -> str:
-        """The CLOB token id."""
-        return self.token_id
 
 
 class _BestBidAsk(msgspec.Struct, frozen=True, tag="best_bid_ask", tag_field="event_type"):
