@@ -73,10 +73,9 @@ from dashboard_backend.workers.ws_support import (
 )
 
 log = logging.getLogger("dashboard_backend.workers.ws_ingest")
-# The websocket library's own log: kept at INFO so its DEBUG handshake dump (which would show
-# the signed headers) never reaches a log, whatever LOG_LEVEL says.
+# The websocket library's own log: kept at INFO (set per connection) so its DEBUG handshake
+# dump, which would show the signed headers, never reaches a log whatever LOG_LEVEL says.
 _WIRE_LOG = logging.getLogger("dashboard_backend.workers.ws_ingest.wire")
-_WIRE_LOG.setLevel(logging.INFO)
 
 # Frames taken from the queue per processing batch: bounds the latency one batch adds.
 MAX_BATCH = 2000
@@ -229,6 +228,7 @@ class WsIngest:
         text_ping = feed.ping_text is not None
         self._connections += 1
         session = feed.session(self._connections)
+        _WIRE_LOG.setLevel(logging.INFO)
         async with connect(
             feed.url,
             additional_headers=feed.handshake_headers(),
