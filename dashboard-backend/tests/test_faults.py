@@ -31,7 +31,7 @@ from tests.openai_stub import API_KEY, OpenAIStub, serve_stub
 from tests.support_wait import eventually
 
 VENUE = "polymarket"
-WORKERS = ("poller:polymarket", "ws", "embedding", "matching", "notifier", "api")
+WORKERS = ("poller:polymarket", "ws:polymarket", "embedding", "matching", "notifier", "api")
 BACK_WITHIN_SEC = 10.0
 
 

@@ -153,6 +153,7 @@ async def running(
     key: KeyPair,
     config: KalshiScriptConfig,
     public_key: rsa.RSAPublicKey | None = None,
+    watched: bool = True,
 ) -> AsyncIterator[Harness]:
     """Stand-in (Kalshi REST + websocket), one Kalshi poll, the followed markets, the ingest."""
     state = ReplayState.from_directory(shared_data / "ghost_alpha", seed=3, limit=2)
@@ -170,7 +171,8 @@ async def running(
             venue = create_venue("kalshi", settings, http)
             await CatalogPoller(settings, redis, venue).poll_once()
             # The markets that matter, as the poller would choose them in a live catalog.
-            await CatalogStore(redis).set_watch("kalshi", [market_id(t) for t in tickers])
+            watch = [market_id(t) for t in tickers] if watched else []
+            await CatalogStore(redis).set_watch("kalshi", watch)
             ingest = WsIngest.from_settings(settings, redis, venue, feed)
             ingest.config = fast_config(watch_only=True, resync_retry_sec=0.3)
             ingest.rng = random.Random(2)
@@ -392,3 +394,40 @@ async def test_snapshot_then_deltas_numbered_per_subscription_match_rest(
             assert {Decimal(p): Decimal(s) for p, s in served[f"{side}_dollars"]} == books[ticker][
                 side
             ], (ticker, side)
+
+
+async def test_the_ingest_follows_the_watched_markets_as_they_change(
+    shared_data: Path,
+    dataset: KalshiDataset,
+    redis_client: aioredis.Redis,
+    redis_url: str,
+    test_key: KeyPair,
+) -> None:
+    config = KalshiScriptConfig(seed=4, messages=150, rate=200.0, arb_windows=0)
+    async with running(
+        shared_data, dataset, redis_client, redis_url, test_key, config, watched=False
+    ) as h:
+        # Nothing watched yet: connected and idle, not a feed that keeps failing.
+        async def idle() -> bool:
+            status = await read_status(redis_client, keys.status_ws("kalshi"))
+            return status.get("connected") == "true" and status.get("subscribedTokens") == "0"
+
+        await eventually(idle, "an idle connection reported")
+        tickers = followed_tickers(dataset)
+        await CatalogStore(redis_client).set_watch("kalshi", [market_id(t) for t in tickers[:4]])
+        tokens = {token_id(t, side) for t in tickers[:4] for side in ("yes", "no")}
+        books = h.ingest.pipeline.books
+        await eventually(
+            lambda: (
+                set(h.ingest.pipeline.token_market) == tokens
+                and all(books.trusted(t) is not None for t in tokens)
+            ),
+            "the newly watched markets' snapshots",
+        )
+        # A market no longer watched is dropped (and unsubscribed).
+        await CatalogStore(redis_client).set_watch("kalshi", [market_id(t) for t in tickers[:2]])
+        await eventually(
+            lambda: len(h.ingest.pipeline.token_market) == 4, "two markets to be dropped"
+        )
+        assert h.ingest.stats.connected
+        assert h.ingest.stats.reconnects == 0

@@ -403,7 +403,9 @@ class WsIngest:
                 len(diff.added_tokens),
                 len(diff.removed_tokens),
             )
-        if self.pipeline.token_market:
+        # A venue following only its watched markets connects even while none is watched yet
+        # (connected and idle, rather than reported as a feed that keeps failing).
+        if self.pipeline.token_market or self.config.watch_only:
             self._catalog_ready.set()
 
     # --- resync --------------------------------------------------------------------------------
