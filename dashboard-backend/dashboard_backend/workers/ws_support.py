@@ -47,8 +47,6 @@ class IngestConfig:
         )
 
 
-
-
 async def wait_either(work: Coroutine[Any, Any, object], stop: asyncio.Event) -> bool:
     """Await `work` unless `stop` is set first; True when the work finished."""
     task = asyncio.ensure_future(work)
