@@ -9,17 +9,24 @@ restarted when it dies.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import subprocess
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.asyncio.connection import (
+    AbstractConnection,
+    Connection,
+    SSLConnection,
+    UnixDomainSocketConnection,
+)
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -195,13 +202,57 @@ def resolve_redis_url(settings: Settings) -> tuple[str, EmbeddedRedis | None]:
     return embedded.url, embedded
 
 
+class _KeepsCancellation(AbstractConnection):  # type: ignore[misc]  # redis is untyped here
+    """A connection whose commands never swallow a cancellation of the task sending them.
+
+    With a socket timeout, redis-py sends every command under `asyncio.wait_for`. On Python
+    3.11 `wait_for` drops a cancellation that arrives once the write has finished but before
+    the waiting task resumed (fixed in 3.12): the command carries on as if nothing happened,
+    and a task cancelled mid-command, such as a worker loop being stopped, keeps running for
+    ever. Here a cancellation requested while the command was being sent is raised after it,
+    and the connection, whose reply will never be read, is dropped rather than reused.
+    """
+
+    async def send_packed_command(
+        self, command: bytes | str | Iterable[bytes], check_health: bool = True
+    ) -> None:
+        task = asyncio.current_task()
+        requested = task.cancelling() if task is not None else 0
+        await super().send_packed_command(command, check_health)
+        if task is not None and task.cancelling() > requested:
+            await self.disconnect(nowait=True)
+            raise asyncio.CancelledError
+
+
+class _TcpConnection(_KeepsCancellation, Connection):  # type: ignore[misc]
+    pass
+
+
+class _SslConnection(_KeepsCancellation, SSLConnection):  # type: ignore[misc]
+    pass
+
+
+class _UnixConnection(_KeepsCancellation, UnixDomainSocketConnection):  # type: ignore[misc]
+    pass
+
+
+# The class redis-py picks for a URL's scheme (redis, rediss, unix) -> the same that keeps
+# cancellations.
+_CANCEL_SAFE: dict[type[AbstractConnection], type[AbstractConnection]] = {
+    Connection: _TcpConnection,
+    SSLConnection: _SslConnection,
+    UnixDomainSocketConnection: _UnixConnection,
+}
+
+
 def create_redis(url: str, max_connections: int | None = None) -> aioredis.Redis:
     """An asyncio Redis client with str responses.
 
     With `max_connections` the pool is bounded and a caller waits (up to POOL_WAIT_SEC) for a
     free connection instead of failing, so a burst of requests queues rather than errors. A
     dropped connection (e.g. Redis restarted) is re-established by redis-py's retry on the
-    next command; idle pooled connections are checked before use.
+    next command; idle pooled connections are checked before use. Cancelling a task stops
+    it even in the middle of a command (see `_KeepsCancellation`).
     """
     options: dict[str, Any] = {
         "decode_responses": True,
@@ -212,11 +263,14 @@ def create_redis(url: str, max_connections: int | None = None) -> aioredis.Redis
         "socket_timeout": 10.0,
         "health_check_interval": 15,
     }
+    pool: aioredis.ConnectionPool
     if max_connections is None:
-        return aioredis.Redis.from_url(url, **options)
-    pool = aioredis.BlockingConnectionPool.from_url(
-        url, max_connections=max_connections, timeout=POOL_WAIT_SEC, **options
-    )
+        pool = aioredis.ConnectionPool.from_url(url, **options)
+    else:
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url, max_connections=max_connections, timeout=POOL_WAIT_SEC, **options
+        )
+    pool.connection_class = _CANCEL_SAFE.get(pool.connection_class, pool.connection_class)
     return aioredis.Redis.from_pool(pool)  # closes the pool with the client
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from typing import Any
 
 
 async def eventually(
@@ -21,3 +22,18 @@ async def eventually(
             return
         assert loop.time() < deadline, f"timed out waiting for {what}"
         await asyncio.sleep(0.02)
+
+
+async def stops_when_cancelled(
+    start: Callable[[], Coroutine[Any, Any, object]], steps: Iterable[int], what: str
+) -> None:
+    """For each n in `steps`: run `start()` as a task for n event-loop steps, cancel it, and
+    require that it stops (within a generous 10 s) as cancelled."""
+    for n in steps:
+        task = asyncio.create_task(start())
+        for _ in range(n):
+            await asyncio.sleep(0)
+        task.cancel()
+        done, _ = await asyncio.wait({task}, timeout=10)
+        assert done, f"{what}, cancelled after {n} event-loop steps, is still running"
+        assert task.cancelled()

@@ -38,7 +38,7 @@ from dashboard_backend.workers.embedding import (
     run_worker,
 )
 from tests.openai_stub import API_KEY, MODELS, OpenAIStub, bag_of_words, serve_stub
-from tests.support_wait import eventually
+from tests.support_wait import eventually, stops_when_cancelled
 
 BATCH = 16
 BACKEND = Path(__file__).resolve().parents[1]
@@ -375,8 +375,30 @@ async def test_loop_mode_survives_a_failing_run(
     await eventually(complete, "a later run to embed the catalog")
     assert not worker.done()
     worker.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await worker
+    done, _ = await asyncio.wait({worker}, timeout=10)
+    assert done, "the cancelled worker is still running"
+    assert worker.cancelled()
+
+
+async def test_loop_mode_stops_when_cancelled_at_any_point(
+    redis_url: str,
+    redis_client: aioredis.Redis,
+    stub: OpenAIStub,
+    catalog_docs: dict[str, MarketDocument],
+) -> None:
+    # Cancelled wherever it is (a Redis command, a request to the provider, the pause between
+    # runs), the worker stops: a stopped loop must never carry on unseen.
+    docs = dict(list(catalog_docs.items())[: 2 * BATCH])
+    await CatalogStore(redis_client).replace(docs)
+    settings = settings_for(stub, redis_url=redis_url, embedding_refresh_sec=0.01)
+    for first in range(0, 180, 60):
+        await redis_client.delete(keys.EMBEDDINGS)  # runs with batches to embed again
+        await stops_when_cancelled(
+            lambda: run_worker(settings, loop=True),
+            range(first, first + 60, 3),
+            "the embedding worker",
+        )
+    assert await hlen(redis_client, keys.EMBEDDINGS) > 0
 
 
 async def test_entry_point_refused_key_exits_with_one_clear_line(
