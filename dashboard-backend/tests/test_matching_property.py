@@ -108,7 +108,8 @@ def allowed(case: Case, i: int, j: int) -> bool:
         return False
     if f.same_outcome_count and case.outcomes[i] != case.outcomes[j]:
         return False
-    if f.exclude_same_condition and case.conditions[i] == case.conditions[j]:
+    same_venue = case.sides is None or case.sides[i] == case.sides[j]
+    if f.exclude_same_condition and case.conditions[i] == case.conditions[j] and same_venue:
         return False
     ev_i, ev_j = (case.events[i], case.events[j]) if case.events else (None, None)
     if f.exclude_same_event and ev_i is not None and ev_i == ev_j:
@@ -117,8 +118,7 @@ def allowed(case: Case, i: int, j: int) -> bool:
         return False
     if f.close_window_days is not None:
         a, b = case.close[i], case.close[j]
-        if (a is None) != (b is None):
-            return False
+        # An undated market's day cannot be checked: only two dated ones need the window.
         if a is not None and b is not None and abs(a - b) > f.close_window_days * DAY:
             return False
     numbers = case.numbers

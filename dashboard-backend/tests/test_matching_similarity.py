@@ -97,6 +97,9 @@ def test_same_outcome_count_filter() -> None:
     on = MatchFilters(**{**OFF.__dict__, "same_outcome_count": True})
     assert run(vectors, feats, on)[0] == ["m2"]
     assert run(vectors, feats, OFF)[0] == ["m1", "m2"]
+    # One condition on two venues (Predict.fun lists Polymarket's) is a pair to find.
+    venues = features(3, conditions=["0xa", "0xa", "0xb"], sides=[0, 1, 1])
+    assert run(vectors, venues, on)[0] == ["m1", "m2"]
 
 
 def test_same_condition_filter() -> None:
@@ -123,9 +126,12 @@ def test_close_window_filter_boundaries_and_missing_close_times() -> None:
     close: list[float | None] = [T0, T0 + 7 * DAY, T0 + 7 * DAY + 1, None, None, T0 - 3 * DAY]
     on = MatchFilters(**{**OFF.__dict__, "close_window_days": 7.0})
     got = run(vectors, features(6, close=close), on)
-    assert got[0] == ["m1", "m5"]  # exactly 7 days: inside; one second more: outside
-    assert got[3] == ["m4"]  # both unknown: pass; known vs unknown: fail
-    assert "m3" not in got[5]
+    # Exactly 7 days: inside; one second more: outside; the undated m3 and m4 always meet.
+    assert got[0] == ["m1", "m3", "m4", "m5"]
+    # An unknown time cannot be checked: m3 meets the undated m4 and every dated market.
+    assert sorted(got[3]) == ["m0", "m1", "m2", "m4", "m5"]
+    assert "m3" in got[5]
+    assert "m0" not in got[2]  # dated pairs still need the window: 7 days and a second apart
     assert sorted(run(vectors, features(6, close=close), OFF)[3]) == ["m0", "m1", "m2", "m4", "m5"]
 
 

@@ -4,16 +4,16 @@ The relation engine decides every candidate (pipeline.py); these filters only bo
 A pair (i, j) is a candidate when every switched-on filter passes:
 
 - same outcome count;
-- not the same condition (and never the same market: a market never matches itself);
+- not the same condition on one venue (one condition on two venues is the same bet, a pair to
+  find; a market never matches itself);
 - not the same event: sibling markets of one event (price buckets, candidates, time slots) embed
   almost identically but are different bets — mutually exclusive ones in a negRisk event — so
   pairing them would only produce false pairs. A market with no event id has no siblings;
 - same category, where a missing category is its own bucket, ``"unknown"`` (compared
   case-insensitively);
 - the times within the window: the days the markets are *about* (their game, their candle; see
-  `entries.features_of`), or close times when no cards are given. Missing times: a pair passes
-  when both are unknown (undated questions are compared with each other) and fails when only one
-  is known;
+  `entries.features_of`), or close times when no cards are given. Missing times: a pair with an
+  undated market always passes (its day cannot be checked; the relation engine reads the dates);
 - the same numbers (see `numbers.question_numbers`): near-misses such as "BTC above $100k" vs
   "$110k", "10:25PM-10:30PM" vs "10:30PM-10:35PM" or "by June 30" vs "by July 31" embed almost
   identically but are different bets. The numbers are compared per kind: amounts (strikes, buckets,
@@ -245,7 +245,12 @@ def allowed_pairs(
     if filters.same_outcome_count:
         ok &= features.outcome_counts[rows] == features.outcome_counts[cols]
     if filters.exclude_same_condition:
-        ok &= features.conditions[rows] != features.conditions[cols]
+        same = features.conditions[rows] == features.conditions[cols]
+        if features.sides is not None:
+            # One condition on two venues (Predict.fun lists Polymarket's own conditions) is the
+            # same bet, which is exactly a pair to find; only one venue's duplicates are dropped.
+            same &= features.sides[rows] == features.sides[cols]
+        ok &= ~same
     if filters.exclude_same_event:
         ok &= features.events[rows] != features.events[cols]
     if filters.same_category:
@@ -257,7 +262,7 @@ def allowed_pairs(
         both_known = known_a & known_b
         close = np.zeros(len(rows), dtype=np.bool_)
         close[both_known] = np.abs(a[both_known] - b[both_known]) <= window
-        ok &= close | (~known_a & ~known_b)
+        ok &= close | ~known_a | ~known_b  # an undated market's day cannot be checked
     if filters.require_same_numbers and features.numbers is not None:
         ok &= numbers_agree(features.numbers[rows], features.numbers[cols])
     if features.sides is not None:

@@ -4,11 +4,12 @@ The result is exactly what brute force gives: every pair passing `filters.allowe
 similarity is >= the threshold, the best `top_k` per market, ordered by similarity descending then
 market id. Pruning only skips pairs that provably cannot qualify:
 
-1. Markets are bucketed by outcome count and category (when those filters are on) and by whether
-   the close time is known (when the window filter is on); pairs across buckets are never compared.
-2. Inside a bucket, markets are sorted by close time; a block of rows is compared only with the
-   later columns whose close time lies within the window of the block's latest row, and each
-   unordered pair is computed once (upper triangle). No N×N matrix: blocks are bounded.
+1. Markets are bucketed by outcome count and category (when those filters are on); pairs across
+   buckets are never compared.
+2. Inside a bucket, dated markets are sorted by close time; a block of rows is compared only with
+   the later columns whose close time lies within the window of the block's latest row, and each
+   unordered pair is computed once (upper triangle). Undated markets are compared with every
+   market of the bucket (their day cannot be checked). No N×N matrix: blocks are bounded.
 3. Each block product (float32 BLAS) is thresholded first (`np.flatnonzero`), so top-K selection
    only ever sees candidates; per-row candidates are pruned to the top K as they accumulate.
 
@@ -137,8 +138,6 @@ def _bucket_keys(features: MarketFeatures, filters: MatchFilters) -> npt.NDArray
         parts.append(features.outcome_counts)
     if filters.same_category:
         parts.append(features.categories)
-    if filters.window_sec is not None:
-        parts.append(np.isnan(features.close_times).astype(np.int64))
     for part in parts:  # mixed-radix code of the dense codes of each part
         values, codes = np.unique(part, return_inverse=True)
         keys = keys * len(values) + codes.reshape(-1)
@@ -218,13 +217,13 @@ def top_matches(
         if len(members) < 2:
             continue
         if features.sides is None:
-            scan.triangle(members)
+            scan.group(members)
             continue
         sides = features.sides[members]
         values = np.unique(sides)
         for k, side in enumerate(values):
             for other in values[k + 1 :]:
-                scan.across(members[sides == side], members[sides == other])
+                scan.pair_groups(members[sides == side], members[sides == other])
     return _finalize(unit, features, filters, scan.buffer.pruned(), scan.compared, scan.candidates)
 
 
@@ -259,6 +258,29 @@ class _Scan:
             r1 = min(r1, max(r0 + self.blocks.min_rows, span_end))
         return r1
 
+    def _split(self, members: IndexArray) -> tuple[IndexArray, IndexArray]:
+        """Markets whose time is known (windowed among themselves) and the undated ones."""
+        if self.window is None:
+            return members, members[:0]
+        unknown = np.isnan(self.features.close_times[members])
+        return members[~unknown], members[unknown]
+
+    def group(self, members: IndexArray) -> None:
+        """Every unordered pair of one group: dated pairs within the window, and every pair with
+        an undated market (its day cannot be checked, so the relation engine judges it)."""
+        known, unknown = self._split(members)
+        self.triangle(known)
+        self.triangle(unknown)
+        self.across(unknown, known)
+
+    def pair_groups(self, rows: IndexArray, cols: IndexArray) -> None:
+        """Every pair of one group with another (two venues), undated markets with all."""
+        r_known, r_unknown = self._split(rows)
+        c_known, c_unknown = self._split(cols)
+        self.across(r_known, c_known)
+        self.across(r_unknown, cols)
+        self.across(c_unknown, r_known)
+
     def triangle(self, members: IndexArray) -> None:
         """Every unordered pair of one group once (upper triangle, later columns only)."""
         members, times, windowed = self._sorted(members)
@@ -273,6 +295,21 @@ class _Scan:
                 c_end = int(np.searchsorted(times, times[r1 - 1] + self.window + 1.0, "right"))
             self._block(members, vectors, r0, r1, members, vectors, r0, c_end, True)
             r0 = r1
+
+    def query(self, rows: IndexArray, cols: IndexArray) -> None:
+        """Every allowed pair (row, col) of the query rows with the columns, found as (row, col):
+        dated rows with dated columns in the window, and every pair involving an undated one."""
+        r_known, r_unknown = self._split(rows)
+        c_known, c_unknown = self._split(cols)
+        self.across(r_known, c_known)
+        self.across(r_unknown, cols)
+        if self.found is None or not len(c_unknown) or not len(r_known):
+            return
+        # Dated rows against undated columns: scanned from the undated side (which has no
+        # window), then turned back to (row, col).
+        start = len(self.found)
+        self.across(c_unknown, r_known)
+        self.found[start:] = [(c, r) for r, c in self.found[start:]]
 
     def across(self, rows: IndexArray, cols: IndexArray) -> None:
         """Every pair of a row group with a column group (two sides of one bucket)."""
@@ -354,11 +391,11 @@ def row_matches(
         if not len(query) or len(members) < 2:
             continue
         if features.sides is None:
-            scan.across(query, members)
+            scan.query(query, members)
             continue
         q_sides, sides = features.sides[query], features.sides[members]
         for side in np.unique(q_sides):
-            scan.across(query[q_sides == side], members[sides != side])
+            scan.query(query[q_sides == side], members[sides != side])
     if scan.found:
         found_r = np.concatenate([f[0] for f in scan.found])
         found_c = np.concatenate([f[1] for f in scan.found])
