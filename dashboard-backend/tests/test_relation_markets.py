@@ -320,6 +320,18 @@ def test_ranges_nest_exclude_and_pass_bars_at_the_same_time_only() -> None:
     )
 
 
+def test_a_deadline_in_the_words_beats_the_date_in_a_kalshi_ticker() -> None:
+    question = "Will the government shut down by Nov 30, 2025?"
+    shutdown = kalshi("KXSHUTDOWN-25NOV30-Y", question, "", question)
+    assert relate_markets(
+        shutdown, market("p1", "Will the government shut down by November 30, 2025?")
+    ).relation == (Relation.EQUIVALENT)
+    # A later deadline is implied, not another day's question.
+    assert relate_markets(
+        shutdown, market("p2", "Will the government shut down by December 31, 2025?")
+    ).relation == (Relation.SUBSET_A_IN_B)
+
+
 def test_two_leagues_are_two_contests_whoever_is_named() -> None:
     assert relation(
         "Will Patrick Mahomes win the 2026 NFL MVP?", "Will Patrick Mahomes win the 2026 NBA MVP?"

@@ -222,6 +222,9 @@ def anchor(card: Card) -> tuple[str, date | None, date | None] | None:
     """When a proposition is about, as (kind, first day, last day): `on` a day, `during` a
     window, month or year, `by` a deadline; None when the text names no time."""
     d = card.dates
+    if d.deadline is not None and d.day is None:
+        # "by Nov 30" in the words wins over a ticker's date (`-25NOV30`), which is the deadline.
+        return ("by", None, d.deadline)
     if card.day is not None:
         return ("on", card.day, card.day)
     if d.first_day is not None and d.last_day is not None:
