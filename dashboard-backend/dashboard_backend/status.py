@@ -90,7 +90,7 @@ class ProcessRecord:
     reason: str = ""  # last line the child wrote to stderr before it exited
     needs_operator: bool = False  # exited with code 2: not restarted
     next_start_at: float | None = None
-    updated_at: float | None = None
+    updated_at: float | None = None  # the supervisor's last report (every STATUS_EVERY_SEC)
 
     def to_json(self) -> str:
         """camelCase JSON, as stored (times as ISO-8601)."""

@@ -236,6 +236,11 @@ class Supervisor:
                 asyncio.sleep(STATUS_EVERY_SEC),
             )
             self._status_dirty.clear()
+            # Every write is a report: /healthz calls a supervisor whose records stop getting
+            # newer "not reporting", so a steady state must refresh them too.
+            now = time.time()
+            for record in self.records.values():
+                record.updated_at = now
             try:
                 await write_processes(self.redis, self.records.values())
                 self._status_outage.ok()

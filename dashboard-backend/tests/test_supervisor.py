@@ -15,7 +15,14 @@ from dashboard_backend import keys
 from dashboard_backend.connections import EmbeddedRedis, create_redis
 from dashboard_backend.run import redis_child
 from dashboard_backend.serve import free_port
-from dashboard_backend.supervisor import Child, RestartPolicy, Supervisor, last_line, restartable
+from dashboard_backend.supervisor import (
+    STATUS_EVERY_SEC,
+    Child,
+    RestartPolicy,
+    Supervisor,
+    last_line,
+    restartable,
+)
 from tests.support_wait import eventually
 
 FAST = RestartPolicy(first_delay=0.05, max_delay=0.2, healthy_after=0.5)
@@ -120,3 +127,27 @@ def test_a_snapshot_only_directory_is_loaded_and_converted_to_append_only(tmp_pa
         assert client.config_get("appendonly")["appendonly"] == "yes"
         client.close()
     assert first.port == port
+
+
+async def test_a_steady_supervisor_keeps_reporting(redis_client: aioredis.Redis) -> None:
+    """Nothing changes, yet every write is newer: /healthz must not call it silent."""
+    supervisor = Supervisor(
+        [python_child("steady", "import time; time.sleep(60)")],
+        dict(os.environ),
+        redis_client,
+        FAST,
+    )
+    task = asyncio.create_task(supervisor.run())
+    try:
+        await eventually(lambda: supervisor.records["steady"].state == "running", "running")
+        await asyncio.sleep(0.3)
+        first = str((await read_records(redis_client))["steady"]["updatedAt"])
+
+        async def newer() -> bool:
+            record = (await read_records(redis_client))["steady"]
+            return str(record["updatedAt"]) > first and record["state"] == "running"
+
+        await eventually(newer, "a newer report while nothing changed", wait=STATUS_EVERY_SEC * 5)
+    finally:
+        supervisor.stop()
+        await asyncio.wait_for(task, 15)
