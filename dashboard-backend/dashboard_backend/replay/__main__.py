@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> None:
         arb_rate=args.arb_rate,
     )
     base = f"http://{args.host}:{args.port}"
-    routes = [] if args.no_ws else MarketChannel(state, live_config(args.seed)).routes()
+    kalshi = None
     if not args.no_kalshi:
         try:
             public_key = load_public_key(args.kalshi_public_key) if args.kalshi_public_key else None
@@ -99,6 +99,9 @@ def main(argv: list[str] | None = None) -> None:
         kalshi = KalshiState(
             load_kalshi(args.dir, seed=args.seed, min_markets=args.kalshi_min_markets)
         )
+        state.plant_cross(kalshi.data)  # before the script copies the books
+    routes = [] if args.no_ws else MarketChannel(state, live_config(args.seed)).routes()
+    if kalshi is not None:
         routes += kalshi_routes(kalshi)
         if not args.no_ws:
             channel = KalshiChannel(kalshi, kalshi_live_config(args.seed), public_key)

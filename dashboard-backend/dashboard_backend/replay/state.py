@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dashboard_backend.replay.books import BookStore, book_from_wire
+from dashboard_backend.replay.cross_plan import CrossPlan, plant_cross
 from dashboard_backend.replay.dataset import Dataset, Raw, load_dataset, market_tokens
 from dashboard_backend.replay.faults import FaultPlan
+from dashboard_backend.replay.kalshi_data import KalshiDataset
 from dashboard_backend.replay.synth import (
     ArbPlan,
     plan_arbitrage,
@@ -41,11 +43,33 @@ class ReplayState:
     _market_json: dict[str, bytes] = field(default_factory=dict)
     _event_json: dict[str, bytes] = field(default_factory=dict)
     token_market: dict[str, str] = field(default_factory=dict)  # token id -> market id
+    # Tokens whose books the venue serves as an old copy and never streams (a stale-book decoy).
+    frozen_tokens: frozenset[str] = frozenset()
+    # Markets the websocket script leaves alone (their planted terms hold while serving).
+    unscripted: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         for market in self.dataset.markets:
             for token in market_tokens(market):
                 self.token_market[token] = str(market["id"])
+
+    def plant_cross(self, kalshi: KalshiDataset) -> CrossPlan:
+        """Price the NBA games both venues list as one market, with cross-venue arbitrage and
+        decoys (`cross_plan.py`); call before serving."""
+        keep = self.plan.buy_both | self.plan.split_sell
+        plan = plant_cross(self.dataset, self.books, kalshi, self.seed, keep)
+        for event_id in plan.synthetic_events:
+            for market in self.dataset.event_by_id[event_id]["markets"]:
+                for token in market_tokens(market):
+                    self.token_market[token] = str(market["id"])
+        self.frozen_tokens = plan.frozen_tokens
+        self.unscripted = plan.unscripted
+        log.info(
+            "cross-venue plan: %d NBA games on both venues priced as one; planted %s",
+            plan.games,
+            ", ".join(f"{role} {ticker}" for role, ticker in plan.roles.items()) or "nothing",
+        )
+        return plan
 
     def market_json(self, market_id: str) -> bytes | None:
         """A market's JSON, encoded once on first use (Gamma payloads never change)."""

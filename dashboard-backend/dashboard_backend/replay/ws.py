@@ -46,11 +46,11 @@ def live_config(seed: int = 0, rate: float = 20.0) -> ScriptConfig:
 
 
 def binary_markets(state: ReplayState) -> list[BinaryMarket]:
-    """The served markets with exactly two tokens, in dataset order."""
+    """The served markets with exactly two tokens the script may move, in dataset order."""
     out: list[BinaryMarket] = []
     for market in state.dataset.markets:
         tokens = market_tokens(market)
-        if len(tokens) == 2:
+        if len(tokens) == 2 and str(market["id"]) not in state.unscripted:
             out.append(BinaryMarket(str(market["id"]), (tokens[0], tokens[1])))
     return out
 
@@ -155,7 +155,12 @@ class MarketChannel(ScriptedChannel[_Client]):
             else self.config.initial_books
         )
         if send_books:
-            books = [book_message(b) for t in new if (b := self.state.books.get(t)) is not None]
+            frozen = self.state.frozen_tokens  # the venue never streams those
+            books = [
+                book_message(b)
+                for t in new
+                if t not in frozen and (b := self.state.books.get(t)) is not None
+            ]
             if books:
                 await client.send(json.dumps(books, separators=(",", ":")))
         self._started()
