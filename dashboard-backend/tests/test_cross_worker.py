@@ -12,7 +12,13 @@ import pytest
 import redis.asyncio as aioredis
 
 from dashboard_backend import keys
-from dashboard_backend.book_notices import BookNotice, BookNotices, read_followed, write_followed
+from dashboard_backend.book_notices import (
+    BookNotice,
+    BookNotices,
+    now_ms,
+    read_followed,
+    write_followed,
+)
 from dashboard_backend.catalog import CatalogStore
 from dashboard_backend.changes import OpportunityChange
 from dashboard_backend.fees import FeeTable
@@ -338,32 +344,55 @@ async def test_a_websocket_change_reaches_the_cross_opportunity(
     assert appeared.opportunity.legs[1].best_price == 0.55
 
 
-async def test_the_websocket_pipeline_says_which_books_are_live_restored_or_doubted(
+async def test_the_websocket_pipeline_says_which_books_are_current_stale_copies_or_doubted(
     redis_client: aioredis.Redis,
 ) -> None:
     pipeline = WsPipeline(
         OpsStore(redis_client), FeeTable({}, default=0.0), clock=lambda: NOW, decode=decode_events
     )
     pipeline.notices = BookNotices(redis_client, "polymarket", live=True)
-    await write_followed(redis_client, {P_NO})
+    pipeline.max_copy_age_ms = 30_000
+    await write_followed(redis_client, {P_NO, P_YES})
     await pipeline.notices.refresh()
     pipeline.set_catalog({POLY.id: POLY})
     pubsub = redis_client.pubsub(ignore_subscribe_messages=True)
     await pubsub.subscribe(keys.BOOK_UPDATES)
-    # Both books restored from a REST copy: only the followed one is told, as a stamped copy.
+    # Restored from REST copies: the fresh one is current, the hour-old one goes with its time.
+    hour_ago = now_ms() - 3_600_000
     pipeline.invalidate([P_NO, P_YES])
-    mark = pipeline.books.mark()
     out = pipeline.apply_snapshots(
-        [asks(P_NO, [(0.55, 200)], age_sec=3600.0), asks(P_YES, [(0.5, 9)])], mark
+        [
+            asks(P_NO, [(0.55, 200)]).model_copy(update={"timestamp": hour_ago}),
+            asks(P_YES, [(0.5, 9)]).model_copy(update={"timestamp": now_ms()}),
+        ],
+        pipeline.books.mark(),
     )
-    assert await pipeline.notify(out, restored=out.changed) == 1
+    assert await pipeline.notify(out) == 2
+    notice = await next_notice(pubsub)
+    assert [(b.token_id, b.timestamp) for b in notice.books] == [(P_NO, hour_ago)]
+    assert [b.token_id for b in notice.current] == [P_YES]
+    # A newly following cross worker hears the same: the stale copy stays a stale copy.
+    await pipeline.notify_followed(frozenset())
     notice = await next_notice(pubsub)
     assert [b.token_id for b in notice.books] == [P_NO]
-    assert notice.current == ()
-    assert notice.books[0].timestamp == NOW_MS - 3_600_000
+    assert [b.token_id for b in notice.current] == [P_YES]
+    # A snapshot in the stream replaces the copy: current from then on.
+    stream = json.dumps(
+        {
+            "event_type": "book",
+            "asset_id": P_NO,
+            "market": POLY.condition_id,
+            "timestamp": str(now_ms()),
+            "bids": [],
+            "asks": [{"price": "0.56", "size": "100"}],
+        }
+    )
+    await pipeline.process([stream])
+    notice = await next_notice(pubsub)
+    assert ([b.token_id for b in notice.current], notice.books) == ([P_NO], ())
     # Distrusted (a reconnect): named as untrusted, with no book.
     out.changed.clear()
-    out.resync = pipeline.invalidate([P_NO, P_YES])
+    out.resync = pipeline.invalidate([P_NO])
     await pipeline.notify(out)
     notice = await next_notice(pubsub)
     assert (notice.untrusted, notice.books, notice.current) == ((P_NO,), (), ())

@@ -23,8 +23,9 @@ its recording, which disagree and would show accidental "arbitrage" on most game
   order, a stale Polymarket book (the venue serves an hour-old copy and never streams it), and an
   outcome set whose Polymarket event is augmented with an implicit "Other".
 
-Every planted market is promoted among the most active (so `make demo`'s top-N poll sees it) and
-kept out of the websocket script (so the terms hold while the demo runs).
+Every planted market is promoted among the most active (so `make demo`'s top-N poll sees it), and
+the moneylines and spreads of every matched game are kept out of the websocket script: Kalshi's
+books stand still, so moving one venue's side would open trades nobody planted.
 """
 
 from __future__ import annotations
@@ -493,6 +494,9 @@ def plant_cross(
     frozen: set[str] = set()
     added: list[Raw] = []
     for game in games:
+        # Kalshi's books stand still: the script moving one venue's side would open trades.
+        unscripted.add(str(game.moneyline["id"]))
+        unscripted.update(str(market["id"]) for market, _ in game.spreads)
         if game in assigned.values():
             continue
         if game in fitted:
@@ -502,7 +506,6 @@ def plant_cross(
         cap_spreads(game, store, kalshi.books, keep)
     for role, game in assigned.items():
         plan.roles[role] = game.ticker
-        unscripted.add(str(game.moneyline["id"]))
         game.moneyline["volume24hr"] = PROMOTED_VOLUME
         if role in ("yes_other", "no_same", "polarity", "stale"):
             plant_pair(role, game, store, kalshi.books)

@@ -136,6 +136,7 @@ class WsIngest:
             venue=venue.name,
         )
         pipeline.notices = BookNotices(redis, venue.name, live=True)
+        pipeline.max_copy_age_ms = int(settings.cross_max_book_age_sec * 1000)
         config = IngestConfig.from_settings(settings, watch_only=not venue.poll.full_books)
         return cls(redis, pipeline, feed, venue.books, config, venue=venue.name)
 
@@ -317,7 +318,6 @@ class WsIngest:
         self._carry = set()
         frames: list[str | bytes] = []
         first_received: float | None = None
-        restored: set[str] = set()  # books restored from REST copies in this batch
         vouch: QueuedVouch | None = None
         for item in batch:
             if isinstance(item, QueuedFrame):
@@ -332,7 +332,6 @@ class WsIngest:
                 snap = pipeline.apply_snapshots(item.result.books.values(), item.mark)
                 out.changed |= snap.changed
                 out.resync |= snap.resync
-                restored |= snap.changed
                 left = [t for t in item.requested if t in pipeline.books.pending]
                 if left:
                     asyncio.get_running_loop().call_later(
@@ -353,7 +352,7 @@ class WsIngest:
         if pipeline.resync_wanted:
             self._resync_event.set()
         try:
-            changes = await pipeline.publish(out, restored)
+            changes = await pipeline.publish(out)
         except REDIS_DOWN as exc:
             reraise_if_cancelling()
             # Kept and retried with the next batch; a short pause so a dead Redis is not hammered.

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from dashboard_backend.book_events import BookEvent, FrameError
-from dashboard_backend.book_notices import BookNotices
+from dashboard_backend.book_notices import BookNotices, now_ms
 from dashboard_backend.catalog import CatalogStore
 from dashboard_backend.changes import OpportunityChange
 from dashboard_backend.fees import FeeTable
@@ -106,6 +106,11 @@ class WsPipeline:
         self._present_at = float("-inf")
         # Tells the cross worker about the books it follows (set by the ingest; None: nobody).
         self.notices: BookNotices | None = None
+        # Books whose last snapshot was a REST copy already older than this when applied (the
+        # venue served a stale copy): token -> the copy's time. The stream cannot make them
+        # current, so the cross worker is told their own time until a stream snapshot comes.
+        self.max_copy_age_ms: int | None = None
+        self.stale_copies: dict[str, int] = {}
 
     # --- catalog -------------------------------------------------------------------------------
 
@@ -164,9 +169,15 @@ class WsPipeline:
     def apply_snapshots(self, snapshots: Iterable[OrderBook], requested_at: int) -> ApplyOutcome:
         """Apply REST snapshots requested at BookSet mark `requested_at`."""
         out = ApplyOutcome()
+        now = now_ms()
         for snap in snapshots:
             if self.books.apply_snapshot(snap, out, requested_at):
                 self.stats.resyncs += 1
+                stamp, limit = snap.timestamp, self.max_copy_age_ms
+                if stamp is not None and limit is not None and now - stamp > limit:
+                    self.stale_copies[snap.token_id] = stamp
+                else:
+                    self.stale_copies.pop(snap.token_id, None)
         self._note(out)
         return out
 
@@ -288,40 +299,54 @@ class WsPipeline:
         )
         return scope, {oid: op for oid, op in found.items() if oid in scope}
 
-    async def publish(
-        self, out: ApplyOutcome, restored: Iterable[str] = ()
-    ) -> list[OpportunityChange]:
+    async def publish(self, out: ApplyOutcome) -> list[OpportunityChange]:
         """Recompute the markets `out` changed and publish what appeared/changed/disappeared;
-        then tell the cross worker about the followed books it changed (`restored`: tokens
-        whose books came from a REST copy in this batch)."""
+        then tell the cross worker about the followed books it changed."""
         changes = await self._publish_intra(out)
-        await self.notify(out, restored)
+        await self.notify(out)
         return changes
 
-    async def notify(self, out: ApplyOutcome, restored: Iterable[str] = ()) -> int:
+    async def notify(self, out: ApplyOutcome) -> int:
         """Publish the followed books `out` changed (and distrusted); returns the books sent."""
         notices = self.notices
         if notices is None or not notices.followed:
             return 0
-        from_copy = set(notices.wanted(restored))
-        changed = [t for t in notices.wanted(out.changed) if t not in from_copy]
+        changed = notices.wanted(out.changed)
         doubted = notices.wanted(out.resync)
-        if not changed and not from_copy and not doubted:
+        if not changed and not doubted:
             return 0
-        return await notices.publish(
-            self._trusted_books(from_copy), current=self._trusted_books(changed), untrusted=doubted
-        )
-
-    def _trusted_books(self, tokens: Iterable[str]) -> list[OrderBook]:
-        return [b.to_order_book() for t in tokens if (b := self.books.trusted(t)) is not None]
+        return await self._send(notices, changed, doubted)
 
     async def notify_followed(self, before: frozenset[str]) -> int:
-        """Newly followed tokens: publish the books this feed keeps for them (current now)."""
+        """Newly followed tokens: publish the books this feed keeps for them."""
         notices = self.notices
         if notices is None:
             return 0
         added = [t for t in notices.followed if t not in before and t in self.token_market]
-        return await notices.publish(current=self._trusted_books(added)) if added else 0
+        return await self._send(notices, added, []) if added else 0
+
+    async def _send(self, notices: BookNotices, tokens: list[str], doubted: list[str]) -> int:
+        """Books kept current by the stream go as `current`; those resting on a stale REST copy
+        (until a stream snapshot replaces it) as stamped with the copy's time."""
+        current: list[OrderBook] = []
+        copies: list[OrderBook] = []
+        stale = self.stale_copies
+        for token in tokens:
+            live = self.books.trusted(token)
+            if live is None:
+                continue
+            stamp = stale.get(token)
+            if stamp is not None and live.timestamp != stamp:
+                del stale[token]  # a stream snapshot replaced the copy
+                stamp = None
+            book = live.to_order_book()
+            if stamp is None:
+                current.append(book)
+            else:
+                copies.append(book.model_copy(update={"timestamp": stamp}))
+        if not current and not copies and not doubted:
+            return 0
+        return await notices.publish(copies, current=current, untrusted=doubted)
 
     async def _publish_intra(self, out: ApplyOutcome) -> list[OpportunityChange]:
         markets = self.changed_markets(out)
