@@ -481,7 +481,9 @@ def plant_cross(
     games = find_games(dataset, kalshi)
     fitted = [g for g in games if _kalshi_event_planted(g, kalshi.books)]
     plan = CrossPlan(games=len(games))
-    order = sorted((g for g in games if g not in fitted), key=lambda g: _h(seed, "cross", g.ticker))
+    # Roles go to games no single-venue plant touches, so each game tells one story.
+    free = [g for g in games if g not in fitted and not keep & _market_ids(g)]
+    order = sorted(free, key=lambda g: _h(seed, "cross", g.ticker))
     with_spread = [g for g in order if g.spreads]
     without = [g for g in order if not g.spreads]
     assigned: dict[str, Game] = {}
@@ -533,6 +535,10 @@ def plant_cross(
     plan.unscripted = frozenset(unscripted)
     plan.synthetic_events = tuple(str(e["id"]) for e in added)
     return plan
+
+
+def _market_ids(game: Game) -> set[str]:
+    return {str(game.moneyline["id"]), *(str(m["id"]) for m, _ in game.spreads)}
 
 
 def _add_event(dataset: Dataset, event: Raw) -> None:
