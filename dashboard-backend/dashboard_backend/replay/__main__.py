@@ -91,6 +91,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     base = f"http://{args.host}:{args.port}"
     kalshi = None
+    plan = None
     if not args.no_kalshi:
         try:
             public_key = load_public_key(args.kalshi_public_key) if args.kalshi_public_key else None
@@ -99,12 +100,16 @@ def main(argv: list[str] | None = None) -> None:
         kalshi = KalshiState(
             load_kalshi(args.dir, seed=args.seed, min_markets=args.kalshi_min_markets)
         )
-        state.plant_cross(kalshi.data)  # before the script copies the books
+        plan = state.plant_cross(kalshi.data)  # before the scripts copy the books
     routes = [] if args.no_ws else MarketChannel(state, live_config(args.seed)).routes()
     if kalshi is not None:
         routes += kalshi_routes(kalshi)
         if not args.no_ws:
-            channel = KalshiChannel(kalshi, kalshi_live_config(args.seed), public_key)
+            still = plan.kalshi_unscripted if plan is not None else frozenset()
+            scripted = [t for t in kalshi.data.books if t not in still]
+            channel = KalshiChannel(
+                kalshi, kalshi_live_config(args.seed), public_key, tickers=scripted
+            )
             routes += channel.routes()
             if public_key is None:
                 log.info("kalshi websocket refuses every handshake: no --kalshi-public-key")

@@ -24,8 +24,8 @@ its recording, which disagree and would show accidental "arbitrage" on most game
   outcome set whose Polymarket event is augmented with an implicit "Other".
 
 Every planted market is promoted among the most active (so `make demo`'s top-N poll sees it), and
-the moneylines and spreads of every matched game are kept out of the websocket script: Kalshi's
-books stand still, so moving one venue's side would open trades nobody planted.
+every matched game's markets (both venues) are kept out of the websocket scripts: moving one
+venue's side of a game would open trades nobody planted.
 """
 
 from __future__ import annotations
@@ -80,6 +80,7 @@ class CrossPlan:
     games: int = 0  # matched games priced as one market
     frozen_tokens: frozenset[str] = frozenset()  # Polymarket tokens served as a stale copy
     unscripted: frozenset[str] = frozenset()  # Polymarket markets the websocket script leaves alone
+    kalshi_unscripted: frozenset[str] = frozenset()  # Kalshi tickers its script leaves alone
     synthetic_events: tuple[str, ...] = ()  # Polymarket event ids added ("who wins" events)
 
 
@@ -533,6 +534,7 @@ def plant_cross(
                     frozen.add(token)
     plan.frozen_tokens = frozenset(frozen)
     plan.unscripted = frozenset(unscripted)
+    plan.kalshi_unscripted = frozenset(t for g in games for t in g.kalshi.values())
     plan.synthetic_events = tuple(str(e["id"]) for e in added)
     return plan
 
