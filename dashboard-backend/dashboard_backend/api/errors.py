@@ -98,8 +98,11 @@ def install_error_handlers(app: FastAPI) -> None:
         messages = []
         for issue in issues:
             loc = [p for p in issue.loc if p not in ("query", "path", "body", "header")]
-            name = ".".join(loc) or "request"
-            messages.append(f"invalid parameter '{name}': {issue.msg}")
+            # A repeatable parameter's value is named by position: 'kind' (value 2).
+            names = [p for p in loc if not p.isdigit()]
+            values = [f" (value {int(p) + 1})" for p in loc if p.isdigit()]
+            name = ".".join(names) or "request"
+            messages.append(f"invalid parameter '{name}'{''.join(values)}: {issue.msg}")
         body = ValidationErrorBody(detail="; ".join(messages), errors=issues)
         return JSONResponse(body.model_dump(), status_code=422)
 

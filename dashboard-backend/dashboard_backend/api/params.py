@@ -1,4 +1,4 @@
-"""Validated request parameters shared by the routes: ids, categories, times.
+"""Validated request parameters shared by the routes: ids, categories, times, venues.
 
 Ids and names are bounded in length and refuse control characters (a NUL byte, a newline), so
 nothing odd reaches Redis or a log line; times must lie between 1970 and 9999 (Redis stream ids
@@ -12,6 +12,8 @@ from typing import Annotated
 
 from fastapi import Path, Query
 from pydantic import AfterValidator, BeforeValidator
+
+from dashboard_backend.venues.registry import venue_specs
 
 ID_MAX = 256
 NAME_MAX = 64
@@ -58,4 +60,34 @@ SinceQuery = Annotated[
     ),
     BeforeValidator(iso_time),
     AfterValidator(lambda v: None if v is None else after_epoch(v)),
+]
+
+
+def venue_names() -> list[str]:
+    """Every venue the registry knows (enabled or not), sorted."""
+    return sorted(spec.name for spec in venue_specs())
+
+
+def known_venues(values: list[str] | None) -> list[str] | None:
+    """The venues named, lower-cased; ValueError naming the first unknown one."""
+    if values is None:
+        return None
+    names = venue_names()
+    wanted = [v.strip().lower() for v in values]
+    for value, raw in zip(wanted, values, strict=True):
+        if value not in names:
+            raise ValueError(f"unknown venue {raw!r} (known: {', '.join(names)})")
+    return wanted
+
+
+VenuesQuery = Annotated[
+    list[str] | None,
+    Query(
+        description=(
+            "only opportunities trading on one of these venues (repeat the parameter for "
+            "several); a cross-venue opportunity trades on the venue of each of its legs"
+        ),
+        json_schema_extra={"items": {"type": "string", "enum": venue_names()}},
+    ),
+    AfterValidator(known_venues),
 ]
