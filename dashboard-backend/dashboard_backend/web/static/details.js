@@ -5,6 +5,7 @@ import { ApiHttpError, ApiUnreachable, readMarket } from "./api.js";
 import { relationChip } from "./discovery.js";
 import { externalLink, h, venueBadge } from "./dom.js";
 import * as fmt from "./format.js";
+import { crossDetails, isCross } from "./ticket.js";
 
 const BOOK_DEPTH = 5;
 
@@ -161,6 +162,7 @@ export async function opportunityDetails(op) {
   if (!op) return h("p", { class: "muted" }, "This opportunity is no longer current.");
   const ids = Array.isArray(op.marketIds) ? op.marketIds : [];
   const panels = await Promise.all(ids.slice(0, 12).map((id) => loadMarketPanel(id)));
+  if (isCross(op)) return crossDetails(op, panels);
   const legs = Array.isArray(op.legs) ? op.legs : [];
   // On a multi-market opportunity every leg is "Yes": name each by its market instead.
   const questions = new Map(panels.map((p) => [p.dataset.marketId, p.querySelector(".market-q")?.textContent ?? ""]));

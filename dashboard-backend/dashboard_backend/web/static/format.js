@@ -113,6 +113,11 @@ const KIND_LABELS = {
   binary_split_sell: "Split & sell",
   negrisk_buy_all: "Buy all YES",
   event_buy_all: "Buy all YES",
+  cross_equivalent: "Same bet, both sides",
+  cross_inverse: "Inverse bets, both sides",
+  cross_subset: "Implied bet hedged",
+  cross_exclusive: "NO on both exclusive bets",
+  cross_outcome_set: "Every outcome, cheapest venue",
 };
 
 /** Human label of an opportunity kind. */

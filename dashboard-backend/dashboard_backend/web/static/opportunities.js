@@ -4,6 +4,7 @@
 import { externalLink, h, replaceChildren, rowActivation, venueBadge } from "./dom.js";
 import * as fmt from "./format.js";
 import { matchesSearch, searchWords } from "./state.js";
+import { annualized, isCross, venueBadges, venuesOf } from "./ticket.js";
 
 // Links inside a row are for the mouse; keyboard users get one stop per row (Enter opens the
 // drawer, which has the same links).
@@ -104,7 +105,14 @@ export function renderOpportunityRows(tbody, rows, store, onOpen) {
         "td",
         { class: "q", dataset: { label: "Market" } },
         h("div", { class: "question" }, o.title),
-        h("div", { class: "sub" }, venueBadge(o.venue), o.category ? h("span", { class: "chip" }, o.category) : null, legs > 1 ? h("span", { class: "chip" }, `${legs} markets`) : null),
+        h(
+          "div",
+          { class: "sub" },
+          isCross(o) ? venueBadges(o) : venueBadge(o.venue),
+          o.category ? h("span", { class: "chip" }, o.category) : null,
+          legs > 1 ? h("span", { class: "chip" }, `${legs} markets`) : null,
+          annualized(o) ? h("span", { class: "chip annualized", title: "annualised return on cost + fees" }, annualized(o)) : null,
+        ),
       ),
       h("td", { class: "kind-cell", dataset: { label: "Kind" } }, h("span", { class: `kind kind-${o.kind}` }, fmt.kindLabel(o.kind))),
       h("td", { class: "num strong edge", dataset: { label: "Edge" } }, fmt.cents(o.edge)),
@@ -112,7 +120,7 @@ export function renderOpportunityRows(tbody, rows, store, onOpen) {
       h("td", { class: "num", dataset: { label: "Cost" } }, fmt.dollars(o.cost)),
       h("td", { class: "num strong profit", dataset: { label: "Profit" } }, fmt.dollars(o.expectedProfit)),
       h("td", { class: "muted nowrap", dataset: { label: "Seen" } }, h("time", { datetime: fmt.isoOrNull(o.detectedAt), title: fmt.dateTime(o.detectedAt) }, fmt.relative(o.detectedAt, now))),
-      h("td", { class: "nowrap link-cell" }, externalLink(o.url, fmt.venueLabel(o.venue), ROW_LINK)),
+      h("td", { class: "nowrap link-cell" }, externalLink(o.url, fmt.venueLabel(venuesOf(o)[0]), ROW_LINK)),
     );
   });
   replaceChildren(tbody, trs);

@@ -8,7 +8,17 @@ export const SORTS = {
   opportunities: { keys: ["expectedProfit", "edge", "size", "cost"], default: "expectedProfit" },
 };
 
-const KINDS = ["binary_buy_both", "binary_split_sell", "negrisk_buy_all", "event_buy_all"];
+const KINDS = [
+  "binary_buy_both",
+  "binary_split_sell",
+  "negrisk_buy_all",
+  "event_buy_all",
+  "cross_equivalent",
+  "cross_inverse",
+  "cross_subset",
+  "cross_exclusive",
+  "cross_outcome_set",
+];
 // Relation filter values: one relation, or `subset` for both directions.
 export const RELATIONS = ["equivalent", "inverse", "subset", "mutually_exclusive", "related_not_equivalent"];
 
