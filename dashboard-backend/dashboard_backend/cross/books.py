@@ -179,6 +179,11 @@ class _Times(Mapping[str, int]):
             raise KeyError(token_id)
         return time
 
+    def get(self, token_id: str, default: int | None = None) -> int | None:  # type: ignore[override]
+        """`time_of` straight (the pricing path calls this per leg; no KeyError round trip)."""
+        time = self._books.time_of(token_id)
+        return default if time is None else time
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._books.held)
 
