@@ -149,6 +149,23 @@ def test_a_source_dipped_into_below_its_minimum_is_dropped() -> None:
     assert fill.size == pytest.approx(10)
 
 
+def test_a_kalshi_source_in_a_shared_slot_buys_whole_contracts() -> None:
+    # Polymarket offers 9.5 shares at 0.30, Kalshi 10 contracts at 0.31: after Polymarket's 9.5
+    # Kalshi cannot sell the half contract that would make 10 sets; it comes from Polymarket.
+    slot1 = [
+        src(lv((0.30, 9.5), (0.33, 50)), POLY, size_step=0.01),
+        src(lv((0.31, 10)), KALSHI, size_step=1),
+    ]
+    slot2 = [src(lv((0.50, 19)), KALSHI, size_step=1)]
+    fill = walk_portfolio([slot1, slot2])
+    assert fill is not None
+    assert fill.size == pytest.approx(19)
+    shares = {(f.slot, f.source): f.shares for f in fill.fills}
+    assert shares[(0, 1)] == pytest.approx(9)  # whole contracts
+    assert shares[(0, 0)] == pytest.approx(10)  # 9.5 at 0.30 and 0.5 at 0.33
+    assert shares[(1, 0)] == pytest.approx(19)
+
+
 def test_no_edge_empty_book_or_empty_portfolio() -> None:
     assert walk_portfolio([[src(lv((0.5, 10)))], [src(lv((0.5, 10)))]]) is None
     assert walk_portfolio([[src(lv((0.4, 10)))], [src(())]]) is None

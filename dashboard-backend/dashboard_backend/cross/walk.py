@@ -149,14 +149,24 @@ class _Acc:
 
 
 def _fill_slot(ladder: Sequence[_Rung], slot: Sequence[Source], size: float) -> list[_Acc] | None:
-    """Per-source totals of buying `size` shares along the ladder (None if it is too thin)."""
+    """Per-source totals of buying `size` shares along the ladder (None if it is too thin).
+
+    With several sources, each source's order stays a multiple of its size step (whole Kalshi
+    contracts): a remainder it cannot take goes to the next rung that can.
+    """
     accs = [_Acc() for _ in slot]
     left = size
+    several = len(slot) > 1
     for _net, price, rung_size, i in ladder:
         if left <= SIZE_EPSILON:
             break
         q = min(rung_size, left)
         acc = accs[i]
+        step = slot[i].size_step
+        if several and step > 0.0:
+            q = _step_floor(acc.shares + q, step) - acc.shares
+            if q <= SIZE_EPSILON:
+                continue
         if acc.shares == 0.0:
             acc.best = price
         acc.shares += q
