@@ -6,7 +6,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from dashboard_backend.fees import FeeTable
-from dashboard_backend.models import BookLevel, MarketDocument, OrderBook, OutcomeLink
+from dashboard_backend.models import (
+    BookLevel,
+    MarketDocument,
+    MatchEntry,
+    OrderBook,
+    OutcomeLink,
+    Relation,
+)
 from tests.opportunity_helpers import binary
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -58,3 +65,29 @@ def token(doc: MarketDocument, name: str) -> str:
     outcome = doc.outcome(name)
     assert outcome is not None
     return outcome.token_id
+
+
+def same_bet_entry(base: MarketDocument, match: MarketDocument, confidence: float) -> MatchEntry:
+    """The relation engine's entry saying `match` is the same Yes/No bet as `base` (both links)."""
+    return MatchEntry(
+        market_id=match.id,
+        question=match.question,
+        similarity=0.97,
+        venue=match.venue,
+        relation=Relation.EQUIVALENT,
+        confidence=confidence,
+        outcome_map=(link(base, "Yes", match, "Yes"), link(base, "No", match, "No")),
+    )
+
+
+def allowed(relation: Relation, ln: OutcomeLink, wa: str, wb: str) -> bool:
+    """Whether the world where `wa` (of A) and `wb` (of B) win is possible under `ln`, written out
+    independently of the code under test (an inverse link pairs outcomes that win together)."""
+    a, b = wa == ln.a_token, wb == ln.b_token
+    return {
+        Relation.EQUIVALENT: a == b,
+        Relation.INVERSE: a == b,
+        Relation.SUBSET_A_IN_B: (not a) or b,
+        Relation.SUBSET_B_IN_A: (not b) or a,
+        Relation.MUTUALLY_EXCLUSIVE: not (a and b),
+    }[relation]

@@ -14,7 +14,7 @@ from dashboard_backend.cross.portfolios import pair_portfolios
 from dashboard_backend.fees import FeeTable
 from dashboard_backend.models import MarketDocument, Opportunity, OrderBook, OutcomeLink, Relation
 from dashboard_backend.opportunities import CatalogIndex
-from tests.cross_helpers import NO_FEES, NOW, asks, link, market, token
+from tests.cross_helpers import NO_FEES, NOW, allowed, asks, link, market, token
 
 
 def _bought(
@@ -128,18 +128,6 @@ TRADEABLE = [
 ]
 
 
-def _allowed(relation: Relation, ln: OutcomeLink, wa: str, wb: str) -> bool:
-    """The worlds each relation allows, written out independently of the code under test."""
-    a, b = wa == ln.a_token, wb == ln.b_token
-    return {
-        Relation.EQUIVALENT: a == b,
-        Relation.INVERSE: a == b,
-        Relation.SUBSET_A_IN_B: (not a) or b,
-        Relation.SUBSET_B_IN_A: (not b) or a,
-        Relation.MUTUALLY_EXCLUSIVE: not (a and b),
-    }[relation]
-
-
 def _payout(opp: Opportunity, winners: set[str]) -> float:
     return sum(leg.size or 0.0 for leg in opp.legs if leg.token_id in winners)
 
@@ -194,7 +182,7 @@ def test_every_reported_portfolio_pays_its_cost_in_every_allowed_world(
         assert len(opp.legs) == 2
         assert {leg.venue for leg in opp.legs} == {a.venue, b.venue}
         for oa, ob in product(a.outcomes, b.outcomes):
-            if not _allowed(pair.relation, ln, oa.token_id, ob.token_id):
+            if not allowed(pair.relation, ln, oa.token_id, ob.token_id):
                 continue
             paid = _payout(opp, {oa.token_id, ob.token_id})
             assert paid >= opp.cost + opp.fees - 1e-6, (oa.name, ob.name, opp)

@@ -149,6 +149,17 @@ def test_a_source_dipped_into_below_its_minimum_is_dropped() -> None:
     assert fill.size == pytest.approx(10)
 
 
+def test_a_dropped_source_leaves_the_others_their_places() -> None:
+    # Polymarket (listed first) is cheapest for 2 shares, under its minimum of 5: dropped, and
+    # the fills still name Kalshi by its place in the slot (source 1), not its place after trimming.
+    slot1 = [src(lv((0.29, 2)), POLY, min_size=5), src(lv((0.30, 10)), KALSHI, size_step=1)]
+    slot2 = [src(lv((0.60, 12)), POLY)]
+    fill = walk_portfolio([slot1, slot2])
+    assert fill is not None
+    assert {(f.slot, f.source) for f in fill.fills} == {(0, 1), (1, 0)}
+    assert fill.size == pytest.approx(10)
+
+
 def test_a_kalshi_source_in_a_shared_slot_buys_whole_contracts() -> None:
     # Polymarket offers 9.5 shares at 0.30, Kalshi 10 contracts at 0.31: after Polymarket's 9.5
     # Kalshi cannot sell the half contract that would make 10 sets; it comes from Polymarket.

@@ -23,13 +23,13 @@ from dashboard_backend.catalog import CatalogStore
 from dashboard_backend.changes import OpportunityChange
 from dashboard_backend.fees import FeeTable
 from dashboard_backend.matching.store import dump_entries
-from dashboard_backend.models import MatchEntry, OrderBook, Relation
+from dashboard_backend.models import OrderBook, Relation
 from dashboard_backend.ops_store import OpsStore
 from dashboard_backend.settings import Settings
 from dashboard_backend.venues.polymarket.ws_messages import decode_events
 from dashboard_backend.workers.cross import CrossWorker
 from dashboard_backend.workers.ws_pipeline import WsPipeline
-from tests.cross_helpers import NOW, NOW_MS, asks, link, market
+from tests.cross_helpers import NOW, NOW_MS, asks, market, same_bet_entry
 from tests.support_redis import next_message
 
 POLY = market(
@@ -92,15 +92,7 @@ async def seed(redis: aioredis.Redis, with_matches: bool = True) -> None:
 
 
 async def write_matches(redis: aioredis.Redis, run: str = "run-1") -> None:
-    entry = MatchEntry(
-        market_id=KALSHI.id,
-        question=KALSHI.question,
-        similarity=0.97,
-        venue="kalshi",
-        relation=Relation.EQUIVALENT,
-        confidence=0.93,
-        outcome_map=(link(POLY, "Yes", KALSHI, "Yes"), link(POLY, "No", KALSHI, "No")),
-    )
+    entry = same_bet_entry(POLY, KALSHI, 0.93)
     await redis.hset(keys.CROSS_MATCHES, POLY.id, dump_entries([entry]))
     await redis.hset(keys.STATUS_MATCHING, "lastRun", run)
 

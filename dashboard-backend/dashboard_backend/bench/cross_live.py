@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import multiprocessing
 import os
 import platform
 import statistics
@@ -34,7 +33,13 @@ from pathlib import Path
 
 from dashboard_backend import keys
 from dashboard_backend.bench.cross import FEES, _universe
-from dashboard_backend.bench.ws import DONE_CHANNEL, _latencies, _pct, _ping_rtts, _subscriber
+from dashboard_backend.bench.ws import (
+    DONE_CHANNEL,
+    _latencies,
+    _pct,
+    _ping_rtts,
+    start_subscriber,
+)
 from dashboard_backend.book_notices import BookNotices, now_ms
 from dashboard_backend.catalog import CatalogStore
 from dashboard_backend.connections import EmbeddedRedis, create_redis
@@ -235,12 +240,7 @@ def main(argv: list[str]) -> None:
             worker = subprocess.Popen(
                 [sys.executable, "-m", "dashboard_backend.workers.cross", "--loop"], env=env
             )
-            ctx = multiprocessing.get_context("spawn")
-            ready_r, ready_w = ctx.Pipe(duplex=False)
-            res_r, res_w = ctx.Pipe(duplex=False)
-            sub = ctx.Process(target=_subscriber, args=(server.url, ready_w, res_w), daemon=True)
-            sub.start()
-            ready_r.recv()
+            sub, res_r = start_subscriber(server.url)
             try:
                 published = asyncio.run(
                     _latency_run(server.url, markets, books, matches, args.changes)

@@ -210,6 +210,17 @@ def _subscriber(url: str, ready: Connection, results: Connection) -> None:
     client.close()
 
 
+def start_subscriber(url: str) -> tuple[multiprocessing.process.BaseProcess, Connection]:
+    """A subscriber process (see `_subscriber`), subscribed; returns it and its results' pipe."""
+    ctx = multiprocessing.get_context("spawn")
+    ready_r, ready_w = ctx.Pipe(duplex=False)
+    res_r, res_w = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_subscriber, args=(url, ready_w, res_w), daemon=True)
+    proc.start()
+    ready_r.recv()
+    return proc, res_r
+
+
 def _pipeline(redis_url: str, docs: dict[str, MarketDocument], initial: list[str]) -> WsPipeline:
     pipeline = WsPipeline(OpsStore(create_redis(redis_url)), FEES, decode=decode_events)
     pipeline.set_catalog(docs)
@@ -364,12 +375,7 @@ def main(argv: list[str]) -> None:
             f"(wall clock {n_messages / took:,.0f} msg/s, {len(frames) / took:,.0f} frames/s; "
             f"{len(published)} ops:updates published)"
         )
-        ctx = multiprocessing.get_context("spawn")
-        ready_r, ready_w = ctx.Pipe(duplex=False)
-        res_r, res_w = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_subscriber, args=(server.url, ready_w, res_w), daemon=True)
-        proc.start()
-        ready_r.recv()
+        proc, res_r = start_subscriber(server.url)
         work: list[float] = []
         took, published = asyncio.run(_full_run(server.url, docs, initial, frames, args.rate, work))
         seen = res_r.recv()

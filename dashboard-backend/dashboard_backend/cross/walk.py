@@ -22,7 +22,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from dashboard_backend.book_walk import EDGE_EPSILON, SIZE_EPSILON
 from dashboard_backend.fees import FeeSchedule
@@ -352,19 +352,27 @@ def _without_small_sources(
     if all(len(slot) == 1 for slot in slots):
         return None
     trimmed: list[Sequence[Source]] = []
+    kept: list[list[int]] = []  # per slot, the original index of each source kept
     dropped = False
     for slot, ladder in zip(slots, ladders, strict=True):
         accs = _fill_slot(ladder, slot, limit) if len(slot) > 1 else None
         if accs is None:
             trimmed.append(slot)
+            kept.append(list(range(len(slot))))
             continue
         keep = [
-            src
-            for src, acc in zip(slot, accs, strict=True)
+            i
+            for i, (src, acc) in enumerate(zip(slot, accs, strict=True))
             if not (SIZE_EPSILON < acc.shares < src.min_size - SIZE_EPSILON)
         ]
         dropped = dropped or len(keep) < len(slot)
-        trimmed.append(keep)
+        trimmed.append([slot[i] for i in keep])
+        kept.append(keep)
     if not dropped or any(not slot for slot in trimmed):
         return None
-    return walk_portfolio(trimmed, payout)
+    fill = walk_portfolio(trimmed, payout)
+    if fill is None:
+        return None
+    # The fills name sources of the trimmed slots: give them back their places in `slots`.
+    fills = tuple(replace(f, source=kept[f.slot][f.source]) for f in fill.fills)
+    return replace(fill, fills=fills)

@@ -15,10 +15,9 @@ from dashboard_backend import keys
 from dashboard_backend.catalog import CatalogStore
 from dashboard_backend.connections import create_redis
 from dashboard_backend.matching.store import dump_entries
-from dashboard_backend.models import MatchEntry, Relation
 from dashboard_backend.settings import Settings
 from dashboard_backend.workers.cross import CrossWorker
-from tests.cross_helpers import NOW, asks, link, market
+from tests.cross_helpers import NOW, asks, market, same_bet_entry
 from tests.e2e.conftest import ApiServer, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
@@ -59,15 +58,7 @@ async def seed_cross(redis_url: str) -> None:
                 asks("p1-Yes", [(0.46, 100)]),
             ]
         )
-        entry = MatchEntry(
-            market_id=KALSHI.id,
-            question=QUESTION,
-            similarity=0.98,
-            venue="kalshi",
-            relation=Relation.EQUIVALENT,
-            confidence=0.93,
-            outcome_map=(link(POLY, "Yes", KALSHI, "Yes"), link(POLY, "No", KALSHI, "No")),
-        )
+        entry = same_bet_entry(POLY, KALSHI, 0.93)
         await client.hset(keys.CROSS_MATCHES, POLY.id, dump_entries([entry]))
         settings = Settings(redis_url=redis_url, cross_max_book_age_sec=30.0, _env_file=None)
         await CrossWorker(client, settings, clock=lambda: NOW).run(False)
