@@ -14,6 +14,7 @@ import asyncio
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -26,6 +27,14 @@ from tests.openai_stub import API_KEY, serve_stub
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 NBA = "steffenmax_arb_bot"
 DEADLINE_SEC = 120.0  # what `make demo` promises
+STALE_WAIT_SEC = 30.0  # the cross worker reports stale books with its status, every few seconds
+
+
+def _stale_books(health: dict[str, Any]) -> int:
+    """The cross worker's count of followed books too old to price, from /healthz."""
+    return int(health.get("workers", {}).get("cross", {}).get("staleBooks", 0))
+
+
 EXPECTED = {
     "yes_other": {"cross_equivalent"},
     "no_same": {"cross_equivalent"},
@@ -112,7 +121,13 @@ async def test_make_demo_lists_planted_cross_venue_arbitrage_and_no_decoy(
                                 found.setdefault(game, set()).add(str(op["kind"]))
                     if all(EXPECTED[r] <= found.get(plan.roles[r], set()) for r in ARBITRAGE_ROLES):
                         break
+                # The stale decoy's books are judged when the worker prices them, which can come
+                # after the planted trades are listed: wait for the worker's status to say so.
                 health = (await http.get("/healthz")).json()
+                stale_deadline = loop.time() + STALE_WAIT_SEC
+                while _stale_books(health) < 2 and loop.time() < stale_deadline:
+                    await asyncio.sleep(1.0)
+                    health = (await http.get("/healthz")).json()
         finally:
             proc.terminate()
             try:
@@ -127,5 +142,5 @@ async def test_make_demo_lists_planted_cross_venue_arbitrage_and_no_decoy(
         check_terms(op)
         assert not kalshi_games(op) & decoy_games, op["id"]
     # The stale decoy's books were read and judged too old, not missed.
-    assert int(health["workers"]["cross"]["staleBooks"]) >= 2
+    assert _stale_books(health) >= 2
     assert health["workers"]["ws:polymarket"]["connected"] == "true"
