@@ -273,6 +273,21 @@ def test_resigning_implies_being_out_by_the_same_deadline_not_the_reverse() -> N
     assert relation(out, "Will Trump be out as President before 2027?") == Relation.EQUIVALENT
 
 
+def test_a_leader_acts_for_the_country_and_the_whole_settles_a_part() -> None:
+    trump = "Will Trump acquire Greenland before 2027?"
+    part = "Will the United States acquire any part of Greenland before Jan 1, 2027?"
+    assert relation(trump, part) == Relation.SUBSET_A_IN_B
+    assert relation(part, trump) == Relation.SUBSET_B_IN_A
+    # The whole implies a part, not the reverse; a later deadline implies nothing.
+    whole = "Will the United States acquire Greenland before 2027?"
+    assert relation(whole, part) == Relation.SUBSET_A_IN_B
+    assert relation("Will Trump acquire Greenland before 2029?", part) == Relation.RELATED
+    # Acquiring settles taking control; another leader is not this country's.
+    control = "Will the US take control of any part of Greenland before 2027?"
+    assert relation(trump, control) == Relation.SUBSET_A_IN_B
+    assert relation("Will Putin acquire Greenland before 2027?", part) == Relation.RELATED
+
+
 def test_a_time_inside_a_by_window_implies_it_with_an_equal_or_harder_bar() -> None:
     by_june = "Will Bitcoin hit $100k by June 30, 2026?"
     assert relation("Will Bitcoin hit $100k in June 2026?", by_june) == Relation.SUBSET_A_IN_B

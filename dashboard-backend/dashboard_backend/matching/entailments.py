@@ -1,8 +1,9 @@
 """Words that settle other words: "X resigns" implies "X is out" (data: `entailments.tsv`).
 
-`entailment(a, b)` finds a word of topic A whose listed consequences cover what topic B says
-instead, and returns both topics without those words for the caller to compare as usual (same
-person, same office, same deadline).
+`entailment(a, b)` finds the words of topic A whose listed consequences cover what topic B says
+instead (a head of state settles the country, "acquire" settles "take control", and any topic
+settles its widened form: "part"), and returns both topics without those words for the caller to
+compare as usual (same person, same office, same deadline).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
+# The row of words any proposition settles by itself (its scope widened: "part", "any part").
+_WHOLE = "*"
 _PATH = Path(__file__).with_name("data") / "words" / "entailments.tsv"
 
 
@@ -41,13 +44,26 @@ class Entailment:
 
 
 def entailment(a: frozenset[str], b: frozenset[str]) -> Entailment | None:
-    """A word only A says that settles at least one word only B says (None otherwise)."""
+    """The words of A that settle words only B says (each settling at least one of its listed
+    words; at least one of them only A's), and the widening words only B says ("any *part* of
+    Greenland": the whole settles a part) when A says nothing B does not; None when nothing is
+    settled by A alone."""
     table = entailments()
-    for word in sorted(a - b):
+    words: list[str] = []
+    settled: set[str] = set()
+    for word in sorted(a):
         patterns = table.get(word)
         if not patterns:
             continue
-        settled = frozenset(t for t in b - a if _settles(patterns, t))
-        if settled and any(not p.endswith("*") and p in settled for p in patterns):
-            return Entailment(word, settled, a - {word}, b - settled)
-    return None
+        mine = frozenset(t for t in b - a if _settles(patterns, t))
+        if mine and any(not p.endswith("*") and p in mine for p in patterns):
+            words.append(word)
+            settled |= mine
+    widened = (b - a) & frozenset(table.get(_WHOLE, ()))
+    own = [w for w in words if w not in b]
+    if not own and not (widened and not (a - b)):
+        return None
+    if widened:
+        words.append("the whole")
+        settled |= widened
+    return Entailment(" ".join(words), frozenset(settled), a - set(own), b - settled)

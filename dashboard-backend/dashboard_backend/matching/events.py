@@ -221,11 +221,31 @@ def relate_game_events(a: EventView, b: EventView) -> Verdict:
             )
     # One side's bets among the other's: a subset, unless its lines are not the other's lines
     # (a ladder of totals against a bundle holding one of them is a different grid).
-    if fa < fb and a.lines <= b.lines:
+    if fa < fb and a.lines <= b.lines and _room_for(a, b):
         return Verdict(Relation.SUBSET_A_IN_B, 0.6, (why, "A's bets are among B's"))
-    if fb < fa and b.lines <= a.lines:
+    if fb < fa and b.lines <= a.lines and _room_for(b, a):
         return Verdict(Relation.SUBSET_B_IN_A, 0.6, (why, "B's bets are among A's"))
     return related(f"{why}; different bets ({_families(fa)} / {_families(fb)})")
+
+
+_LADDER_BETS = frozenset({"total", "spread"})
+
+
+def _room_for(small: EventView, big: EventView) -> bool:
+    """Whether `big` can hold every line `small` lists of a ladder bet (totals, spreads: one
+    market a line on every venue): a ladder of eleven totals is not among a bundle whose one
+    total is all it has, even when the ladder's lines cannot be read."""
+    unlisted = max(big.event.market_count - len(big.event.markets), 0)
+    for family in small.families:
+        if family[0] not in _LADDER_BETS:
+            continue
+        mine = sum(1 for c in small.cards if (c.bet, c.period) == family)
+        if mine == len(small.cards):
+            mine = max(mine, small.event.market_count)
+        theirs = sum(1 for c in big.cards if (c.bet, c.period) == family)
+        if mine > theirs + unlisted:
+            return False
+    return True
 
 
 def align(a: EventView, b: EventView) -> tuple[OutcomeLink, ...]:

@@ -88,6 +88,34 @@ def _same_target(a: Card, b: Card) -> bool | None:
     return same_name(a.target, b.target)
 
 
+def _target_keys(card: Card) -> frozenset[str]:
+    """The alias keys of the outcome a card backs ("person:trump")."""
+    return (
+        card.target.keys if card.target is not None and card.target_role == "side" else frozenset()
+    )
+
+
+def _entailment(x: Card, y: Card) -> Entailment | None:
+    """What X's words settle of Y's; X's outcome counts as one of its words when it settles Y's
+    outcome or words (a head of state acts for the country: "Trump acquires" / "the US
+    acquires")."""
+    found = entailment(x.topic, y.topic)
+    if found is not None and _same_target(x, y) is True:
+        return found
+    mine = _target_keys(x)
+    wider = entailment(x.topic | mine, y.topic | _target_keys(y)) if mine else None
+    if wider is not None and mine & set(wider.word.split()):
+        return wider
+    return found
+
+
+def _target_settles(x: Card, y: Card, found: Entailment) -> bool:
+    """X's outcome is among the words that settled Y's, and Y backs no other outcome."""
+    if not _target_keys(x) & set(found.word.split()):
+        return False
+    return y.target is None or bool(_target_keys(y) & found.settled)
+
+
 def relate_game_props(a: Card, b: Card) -> PropRelation:
     """Two propositions about games."""
     same, where = same_fixture(a, b)
@@ -283,7 +311,7 @@ def relate_contest_props(a: Card, b: Card, same_title: bool = False) -> PropRela
         if staged is not None:
             return staged
     for one, other, kind in ((a, b, A_IMPLIES_B), (b, a, B_IMPLIES_A)):
-        found = entailment(one.topic, other.topic)
+        found = _entailment(one, other)
         if found is not None and (implied := _entailed(one, other, found, kind)) is not None:
             return implied
     # Between single markets, words one side adds weigh more than between events: an extra
@@ -468,7 +496,7 @@ def _entailed(x: Card, y: Card, found: Entailment, kind: str) -> PropRelation | 
     if subject.verdict != "same" or x.period != y.period:
         return None
     where = f"{subject.reason}: {found.word} settles {' '.join(sorted(found.settled))}"
-    if _same_target(x, y) is not True:
+    if _same_target(x, y) is not True and not _target_settles(x, y, found):
         return PropRelation(RELATED, f"{where}; not the same outcome", 0.6)
     dx, dy = x.dates.deadline, y.dates.deadline
     if not (_anchors_agree(x, y) or (dx is not None and dy is not None and dx <= dy)):
