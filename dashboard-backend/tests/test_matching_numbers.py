@@ -8,7 +8,6 @@ phrasings of one bucket (question vs group item title).
 
 from __future__ import annotations
 
-import csv
 import gzip
 import json
 import re
@@ -29,6 +28,7 @@ from dashboard_backend.matching.filters import (
 )
 from dashboard_backend.matching.numbers import NumberKind, number_kind, question_numbers
 from dashboard_backend.venues.polymarket.gamma_parse import parse_market
+from tests.crypto_ladders import kalshi_question, polymarket_question, strike_pairs
 
 ET_SUMMER = timezone(timedelta(hours=-4))  # EDT: the BTC 5-minute file is from July
 
@@ -151,31 +151,8 @@ def test_btc_five_minute_windows_are_read_and_all_differ(shared_data: Path) -> N
     assert int(on.sum()) == 0  # every window is another bet
 
 
-def kalshi_question(row: dict[str, str]) -> str:
-    """Kalshi's monthly max/min market title for this ticker (the recorded KXBTCMAXMON form)."""
-    asset, date = row["asset"], row["kalshi_ticker"].split("-")[2]  # 26JUL31
-    side = "above" if "MAXMON" in row["kalshi_ticker"] else "below"
-    when = datetime.strptime(date, "%y%b%d").strftime("%b %d, %Y")
-    strike = float(row["kalshi_strike"])
-    return (
-        f"Will {asset} trimmed mean be {side} ${strike:.2f} by 11:59 PM ET on {when}? "
-        f"{side.capitalize()} ${strike:,.2f}"
-    )
-
-
-def polymarket_question(slug: str) -> str:
-    """The question a Polymarket slug spells: will-bitcoin-reach-82pt5k-in-july-2026."""
-    words = slug.split("-")
-    verb = words.index("reach") if "reach" in words else words.index("to")
-    amount = words[verb + 1].replace("pt", ".")
-    rest = " ".join(words[verb + 2 :])
-    return f"{' '.join(words[: verb + 1]).capitalize()} ${amount} {rest}?"
-
-
 def test_crypto_strike_pairs_equal_strike_passes_unequal_is_refused(shared_data: Path) -> None:
-    path = shared_data / "cjudice_crypto_strike_pairs/pairs.dev.csv"
-    with path.open(encoding="utf-8") as handle:
-        rows = [r for r in csv.DictReader(handle) if r["poly_slug"]]
+    rows = strike_pairs(shared_data)
     assert polymarket_question("will-bitcoin-reach-82pt5k-in-july-2026") == (
         "Will bitcoin reach $82.5k in july 2026?"
     )

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from dashboard_backend.matching.markets import relate_markets
 from dashboard_backend.models import MarketDocument, Outcome, Relation
+from tests.crypto_ladders import (
+    kalshi_event_title,
+    kalshi_question,
+    polymarket_question,
+    strike_pairs,
+)
 
 
 def market(
@@ -483,3 +490,30 @@ def test_a_window_that_cannot_be_dated_is_never_the_same_bet() -> None:
 
 def test_a_market_is_never_related_to_itself() -> None:
     assert relate_markets(SPURS, SPURS).relation == Relation.UNRELATED
+
+
+def test_monthly_crypto_ladders_nest_across_venues(shared_data: Path) -> None:
+    """Kalshi's monthly max/min ladders ("above $X by 11:59 PM ET on Jul 31" under "How high will
+    BTC get in July?") against Polymarket's "reach $X in July": the same strike is the same bet;
+    for a maximum the higher strike implies the lower, for a minimum the lower the higher."""
+    rows = strike_pairs(shared_data)
+    assert len(rows) == 54
+    wrong = []
+    for row in rows:
+        question, yes_names = kalshi_question(row).split("? ")
+        doc_k = kalshi(row["kalshi_ticker"], question + "?", yes_names, kalshi_event_title(row))
+        doc_p = market("pm", polymarket_question(row["poly_slug"]))
+        strike_k, strike_p = float(row["kalshi_strike"]), float(row["poly_strike"])
+        if strike_k == strike_p:
+            want = Relation.EQUIVALENT
+        else:
+            kalshi_harder = (
+                strike_k > strike_p if "MAXMON" in row["kalshi_ticker"] else strike_k < strike_p
+            )
+            want = Relation.SUBSET_A_IN_B if kalshi_harder else Relation.SUBSET_B_IN_A
+        verdict = relate_markets(doc_k, doc_p)
+        if verdict.relation != want:
+            wrong.append(
+                (row["kalshi_ticker"], row["poly_slug"], verdict.relation, verdict.reasons)
+            )
+    assert wrong == []

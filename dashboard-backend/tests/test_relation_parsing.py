@@ -71,6 +71,10 @@ def test_dates_read_days_deadlines_windows_and_years() -> None:
     assert read_dates("World Cup, Spain vs Cape Verde, Jun 15, 2026: Draw").day == date(2026, 6, 15)
     assert read_dates("by June 30", context_year=2026).deadline == date(2026, 6, 30)
     assert read_dates("before Jan 20, 2029").deadline == date(2029, 1, 19)
+    # A deadline at a time of the day is that day, not a stated time on it.
+    by_time = read_dates("Will BTC trimmed mean be above $90000 by 11:59 PM ET on Jul 31, 2026?")
+    assert (by_time.deadline, by_time.day, by_time.hour) == (date(2026, 7, 31), None, None)
+    assert read_dates("before 5 PM ET on Jul 31, 2026").deadline == date(2026, 7, 31)
     assert read_dates("Will Trump acquire Greenland before 2027?").deadline == date(2026, 12, 31)
     assert read_dates("impeached by end of 2026").deadline == date(2026, 12, 31)
     assert read_dates("NHL Hart Memorial Trophy 2025–2026").year == 2026

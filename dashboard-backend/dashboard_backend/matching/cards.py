@@ -19,6 +19,7 @@ from dashboard_backend.matching.dates import (
     EASTERN,
     DateReading,
     eastern_day,
+    monthly,
     read_dates,
     ticker_reading,
 )
@@ -486,6 +487,8 @@ def parse_card(market: MarketText, aliases: AliasTable | None = None) -> Card:
         sub = read_dates(market.group_item, context_year)
         if sub.deadline is not None or sub.day is not None:
             dates = replace(dates, deadline=sub.deadline, day=sub.day)
+    if title and dates.deadline is not None:
+        dates = monthly(dates, read_dates(title, context_year))
     day = _day_of(market, dates)
     esports = bool(ESPORTS_HINTS.search(folded))
     if _CANDLE.search(full):

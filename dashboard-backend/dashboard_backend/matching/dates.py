@@ -7,6 +7,7 @@ a year after the election), so the date a bet is *about* comes from what it says
 | -------------------------------------- | ----------------------------------------------- |
 | `May 17, 2026` / `2026-05-17` / `17 May` | day 2026-05-17 (year from the context if unsaid) |
 | `by June 30` / `before Jan 20, 2029`   | deadline (`before` = the day before)             |
+| `by 11:59 PM ET on Jul 31`             | deadline 07-31 (a time of the day, not a stated time) |
 | `before 2027` / `by end of 2026` / `in 2026` | deadline 2026-12-31 / year 2026            |
 | `May 11-17`                            | window of days                                   |
 | `10:25AM-10:30AM ET` / `4AM ET` / `7PM-7:15PM` | a clock window in US Eastern time        |
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -60,6 +61,12 @@ _CLOCK = r"(\d{1,2})(?::(\d\d))?\s*(am|pm|a\.m\.|p\.m\.)?"
 _TIME_RANGE = re.compile(r"\b" + _CLOCK + r"\s*[-–]\s*" + _CLOCK + r"\s*(et|est|edt|utc)?\b")
 _TIME = re.compile(r"\b(\d{1,2})(?::(\d\d))?\s*(am|pm|a\.m\.|p\.m\.)\s*(et|est|edt|utc)?\b")
 _BY_WORD = re.compile(r"\b(by|before|until|through|prior to|no later than)\s*$")
+# "by 11:59 PM ET on Jul 31": a deadline at a time of that day (the day itself counts).
+_BY_TIME_ON = re.compile(
+    r"\b(?:by|before|until|prior to|no later than)\s+"
+    + _CLOCK
+    + r"\s*(?:et|est|edt|utc)?\s*(?:on\s*)?$"
+)
 _TICKER = re.compile(r"-(\d\d)([A-Z]{3})(\d\d)?(\d{4})?(?=[A-Z0-9]*(?:-|$))")
 
 
@@ -170,6 +177,8 @@ def read_dates(text: str, context_year: int | None = None) -> DateReading:
         if _BY_WORD.search(t[: m.start()]):
             before = t[: m.start()].rstrip().endswith("before")
             deadline = d - timedelta(days=1) if before else d
+        elif _BY_TIME_ON.search(t[: m.start()]):
+            deadline = d
         else:
             day = day or d
     for m in _DMY.finditer(t):
@@ -237,3 +246,16 @@ def _clock_window(
         if at is not None:
             return None, None, datetime.combine(day, at)
     return None, None, None
+
+
+def monthly(dates: DateReading, title: DateReading) -> DateReading:
+    """A deadline on the last day of the month the event's title names is that month ("Will SOL
+    be below $35 by 11:59 PM ET on Jul 31?" under "How low will Solana get in July?": the
+    venue's monthly ladder, from July 1), not every day up to it."""
+    if dates.deadline is None or dates.day is not None or dates.month is not None:
+        return dates
+    if title.month is None or title.month != (dates.deadline.year, dates.deadline.month):
+        return dates
+    if (dates.deadline + timedelta(days=1)).day != 1:
+        return dates
+    return replace(dates, deadline=None, month=title.month)

@@ -253,7 +253,8 @@ def anchor(card: Card) -> tuple[str, date | None, date | None] | None:
     if d.deadline is not None and d.day is None:
         # "by Nov 30" in the words wins over a ticker's date (`-25NOV30`), which is the deadline.
         return ("by", None, d.deadline)
-    if card.day is not None:
+    if card.day is not None and (d.day is not None or d.month is None):
+        # A month in the words wins over a ticker's day too (`-26JUL31` closes July's ladder).
         return ("on", card.day, card.day)
     if d.first_day is not None and d.last_day is not None:
         return ("during", d.first_day, d.last_day)
@@ -261,6 +262,8 @@ def anchor(card: Card) -> tuple[str, date | None, date | None] | None:
         year, month = d.month
         last = date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
         return ("during", date(year, month, 1), last)
+    if card.day is not None:
+        return ("on", card.day, card.day)
     if d.deadline is not None:
         return ("by", None, d.deadline)
     if d.year is not None:
@@ -467,8 +470,15 @@ def _bar_implies(x: Card, y: Card) -> bool:
     if x.comparator != y.comparator or x.line is None or y.line is None:
         return False
     if x.line == y.line:
-        return x.inclusive == y.inclusive or not x.inclusive
+        return x.inclusive == y.inclusive or not x.inclusive or _continuous(x, y)
     return (x.line > y.line) == (x.comparator == ">")
+
+
+def _continuous(a: Card, b: Card) -> bool:
+    """Both bars are on one asset's price, which is never exactly on a bar in practice: "above
+    $100" and "reach $100" are the same bar there (not for rates or counts, which land on it)."""
+    assets = {t for t in a.topic if t.startswith("asset:")}
+    return bool(assets) and assets == {t for t in b.topic if t.startswith("asset:")}
 
 
 def _stages(
@@ -511,7 +521,7 @@ def _thresholds(a: Card, b: Card, where: str) -> PropRelation:
     if a.comparator != b.comparator:
         return PropRelation(RELATED, f"{where}: above and below", 0.6)
     if a.line == b.line:
-        if a.inclusive != b.inclusive:
+        if a.inclusive != b.inclusive and not _continuous(a, b):
             # "above 6%" passes the bar that "at least 6%" / "reach 6%" only touches: exactly 6%
             # settles them apart, so the strict one implies the other and is not the same bet.
             kind = B_IMPLIES_A if a.inclusive else A_IMPLIES_B
