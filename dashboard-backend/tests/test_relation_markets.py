@@ -295,6 +295,51 @@ def test_a_leader_acts_for_the_country_and_the_whole_settles_a_part() -> None:
     assert relation("Will Putin acquire Greenland before 2027?", part) == Relation.RELATED
 
 
+def test_venue_spellings_of_one_contest_are_the_same_bet() -> None:
+    same = [
+        # A league's champion is its final's winner.
+        (
+            "Will Oklahoma City win the 2026 NBA Championship?",
+            "Will the Thunder be the 2026 NBA Champion?",
+        ),
+        (
+            "Will the Florida Panthers win the 2026 Stanley Cup?",
+            "Will Florida win the 2026 NHL Championship?",
+        ),
+        (
+            "Will the Dodgers win the 2026 World Series?",
+            "Will the Dodgers win the 2026 Pro Baseball Championship?",
+        ),
+        ("Will the Chiefs win Super Bowl 2026?", "Will the Chiefs win the 2026 NFL championship?"),
+        ("Will inflation be above 3% in May 2026?", "Will CPI inflation be above 3% in May 2026?"),
+        (
+            "Will the Fed cut rates at the June 2026 meeting?",
+            "Will the Federal Reserve cut interest rates in June 2026?",
+        ),
+        (
+            "Will Zohran Mamdani win the NYC mayoral election?",
+            "Will Mamdani be elected Mayor of New York City?",
+        ),
+        (
+            "Will Real Madrid win La Liga 2025-26?",
+            "Will Real Madrid win the Spanish La Liga title?",
+        ),
+    ]
+    assert [(a, b) for a, b in same if relation(a, b) != Relation.EQUIVALENT] == []
+    # ... but a final's MVP is not the season's, and core inflation is not inflation.
+    assert (
+        relation("Will SGA win NBA Finals MVP?", "Will SGA win the 2026 NBA MVP?")
+        == Relation.RELATED
+    )
+    assert (
+        relation(
+            "Will inflation be above 3% in May 2026?",
+            "Will core inflation be above 3% in May 2026?",
+        )
+        == Relation.RELATED
+    )
+
+
 def test_a_time_inside_a_by_window_implies_it_with_an_equal_or_harder_bar() -> None:
     by_june = "Will Bitcoin hit $100k by June 30, 2026?"
     assert relation("Will Bitcoin hit $100k in June 2026?", by_june) == Relation.SUBSET_A_IN_B
