@@ -32,6 +32,10 @@ def test_text_folds_accents_and_apostrophes() -> None:
         ("Cape Verde", "Cape Verde Islands"),
         ("M´gladbach", "Borussia Mönchengladbach"),
         ("PSG", "Paris Saint Germain"),
+        ("Atl. Madrid", "Club Atlético de Madrid"),
+        ("Los Angeles G", "LA Galaxy"),
+        ("Chivas", "CD Guadalajara"),
+        ("AZ", "AZ Alkmaar"),
     ],
 )
 def test_venue_spellings_name_the_same_participant(a: str, b: str) -> None:
