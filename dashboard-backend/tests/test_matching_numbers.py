@@ -68,6 +68,8 @@ def agree(a: frozenset[str], b: frozenset[str]) -> bool:
         ("12 a.m.", {"00:00"}),
         ("12pm", {"12:00"}),
         ("June 30", {"06-30"}),
+        ("May 11-17", {"05-11", "05-17"}),  # a window of days: 17 is a day, not an amount
+        ("May 5 - May 12, 2026", {"05-05", "05-12", "y2026"}),
         ("Jun 30th", {"06-30"}),
         ("30 June", {"06-30"}),
         ("30th of June", {"06-30"}),

@@ -324,9 +324,21 @@ def test_venue_spellings_of_one_contest_are_the_same_bet() -> None:
             "Will Real Madrid win La Liga 2025-26?",
             "Will Real Madrid win the Spanish La Liga title?",
         ),
+        (
+            "Will the Fed cut rates by 25 bps in June 2026?",
+            "Will the Federal Reserve decrease interest rates by 25 bps after the June 2026 meeting?",
+        ),
+        (
+            "Will Gavin Newsom announce a 2028 presidential run by June 30, 2026?",
+            "Will Newsom announce a presidential run before July 2026?",
+        ),
     ]
     assert [(a, b) for a, b in same if relation(a, b) != Relation.EQUIVALENT] == []
-    # ... but a final's MVP is not the season's, and core inflation is not inflation.
+    # ... but a final's MVP is not the season's, core inflation is not inflation, a cut no hike.
+    assert (
+        relation("Will the Fed cut rates in June 2026?", "Will the Fed hike rates in June 2026?")
+        != Relation.EQUIVALENT
+    )
     assert (
         relation("Will SGA win NBA Finals MVP?", "Will SGA win the 2026 NBA MVP?")
         == Relation.RELATED

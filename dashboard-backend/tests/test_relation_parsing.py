@@ -79,6 +79,12 @@ def test_dates_read_days_deadlines_windows_and_years() -> None:
     by_time = read_dates("Will BTC trimmed mean be above $90000 by 11:59 PM ET on Jul 31, 2026?")
     assert (by_time.deadline, by_time.day, by_time.hour) == (date(2026, 7, 31), None, None)
     assert read_dates("before 5 PM ET on Jul 31, 2026").deadline == date(2026, 7, 31)
+    # A month's edge as a deadline; a window across two month names.
+    assert read_dates("before July 2026").deadline == date(2026, 6, 30)
+    assert read_dates("by the end of June 2026").deadline == date(2026, 6, 30)
+    assert read_dates("in July 2026").month == (2026, 7)
+    window = read_dates("Elon Musk # tweets May 5 - May 12, 2026")
+    assert (window.first_day, window.last_day) == (date(2026, 5, 5), date(2026, 5, 12))
     assert read_dates("Will Trump acquire Greenland before 2027?").deadline == date(2026, 12, 31)
     assert read_dates("impeached by end of 2026").deadline == date(2026, 12, 31)
     assert read_dates("NHL Hart Memorial Trophy 2025–2026").year == 2026
@@ -107,7 +113,11 @@ def test_thresholds_read_direction_and_amount() -> None:
     assert read_threshold("Opensea FDV above $500M one day after launch?") == (">", 500e6)
     assert read_threshold("Will Hyperliquid dip to $24 in May?") == ("<", 24.0)
     assert read_threshold("Will WTI Crude Oil (WTI) hit (HIGH) $150 in May?") == (">", 150.0)
+    assert read_threshold("Elon Musk # tweets May 5 - May 12, 2026: 300+?") == (">", 300.0)
     assert read_threshold("Will it rain?") is None
+    # A race between two bars has no single bar, and says it is a race.
+    race = parse_card(MarketText(question="Will Solana hit $60 or $140 first?", venue="predict"))
+    assert (race.line, "word:race" in race.topic) == (None, True)
 
 
 def test_topics_fold_aliases_districts_and_drop_dates() -> None:

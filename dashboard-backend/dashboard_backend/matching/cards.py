@@ -148,7 +148,7 @@ _OVER = re.compile(
     re.IGNORECASE,
 )
 _PLAYER = re.compile(
-    r"^(?P<t>[^:?]{3,40}):\s+(?:\d+\+|anytime|first|points|rebounds|assists)", re.IGNORECASE
+    r"^(?P<t>[^:?#\d]{3,40}):\s+(?:\d+\+|anytime|first|points|rebounds|assists)", re.IGNORECASE
 )
 _WILL_SUBJECT = re.compile(
     r"(?:^|:\s+)will\s+(?:the\s+)?(?P<t>.+?)\s+(?:win|be|finish|lead|have|make|qualify|advance|get|reach|"
@@ -274,7 +274,8 @@ _DISTRICT = re.compile(r"\b([a-z]{2})-(\d{1,2}|al)\b")
 # Dates, clock times and amounts are compared by dates.py and the lines, not as topic words.
 _NOT_TOPIC = re.compile(
     r"\b20\d\d-\d\d-\d\d\b"
-    r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?(?:,? 20\d\d)?\b"
+    r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?"
+    r"(?:\s*[-–]\s*\d{1,2}(?:st|nd|rd|th)?\b)?(?:,? 20\d\d)?\b"
     r"|\b\d{1,2}(?::\d\d)?\s*(?:am|pm)\b(?:\s*(?:et|est|edt|utc))?"
     r"|[$€£]\s*\d[\d,]*(?:\.\d+)?\s*(?:k|m|b|bn|t|million|billion|trillion)?\b"
     r"|\b\d[\d,]*(?:\.\d+)?\s*(?:%|percent|bps|basis points)"
@@ -391,9 +392,14 @@ _DOWN = ("below", "under", "less", "fewer", "dip", "low", "lower", "↓")
 # The bar after the amount: "$1,000 or more", "6% or higher", "3 or fewer".
 THRESHOLD_AFTER = re.compile(
     r"(?P<cur>[$€£])?\s*(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>k|m|b|bn|t|million|billion|"
-    r"trillion|%)?\s+(?P<dir>or (?:more|above|higher|greater|over)|and (?:above|up|over)|"
-    r"or (?:less|below|lower|fewer|under))\b",
+    r"trillion|%)?(?:\s+(?P<dir>or (?:more|above|higher|greater|over)|and (?:above|up|over)|"
+    r"or (?:less|below|lower|fewer|under))\b|(?P<plus>\+)(?![\w.]))",
     re.IGNORECASE,
+)
+
+
+_RACE = re.compile(
+    r"\b[$€£]?\s*\d[\d,.]*\s*[kmb]?\s+or\s+[$€£]?\s*\d[\d,.]*\s*[kmb]?\s+first\b", re.IGNORECASE
 )
 
 
@@ -409,7 +415,7 @@ def read_threshold(text: str) -> tuple[str, float] | None:
         return None
     unit = (m.group("unit") or "").lower()
     value *= _UNITS.get(unit, 1.0)
-    direction = m.group("dir").lower().removeprefix("or ").removeprefix("and ")
+    direction = (m.group("dir") or "more").lower().removeprefix("or ").removeprefix("and ")
     return ("<" if direction.startswith(_DOWN) else ">"), value
 
 
@@ -448,6 +454,8 @@ def bar_is_inclusive(text: str) -> bool:
     """Whether the threshold in `text` includes its amount ("at least 6%") rather than passing
     it ("above 6%")."""
     m = THRESHOLD.search(text) or THRESHOLD_AFTER.search(text)
+    if m is not None and "plus" in m.groupdict() and m.group("plus"):
+        return True  # "300+": 300 counts
     return m is not None and m.group("dir").lower().startswith(_INCLUSIVE)
 
 
@@ -741,7 +749,8 @@ def _contest(
         target, role = m2.group("t"), "side"
     elif (m3 := _NAMED_SUBJECT.match(question)) is not None:
         target, role = m3.group("t"), "side"
-    threshold = read_threshold(question)
+    # "Will Solana hit $60 or $140 first?" is a race between two bars, not a bar: no line.
+    threshold = None if _RACE.search(question) else read_threshold(question)
     qualifier = bool(market.group_item) and (
         (threshold is None and read_threshold(market.group_item) is not None)
         or not read_dates(market.group_item, market.context_year).empty
@@ -798,7 +807,8 @@ def _contest(
         bucket=bucket,
         day=day,
         dates=dates,
-        topic=topic_words(topic_text, exclude=exclude, aliases=table),
+        topic=topic_words(topic_text, exclude=exclude, aliases=table)
+        | ({"word:race"} if _RACE.search(question) else set()),
         entities=_entities(" ".join((title, question)), table),
         amounts=amounts_of(question, market.group_item),
         lead=lead.group(1).strip() if lead else "",

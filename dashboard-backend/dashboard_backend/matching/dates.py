@@ -9,7 +9,8 @@ a year after the election), so the date a bet is *about* comes from what it says
 | `by June 30` / `before Jan 20, 2029`   | deadline (`before` = the day before)             |
 | `by 11:59 PM ET on Jul 31`             | deadline 07-31 (a time of the day, not a stated time) |
 | `before 2027` / `by end of 2026` / `in 2026` | deadline 2026-12-31 / year 2026            |
-| `May 11-17`                            | window of days                                   |
+| `May 11-17` / `May 5 - May 12`         | window of days                                   |
+| `before July 2026` / `by July 2026`    | deadline 06-30 / 07-31                           |
 | `10:25AM-10:30AM ET` / `4AM ET` / `7PM-7:15PM` | a clock window in US Eastern time        |
 | `KXNBAGAME-26JAN11SASMIN`              | day 2026-01-11 (local); `26MAY131915` adds 19:15 |
 
@@ -52,6 +53,12 @@ _MDY = re.compile(
     _MONTH
     + r" (\d{1,2})(?:st|nd|rd|th)?(?:\s*[-–]\s*(\d{1,2})(?!\d|:|\s*(?:am|pm)))?(?:,? (20\d\d))?\b"
 )
+_MD_RANGE = re.compile(
+    _MONTH
+    + r" (\d{1,2})(?:st|nd|rd|th)?\s*[-–]\s*"
+    + _MONTH
+    + r" (\d{1,2})(?:st|nd|rd|th)?(?:,? (20\d\d))?\b"
+)
 _DMY = re.compile(r"\b(\d{1,2}) " + _MONTH + r"(?:,? (20\d\d))?\b")
 _MONTH_YEAR = re.compile(r"\b(?:in |of |during )?" + _MONTH + r"(?:,? (20\d\d))?\b")
 _BY_YEAR = re.compile(r"\b(before|by end of|by the end of|end of|by|in|during|for) (20\d\d)\b")
@@ -61,6 +68,8 @@ _CLOCK = r"(\d{1,2})(?::(\d\d))?\s*(am|pm|a\.m\.|p\.m\.)?"
 _TIME_RANGE = re.compile(r"\b" + _CLOCK + r"\s*[-–]\s*" + _CLOCK + r"\s*(et|est|edt|utc)?\b")
 _TIME = re.compile(r"\b(\d{1,2})(?::(\d\d))?\s*(am|pm|a\.m\.|p\.m\.)\s*(et|est|edt|utc)?\b")
 _BY_WORD = re.compile(r"\b(by|before|until|through|prior to|no later than)\s*$")
+# "before July 2026" / "by (the) end of June 2026": a deadline at a month's edge.
+_BY_MONTH = re.compile(r"\b(by|before|until|prior to|no later than)(?: the)?(?: end of \s*|\s*)$")
 # "by 11:59 PM ET on Jul 31": a deadline at a time of that day (the day itself counts).
 _BY_TIME_ON = re.compile(
     r"\b(?:by|before|until|prior to|no later than)\s+"
@@ -160,7 +169,20 @@ def read_dates(text: str, context_year: int | None = None) -> DateReading:
         if d is not None:
             day = day or d
             spans.append(m.span())
+    for m in _MD_RANGE.finditer(t):
+        # "May 5 - May 12, 2026": a window across month names.
+        mon1, dd1, mon2, dd2r, yy = m.groups()
+        y = resolve(yy)
+        if y is None:
+            continue
+        d1 = _safe_date(y, _month(mon1), int(dd1))
+        d2 = _safe_date(y, _month(mon2), int(dd2r))
+        if d1 is not None and d2 is not None and d2 > d1:
+            first, last = d1, d2
+            spans.append(m.span())
     for m in _MDY.finditer(t):
+        if any(s <= m.start() < e for s, e in spans):
+            continue
         mon, dd, dd2, yy = m.groups()
         y = resolve(yy)
         if y is None:
@@ -213,6 +235,19 @@ def read_dates(text: str, context_year: int | None = None) -> DateReading:
                 continue
             y = resolve(yy)
             if y is not None:
+                lead = "of " if m.group(0).startswith("of ") else ""  # "by end *of* June"
+                by = _BY_MONTH.search(t[: m.start()] + lead)
+                if by is not None and not m.group(0).startswith(("in ", "during ")):
+                    spans.append(m.span())
+                    # "before July 2026": by June 30; "by July 2026": by July 31.
+                    start = date(y, _month(mon), 1)
+                    if by.group(1) == "before":
+                        deadline = start - timedelta(days=1)
+                    else:
+                        deadline = date(
+                            y + (start.month == 12), start.month % 12 + 1, 1
+                        ) - timedelta(days=1)
+                    break
                 month = (y, _month(mon))
                 break
     if year is None:

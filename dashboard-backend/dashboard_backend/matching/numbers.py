@@ -215,7 +215,8 @@ def _number(m: re.Match[str], s: int, e: int) -> _Token:
 
 
 def _lend_range_units(text: str, tokens: list[_Token]) -> None:
-    """`$50-100b`, `5-10%`, `10:25-10:30PM`, `2025-26`: the second end completes the first."""
+    """`$50-100b`, `5-10%`, `10:25-10:30PM`, `2025-26`, `May 11-17`: one end completes the
+    other."""
     for a, b in pairwise(tokens):
         if not _RANGE_GAP.fullmatch(text, a.end, b.start):
             continue
@@ -225,6 +226,10 @@ def _lend_range_units(text: str, tokens: list[_Token]) -> None:
         elif a.kind is NumberKind.TIME and b.kind is NumberKind.TIME:
             if a.meridiem is None and b.meridiem is not None and 1 <= a.hour <= 12:
                 a.meridiem = b.meridiem
+        elif a.kind is NumberKind.DATE and b.kind is NumberKind.AMOUNT and b.bare:
+            day = int(b.text) if b.text.isdigit() else 0
+            if int(a.text[3:]) < day <= 31:  # a window of days: May 11-17
+                b.kind, b.text = NumberKind.DATE, f"{a.text[:3]}{day:02d}"
         elif a.kind is NumberKind.YEAR and b.kind is NumberKind.AMOUNT and b.bare:
             next_year = int(a.text) + 1
             if len(b.text) == 2 and int(b.text) == next_year % 100:  # a season: 2025-26
