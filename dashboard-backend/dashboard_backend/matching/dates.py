@@ -240,12 +240,12 @@ def read_dates(text: str, context_year: int | None = None) -> DateReading:
                 if by is not None and not m.group(0).startswith(("in ", "during ")):
                     spans.append(m.span())
                     # "before July 2026": by June 30; "by July 2026": by July 31.
-                    start = date(y, _month(mon), 1)
+                    opens = date(y, _month(mon), 1)
                     if by.group(1) == "before":
-                        deadline = start - timedelta(days=1)
+                        deadline = opens - timedelta(days=1)
                     else:
                         deadline = date(
-                            y + (start.month == 12), start.month % 12 + 1, 1
+                            y + (opens.month == 12), opens.month % 12 + 1, 1
                         ) - timedelta(days=1)
                     break
                 month = (y, _month(mon))
