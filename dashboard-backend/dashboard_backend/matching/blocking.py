@@ -19,7 +19,7 @@ A key shared by more than `MAX_POSTINGS` markets is too common to tell anything 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from dashboard_backend.matching.cards import Card
@@ -108,18 +108,22 @@ class BlockIndex:
         self.found: dict[str, frozenset[str]] = {}
 
     def update(
-        self, current: dict[str, tuple[Groups, frozenset[str], int]], changed: Iterable[str]
-    ) -> int:
-        """Bring the index to `current` (every market's keys and side), given which markets are
-        new, removed or changed since the last update; returns how many were recomputed."""
+        self,
+        current: Mapping[str, tuple[Groups, frozenset[str], int]],
+        changed: Iterable[str],
+        gone: Iterable[str] = (),
+    ) -> set[str]:
+        """Bring the index up to date, given the markets new or changed since the last update
+        (`current` holds their keys and sides) and the markets removed; returns the markets
+        whose `found` was recomputed."""
         before: dict[str, int] = {}  # touched keys -> how many markets held them before
         redo: set[str] = set()
+        changed = list(changed)
 
         def touch(key: str) -> None:
             if key not in before:
                 before[key] = len(self.postings.get(key, ()))
 
-        gone = [m for m in self.groups if m not in current]
         for m in [*gone, *changed]:
             old = self.groups.pop(m, None)
             if old is not None:
@@ -128,12 +132,11 @@ class BlockIndex:
                     self.postings[key].discard(m)
             self.found.pop(m, None)
         for m in changed:
-            if m in current:
-                self.groups[m] = current[m]
-                redo.add(m)
-                for key in current[m][1]:
-                    touch(key)
-                    self.postings[key].add(m)
+            self.groups[m] = current[m]
+            redo.add(m)
+            for key in current[m][1]:
+                touch(key)
+                self.postings[key].add(m)
         for key, size in before.items():
             members = self.postings.get(key)
             if members is not None and not members:
@@ -143,7 +146,7 @@ class BlockIndex:
                 redo.update(members)
         for m in redo:
             self._find(m)
-        return len(redo)
+        return redo
 
     def _find(self, m: str) -> None:
         groups, _, side = self.groups[m]

@@ -1,54 +1,50 @@
-"""Every base's list of related markets, rebuilt only where a relation, a similarity or a price
-changed since the previous pass.
+"""Every base's list of related markets, kept between passes and redone only where it changed.
 
-The order of a base's list needs no prices (`entries.entry_rank`): relation, confidence,
-similarity, id. The entries themselves carry prices, so a list is rebuilt when its selection
-changed or when a document it reads (the base, or a match) shows other prices, liquidity, dates
-or links; otherwise the previous pass's list object is returned as is. A reused entry keeps its
-`matched_at` (the pass that first built it, as the store keeps a surviving pair's first time);
-every other field equals what a full pass builds.
+A base's selection (its top K related markets) reads only its candidate pairs: relation,
+confidence, similarity, the match's id (`entries.entry_rank`; no prices). So it is selected again
+only for the markets the pair table says gained, lost or re-decided a pair (`touched`). The
+entries themselves carry prices, so a list is rebuilt when its selection changed, or when the base
+or one of its matches shows other prices, liquidity, dates or links (`repriced`: found through an
+index of which lists show which market); otherwise the previous pass's list object is returned as
+is. A reused entry keeps its `matched_at` (the pass that first built it, as the store keeps a
+surviving pair's first time); every other field equals what a full pass builds.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
-from dashboard_backend.matching.entries import build_entry, entry_rank
+import numpy as np
+import numpy.typing as npt
+
+from dashboard_backend.matching.candidates import RANK_OF_CODE, UNRELATED, PairTable
+from dashboard_backend.matching.delta import Delta
+from dashboard_backend.matching.entries import build_entry
 from dashboard_backend.matching.verdict import Verdict
-from dashboard_backend.models import MarketDocument, MatchEntry, Relation
+from dashboard_backend.models import MarketDocument, MatchEntry
 
 # One kept entry as selected: (match id, verdict as decided for the pair, similarity, flipped).
 Selected = tuple[str, Verdict, float, bool]
-
-
-def price_key(doc: MarketDocument) -> Hashable:
-    """What an entry reads of a document besides the relation: prices, liquidity, dates, links."""
-    return (
-        doc.question,
-        doc.category,
-        doc.close_time,
-        doc.url,
-        doc.venue,
-        doc.liquidity,
-        tuple((o.token_id, o.name, o.best_bid, o.best_ask, o.price) for o in doc.outcomes),
-    )
+# A candidate of one base: (entry order, match position, verdict, similarity, flipped).
+_Ranked = tuple[tuple[int, float, float, str], int, Verdict, float, bool]
 
 
 class EntryLists:
-    """The lists of the previous pass, with what they were built from."""
+    """The lists of the previous pass, with what they were selected from."""
 
     def __init__(self) -> None:
-        self._lists: dict[str, tuple[list[Selected], Hashable, list[MatchEntry]]] = {}
-        self._prices: dict[str, Hashable] = {}
+        self._lists: dict[str, tuple[list[Selected], list[MatchEntry]]] = {}
+        self._shown_in: dict[str, set[str]] = {}  # match id -> bases whose list shows it
+        self._wanted: frozenset[str] | None = None  # the bases asked for (None: every market)
         self.rebuilt = 0  # lists built in the last pass
 
-    def build(
+    def update(
         self,
         docs: Sequence[MarketDocument],
-        ordered: Sequence[tuple[int, int]],
-        verdicts: Sequence[Verdict],
-        sims: Sequence[float],
+        delta: Delta,
+        table: PairTable,
+        touched: npt.NDArray[np.bool_],
         now: datetime,
         bases: Sequence[int] | None,
         top_k: int,
@@ -56,49 +52,104 @@ class EntryLists:
         """Every base's related markets, strongest relation first, at most `top_k` (a flipped
         verdict ranks like the verdict: subset directions share a rank, so it is flipped only
         for entries kept)."""
-        wanted = None if bases is None else set(bases)
-        found: dict[int, list[tuple[tuple[int, float, float, str], int, Verdict, float, bool]]]
-        found = {}
-        for (i, j), verdict, sim in zip(ordered, verdicts, sims, strict=True):
-            if verdict.relation == Relation.UNRELATED:
-                continue
-            if wanted is None or i in wanted:
-                rank = entry_rank(verdict, sim, docs[j].id)
-                found.setdefault(i, []).append((rank, j, verdict, sim, False))
-            if wanted is None or j in wanted:
-                rank = entry_rank(verdict, sim, docs[i].id)
-                found.setdefault(j, []).append((rank, i, verdict, sim, True))
-        prices: dict[str, Hashable] = {}
-
-        def price(k: int) -> Hashable:
-            doc = docs[k]
-            key = prices.get(doc.id)
-            if key is None:
-                key = prices[doc.id] = price_key(doc)
-            return key
-
-        out: dict[str, list[MatchEntry]] = {}
-        lists: dict[str, tuple[list[Selected], Hashable, list[MatchEntry]]] = {}
+        ids = delta.ids
+        wanted = None if bases is None else frozenset(ids[i] for i in bases)
+        reselect = touched.copy()
+        if wanted != self._wanted:  # other bases asked for: every list is selected again
+            reselect[:] = True
+            self._wanted = wanted
+        for gone in delta.gone:
+            self._drop(gone)
+        found = self._candidates(table, reselect, ids)
+        # Lists that keep their selection but read a document with other prices.
+        reprice: set[str] = set()
+        for i in np.flatnonzero(delta.repriced).tolist():
+            m = ids[i]
+            if m in self._lists and not reselect[i]:
+                reprice.add(m)
+            reprice.update(b for b in self._shown_in.get(m, ()) if not reselect[delta.position[b]])
+        repriced = delta.repriced
         self.rebuilt = 0
-        for i, candidates in found.items():
+        for i in np.flatnonzero(reselect).tolist():
+            base = ids[i]
+            if wanted is not None and base not in wanted:
+                self._drop(base)
+                continue
+            candidates = found.get(i, [])
             candidates.sort(key=lambda f: f[0])
             kept = candidates[:top_k]
-            base = docs[i]
-            selected = [(docs[j].id, v, s, flip) for _, j, v, s, flip in kept]
-            read = (price(i), tuple(price(j) for _, j, _, _, _ in kept))
-            old = self._lists.get(base.id)
-            if old is not None and old[1] == read and _same(old[0], selected):
-                entries = old[2]
+            selected = [(ids[j], v, s, flip) for _, j, v, s, flip in kept]
+            old = self._lists.get(base)
+            if not selected:
+                self._drop(base)
+            elif (
+                old is not None
+                and _same(old[0], selected)
+                and not repriced[i]
+                and not any(repriced[j] for _, j, _, _, _ in kept)
+            ):
+                continue
             else:
-                self.rebuilt += 1
-                entries = [
-                    build_entry(base, docs[j], s, now, v.flipped() if flip else v)
-                    for _, j, v, s, flip in kept
-                ]
-            lists[base.id] = (selected, read, entries)
-            out[base.id] = entries
-        self._lists = lists
-        return out
+                self._set(base, selected, self._build(docs, i, kept, now))
+        position = delta.position
+        for base in reprice:
+            selected = self._lists[base][0]
+            doc = docs[position[base]]
+            entries = [
+                build_entry(doc, docs[position[m]], s, now, v.flipped() if flip else v)
+                for m, v, s, flip in selected
+            ]
+            self.rebuilt += 1
+            self._lists[base] = (selected, entries)
+        return {base: entries for base, (_, entries) in self._lists.items()}
+
+    def _candidates(
+        self, table: PairTable, reselect: npt.NDArray[np.bool_], ids: Sequence[str]
+    ) -> dict[int, list[_Ranked]]:
+        """The related candidates of each base to select again, with their entry order."""
+        found: dict[int, list[_Ranked]] = {}
+        related = table.relations != UNRELATED
+        for flip, ends, others in ((False, table.a, table.b), (True, table.b, table.a)):
+            pick = np.flatnonzero(related & reselect[ends])
+            for i, j, verdict, sim, code, confidence in zip(
+                ends[pick].tolist(),
+                others[pick].tolist(),
+                table.verdicts[pick].tolist(),
+                table.sims[pick].tolist(),
+                RANK_OF_CODE[table.relations[pick]].tolist(),
+                table.confidence[pick].tolist(),
+                strict=True,
+            ):
+                rank = (code, -confidence, -sim, ids[j])
+                found.setdefault(i, []).append((rank, j, verdict, sim, flip))
+        return found
+
+    def _build(
+        self, docs: Sequence[MarketDocument], i: int, kept: list[_Ranked], now: datetime
+    ) -> list[MatchEntry]:
+        self.rebuilt += 1
+        return [
+            build_entry(docs[i], docs[j], s, now, v.flipped() if flip else v)
+            for _, j, v, s, flip in kept
+        ]
+
+    def _set(self, base: str, selected: list[Selected], entries: list[MatchEntry]) -> None:
+        self._drop(base)
+        self._lists[base] = (selected, entries)
+        for m, _, _, _ in selected:
+            self._shown_in.setdefault(m, set()).add(base)
+
+    def _drop(self, base: str) -> None:
+        """Forget a base's list (its matches no longer show in it)."""
+        old = self._lists.pop(base, None)
+        if old is None:
+            return
+        for m, _, _, _ in old[0]:
+            shown = self._shown_in.get(m)
+            if shown is not None:
+                shown.discard(base)
+                if not shown:
+                    del self._shown_in[m]
 
 
 def _same(a: list[Selected], b: list[Selected]) -> bool:

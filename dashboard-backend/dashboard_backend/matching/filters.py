@@ -119,19 +119,28 @@ def number_codes(numbers: Sequence[Collection[str]] | None, n: int) -> npt.NDArr
         return out
     if len(numbers) != n:
         raise ValueError("every feature needs one entry per market")
-    column_of = {kind: column for column, kind in enumerate(NUMBER_KINDS)}
     tables: list[dict[str, int]] = [{} for _ in NUMBER_KINDS]
     for row, tokens in enumerate(numbers):
-        if not tokens:
-            continue
-        parts: list[list[str]] = [[] for _ in NUMBER_KINDS]
-        for token in sorted(tokens):
-            parts[column_of[number_kind(token)]].append(token)
-        for column, part in enumerate(parts):
-            if part:
-                table = tables[column]
-                out[row, column] = table.setdefault("|".join(part), len(table))
+        if tokens:
+            out[row] = number_row(tokens, tables)
     return out
+
+
+_COLUMN_OF = {kind: column for column, kind in enumerate(NUMBER_KINDS)}
+
+
+def number_row(tokens: Collection[str], tables: list[dict[str, int]]) -> list[int]:
+    """One market's row of `number_codes`, coded through `tables` (one per kind, kept by the
+    caller: equal sets of a kind get equal codes for as long as the tables live)."""
+    parts: list[list[str]] = [[] for _ in NUMBER_KINDS]
+    for token in sorted(tokens):
+        parts[_COLUMN_OF[number_kind(token)]].append(token)
+    row = [NO_NUMBERS] * len(NUMBER_KINDS)
+    for column, part in enumerate(parts):
+        if part:
+            table = tables[column]
+            row[column] = table.setdefault("|".join(part), len(table))
+    return row
 
 
 def numbers_agree(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:

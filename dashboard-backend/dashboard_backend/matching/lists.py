@@ -22,11 +22,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
+from dashboard_backend.matching.delta import Delta
 from dashboard_backend.matching.filters import MarketFeatures, MatchFilters
 from dashboard_backend.matching.similarity import (
     IndexArray,
     Neighbours,
-    id_ranks,
     row_matches,
     top_matches,
 )
@@ -76,18 +76,23 @@ def update_lists(
     unit: npt.NDArray[np.float32],
     features: MarketFeatures,
     filters: MatchFilters,
-    dirty: npt.NDArray[np.bool_],
+    delta: Delta,
     depth: int,
 ) -> tuple[DeepLists, int, int]:
-    """The lists for the current markets, given the previous pass's lists and which current
-    markets are new or changed (`dirty`); also how many rows were searched and how many
-    similarities the block products computed."""
+    """The lists for the current markets, given the previous pass's lists and what changed
+    (`delta`: positions moved, markets new or changed); also how many rows were searched and how
+    many similarities the block products computed.
+
+    Every row's entries come from one source (the old list moved, a search, or a merge), each
+    already in list order, so putting the rows in order is a stable sort by row, not a re-sort.
+    """
     ids = features.ids
     n = len(ids)
-    position = {m: i for i, m in enumerate(ids)}
+    dirty = delta.dirty
     # Old position -> current position of the same, unchanged market (-1: changed or gone).
-    remap = np.fromiter((position.get(m, -1) for m in old.ids), np.int64, len(old.ids))
-    remap[remap >= 0] = np.where(dirty[remap[remap >= 0]], -1, remap[remap >= 0])
+    remap = delta.new_of.copy()
+    moved = remap >= 0
+    remap[moved] = np.where(dirty[remap[moved]], -1, remap[moved])
     old_rows = _rows_of(old.indptr)
     rows_now, cols_now = remap[old_rows], remap[old.cols]
     alive = rows_now >= 0
@@ -113,10 +118,8 @@ def update_lists(
         add_c[back].tolist(), add_r[back].tolist(), add_s[back].tolist(), strict=True
     ):
         extra.setdefault(r, []).append((-s, ids[c], c))
-    old_of = {int(remap[p]): p for p in had}
     again: list[int] = []
-    for r in touched.tolist():
-        p = old_of[r]
+    for r, p in zip(touched.tolist(), delta.old_of[touched].tolist(), strict=True):
         lo, hi = int(old.indptr[p]), int(old.indptr[p + 1])
         entries = [
             (-s, ids[c], c)
@@ -145,10 +148,9 @@ def update_lists(
         compared += more
         _take_heads(redo, r2, c2, s2, depth, part_r, part_c, part_s, complete)
     rows = np.concatenate(part_r)
-    cols = np.concatenate(part_c)
-    scores = np.concatenate(part_s)
-    order = np.lexsort((id_ranks(ids)[cols], -scores, rows))
-    rows, cols, scores = rows[order], cols[order], scores[order]
+    order = np.argsort(rows, kind="stable")
+    cols = np.concatenate(part_c)[order]
+    scores = np.concatenate(part_s)[order]
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
     return DeepLists(ids, indptr, cols, scores, complete), len(searched) + len(again), compared

@@ -26,7 +26,9 @@ float32 unit vectors returns identical pairs, order and similarities.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
+from itertools import islice
 
 import numpy as np
 import numpy.typing as npt
@@ -123,6 +125,8 @@ class Neighbours:
 
 def id_ranks(ids: tuple[str, ...]) -> IndexArray:
     """Each market's position when sorted by (id, index): the tie-break after similarity."""
+    if all(map(operator.lt, ids, islice(ids, 1, None))):  # sorted already (as passes give them)
+        return np.arange(len(ids), dtype=np.int64)
     ranks = np.empty(len(ids), dtype=np.int64)
     if ids:
         order = np.argsort(np.array(ids, dtype=str), kind="stable")
