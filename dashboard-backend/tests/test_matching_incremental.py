@@ -103,3 +103,96 @@ def test_fold_fast_path_is_the_general_path() -> None:
     texts = ["Will the `A's` win?", "Côte d’Ivoire vs. Bayern München", "ß ø æ", "Straße `x`", ""]
     texts += [chr(c) * 3 + " Ab" for c in range(32, 127)]
     assert [fold(t) for t in texts] == [fold_unicode(t) for t in texts]
+
+
+def both_passes(
+    state: MatchState,
+    docs: list[MarketDocument],
+    vectors: npt.NDArray[np.float32],
+    filters: MatchFilters,
+    now: datetime,
+    bases: list[int] | None = None,
+) -> MatchResult:
+    """An incremental pass, checked against a full pass over the same input."""
+    sides = venue_sides(docs)
+    incremental = state.run(docs, vectors, filters, now, sides, bases)
+    full = MatchState().run(docs, vectors, filters, now, sides, bases)
+    assert summary(incremental) == summary(full)
+    return incremental
+
+
+@pytest.mark.parametrize("variant", ["copies", "shuffled", "filters_on", "bases"])
+def test_every_kind_of_input_keeps_incremental_passes_equal_to_full_ones(variant: str) -> None:
+    """Documents as new objects of the same content (found unchanged by their keys, not by
+    identity), in an order not by id (pairs whose markets swap places), with the number and
+    entity filters on (their codes kept between passes), and with a changing set of bases."""
+    docs, vectors = catalog(1500, seed=21)
+    extra, extra_vectors = catalog(400, seed=22)
+    on = variant == "filters_on"
+    filters = MatchFilters(
+        threshold=0.45, top_k=5, require_same_numbers=on, require_same_entities=on
+    )
+    rng = random.Random(9)
+    state = MatchState()
+    both_passes(state, docs, vectors, filters, NOW)
+    for step in range(1, 4):
+        docs, vectors = edit_catalog(docs, vectors, extra, extra_vectors, rng, 0.03)
+        run_docs, run_vectors = docs, vectors
+        if variant == "copies":
+            run_docs = [d.model_copy() for d in docs]
+        if variant == "shuffled":
+            order = rng.sample(range(len(docs)), len(docs))
+            run_docs, run_vectors = [docs[i] for i in order], vectors[order]
+        bases = sorted(rng.sample(range(len(docs)), len(docs) // 3)) if variant == "bases" else None
+        now = NOW + timedelta(minutes=step)
+        result = both_passes(state, run_docs, run_vectors, filters, now, bases)
+        assert 0 < result.changed < len(docs) / 5
+        assert result.decided < result.candidates
+
+
+def test_an_unchanged_catalog_costs_nothing_and_a_price_rebuilds_only_its_lists() -> None:
+    docs, vectors = catalog(1500, seed=31)
+    filters = MatchFilters(threshold=0.45, top_k=5)
+    state = MatchState()
+    first = state.run(docs, vectors, filters, NOW, venue_sides(docs))
+    copies = [d.model_copy() for d in docs]
+    for same_docs in (docs, copies):
+        again = state.run(same_docs, vectors, filters, NOW, venue_sides(docs))
+        assert (again.changed, again.searched, again.decided) == (0, 0, 0)
+        assert again.matches.keys() == first.matches.keys()
+        assert all(again.matches[b] is first.matches[b] for b in first.matches)  # not rebuilt
+    # A new price on one market: the lists showing it (and its own) are rebuilt, no other.
+    shown = {e.market_id for es in first.matches.values() for e in es}
+    target = sorted(shown)[0]
+    at = next(i for i, d in enumerate(docs) if d.id == target)
+    repriced = list(copies)
+    repriced[at] = docs[at].model_copy(update={"liquidity": docs[at].liquidity + 5.0})
+    later = NOW + timedelta(minutes=1)
+    result = both_passes(state, repriced, vectors, filters, later)
+    assert (result.changed, result.decided) == (0, 0)
+    for base, entries in result.matches.items():
+        showing = base == target or any(e.market_id == target for e in entries)
+        assert (entries is first.matches[base]) != showing
+        for e, was in zip(entries, first.matches[base], strict=True):
+            if e.market_id == target:
+                assert e.liquidity == docs[at].liquidity + 5.0
+            if base == target:
+                assert e.base_liquidity == docs[at].liquidity + 5.0
+            # Only the entries reading the new price are built again; the rest are reused.
+            assert (e is was) != (target in (base, e.market_id))
+            assert e.matched_at == (later if target in (base, e.market_id) else NOW)
+
+
+def test_a_failed_pass_leaves_no_half_updated_state() -> None:
+    docs, vectors = catalog(800, seed=41)
+    filters = MatchFilters(threshold=0.45)
+    state = MatchState()
+    state.run(docs, vectors, filters, NOW, venue_sides(docs))
+    twice = [*docs, docs[0]]
+    with pytest.raises(ValueError, match="unique"):
+        state.run(twice, np.vstack([vectors, vectors[:1]]), filters, NOW, venue_sides(twice))
+    edited, edited_vectors = edit_catalog(
+        docs, vectors, docs[:0], vectors[:0], random.Random(1), 0.05
+    )
+    result = both_passes(state, edited, edited_vectors, filters, NOW)
+    assert result.changed == len(edited)  # started over

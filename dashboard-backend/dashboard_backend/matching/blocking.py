@@ -115,38 +115,81 @@ class BlockIndex:
     ) -> set[str]:
         """Bring the index up to date, given the markets new or changed since the last update
         (`current` holds their keys and sides) and the markets removed; returns the markets
-        whose `found` was recomputed."""
+        whose `found` changed (or was recomputed).
+
+        Holders of a key that starts or stops counting are recomputed in full; holders of a key
+        that counts before and after only check the markets that joined or left it.
+        """
         before: dict[str, int] = {}  # touched keys -> how many markets held them before
+        movers: dict[str, set[str]] = defaultdict(set)  # touched key -> who joined or left
         redo: set[str] = set()
         changed = list(changed)
 
-        def touch(key: str) -> None:
+        def touch(key: str, m: str) -> None:
             if key not in before:
                 before[key] = len(self.postings.get(key, ()))
+            movers[key].add(m)
 
         for m in [*gone, *changed]:
             old = self.groups.pop(m, None)
             if old is not None:
                 for key in old[1]:
-                    touch(key)
+                    touch(key, m)
                     self.postings[key].discard(m)
             self.found.pop(m, None)
         for m in changed:
             self.groups[m] = current[m]
             redo.add(m)
             for key in current[m][1]:
-                touch(key)
+                touch(key, m)
                 self.postings[key].add(m)
+        check: dict[str, set[str]] = defaultdict(set)  # holder -> markets to check against it
         for key, size in before.items():
             members = self.postings.get(key)
             if members is not None and not members:
                 del self.postings[key]
-            elif members and (_counts(size) or _counts(len(members))):
-                # A key too common (or too rare) to count, before and after, changes nobody.
-                redo.update(members)
+            elif not members:
+                continue
+            elif _counts(size) != _counts(len(members)):
+                redo.update(members)  # the key starts or stops counting: all its holders
+            elif _counts(size):
+                for x in members:
+                    check[x] |= movers[key]
         for m in redo:
             self._find(m)
+        for x, others in check.items():
+            if x not in redo and self._recheck(x, others):
+                redo.add(x)
         return redo
+
+    def _recheck(self, x: str, others: set[str]) -> bool:
+        """Update whether `x` finds each of `others` (nothing else about `x` changed); whether
+        its `found` changed."""
+        had = self.found.get(x, frozenset())
+        found = set(had)
+        for y in others:
+            if y != x and y in self.groups and self._finds(x, y):
+                found.add(y)
+            else:
+                found.discard(y)
+        if found == had:
+            return False
+        if found:
+            self.found[x] = frozenset(found)
+        else:
+            self.found.pop(x, None)
+        return True
+
+    def _finds(self, x: str, y: str) -> bool:
+        """Whether `x` finds `y`: `y` holds a counting key of every group of `x` (other sides)."""
+        groups, _, side = self.groups[x]
+        _, posted, y_side = self.groups[y]
+        if not groups or (side >= 0 and y_side == side):
+            return False
+        postings = self.postings
+        return all(
+            any(k in posted and _counts(len(postings[k])) for k in keys) for _, keys in groups
+        )
 
     def _find(self, m: str) -> None:
         groups, _, side = self.groups[m]

@@ -6,8 +6,9 @@ only for the markets the pair table says gained, lost or re-decided a pair (`tou
 entries themselves carry prices, so a list is rebuilt when its selection changed, or when the base
 or one of its matches shows other prices, liquidity, dates or links (`repriced`: found through an
 index of which lists show which market); otherwise the previous pass's list object is returned as
-is. A reused entry keeps its `matched_at` (the pass that first built it, as the store keeps a
-surviving pair's first time); every other field equals what a full pass builds.
+is; a rebuilt list reuses the entries whose pair and documents did not change. A reused entry
+keeps its `matched_at` (the pass that first built it, as the store keeps a surviving pair's first
+time); every other field equals what a full pass builds.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class EntryLists:
         self._lists: dict[str, tuple[list[Selected], list[MatchEntry]]] = {}
         self._shown_in: dict[str, set[str]] = {}  # match id -> bases whose list shows it
         self._wanted: frozenset[str] | None = None  # the bases asked for (None: every market)
-        self.rebuilt = 0  # lists built in the last pass
+        self.built = 0  # entries built in the last pass (the others are reused)
 
     def update(
         self,
@@ -69,7 +70,7 @@ class EntryLists:
                 reprice.add(m)
             reprice.update(b for b in self._shown_in.get(m, ()) if not reselect[delta.position[b]])
         repriced = delta.repriced
-        self.rebuilt = 0
+        self.built = 0
         for i in np.flatnonzero(reselect).tolist():
             base = ids[i]
             if wanted is not None and base not in wanted:
@@ -90,17 +91,12 @@ class EntryLists:
             ):
                 continue
             else:
-                self._set(base, selected, self._build(docs, i, kept, now))
+                self._set(base, selected, self._build(docs, delta, i, kept, now, old))
         position = delta.position
         for base in reprice:
-            selected = self._lists[base][0]
-            doc = docs[position[base]]
-            entries = [
-                build_entry(doc, docs[position[m]], s, now, v.flipped() if flip else v)
-                for m, v, s, flip in selected
-            ]
-            self.rebuilt += 1
-            self._lists[base] = (selected, entries)
+            was = self._lists[base]
+            again = [(None, position[m], v, s, flip) for m, v, s, flip in was[0]]
+            self._lists[base] = (was[0], self._build(docs, delta, position[base], again, now, was))
         return {base: entries for base, (_, entries) in self._lists.items()}
 
     def _candidates(
@@ -125,13 +121,29 @@ class EntryLists:
         return found
 
     def _build(
-        self, docs: Sequence[MarketDocument], i: int, kept: list[_Ranked], now: datetime
+        self,
+        docs: Sequence[MarketDocument],
+        delta: Delta,
+        i: int,
+        kept: Sequence[tuple[object, int, Verdict, float, bool]],
+        now: datetime,
+        old: tuple[list[Selected], list[MatchEntry]] | None,
     ) -> list[MatchEntry]:
-        self.rebuilt += 1
-        return [
-            build_entry(docs[i], docs[j], s, now, v.flipped() if flip else v)
-            for _, j, v, s, flip in kept
-        ]
+        """Base i's entries for `kept`; an entry of the previous list is reused when its pair
+        was not decided again and neither document shows other prices."""
+        repriced = delta.repriced
+        before: dict[str, tuple[Selected, MatchEntry]] = {}
+        if old is not None and not repriced[i]:
+            before = {sel[0]: (sel, entry) for sel, entry in zip(*old, strict=True)}
+        entries: list[MatchEntry] = []
+        for _, j, v, s, flip in kept:
+            hit = before.get(delta.ids[j])
+            if hit is not None and hit[0][1] is v and hit[0][2:] == (s, flip) and not repriced[j]:
+                entries.append(hit[1])
+            else:
+                self.built += 1
+                entries.append(build_entry(docs[i], docs[j], s, now, v.flipped() if flip else v))
+        return entries
 
     def _set(self, base: str, selected: list[Selected], entries: list[MatchEntry]) -> None:
         self._drop(base)

@@ -59,6 +59,11 @@ class Blocks:
             raise ValueError("buffer must be at least 1")
 
 
+# The query rows of `row_matches` are few and spread in time: a block holds the rows of a tenth of
+# the window, however few (a floor of rows would stretch a block's columns over many days).
+QUERY_BLOCKS = Blocks(min_rows=1)
+
+
 def normalize(vectors: npt.ArrayLike) -> FloatArray:
     """Rows scaled to unit length as float32 (all-zero rows stay zero); rejects non-finite values."""
     array = np.asarray(vectors, dtype=np.float32)
@@ -383,7 +388,7 @@ def row_matches(
     n = len(features)
     if unit.shape[0] != n:
         raise ValueError(f"{unit.shape[0]} vectors for {n} markets")
-    scan = _Scan(unit, features, filters, blocks or Blocks())
+    scan = _Scan(unit, features, filters, blocks or QUERY_BLOCKS)
     scan.found = []
     wanted = np.zeros(n, dtype=np.bool_)
     wanted[rows] = True
