@@ -332,6 +332,16 @@ def test_venue_spellings_of_one_contest_are_the_same_bet() -> None:
             "Will Gavin Newsom announce a 2028 presidential run by June 30, 2026?",
             "Will Newsom announce a presidential run before July 2026?",
         ),
+        ("Will the US invade Venezuela in 2026?", "US invades Venezuela before 2027?"),
+        ("Will Putin meet Zelensky in 2026?", "Putin x Zelensky meeting in 2026?"),
+        (
+            "Russia x Ukraine ceasefire in 2026?",
+            "Will there be a ceasefire between Russia and Ukraine in 2026?",
+        ),
+        (
+            "Will the government shut down by October 1, 2026?",
+            "Government shutdown by October 1, 2026?",
+        ),
     ]
     assert [(a, b) for a, b in same if relation(a, b) != Relation.EQUIVALENT] == []
     # ... but a final's MVP is not the season's, core inflation is not inflation, a cut no hike.

@@ -10,6 +10,7 @@ from dashboard_backend.matching.aliases import AliasTable, Entity, parse_table
 from dashboard_backend.matching.cards import MarketText, parse_card, read_threshold, topic_words
 from dashboard_backend.matching.dates import read_dates, ticker_reading
 from dashboard_backend.matching.names import make_name, same_name
+from dashboard_backend.matching.stems import stem
 from dashboard_backend.matching.text import fold, words
 
 
@@ -213,3 +214,28 @@ def test_contest_and_candle_cards() -> None:
         )
     )
     assert (candle.kind, candle.asset) == ("candle", "asset:btc")
+
+
+def test_topic_words_are_stems_so_headlines_meet_questions() -> None:
+    for forms in (
+        ("invade", "invades", "invaded", "invading"),
+        ("meet", "meets", "meeting", "meetings"),
+        ("release", "released", "releases"),
+        ("party", "parties"),
+        ("qualify", "qualified", "qualifies"),
+    ):
+        assert len({stem(w) for w in forms}) == 1, forms
+    # Keys, numbers and short words pass through; "ss"/"us"/"is" endings keep their s.
+    assert [stem(w) for w in ("country:usa", "2026", "gas", "business", "status")] == [
+        "country:usa",
+        "2026",
+        "gas",
+        "business",
+        "status",
+    ]
+    assert topic_words("Israel strikes Iran by June 30?") == topic_words(
+        "Will Israel strike Iran by June 30?"
+    )
+    # A lowercase x joins two names (Polymarket's "Russia x Ukraine"); a capital X is a name.
+    assert topic_words("Russia x Ukraine ceasefire") == topic_words("Russia Ukraine ceasefire")
+    assert "x" in topic_words("Will X be banned in Brazil?")

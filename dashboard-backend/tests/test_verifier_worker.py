@@ -19,7 +19,7 @@ async def test_a_pass_reviews_the_band_and_an_unchanged_catalog_makes_no_call(
     redis_url: str, redis_client: aioredis.Redis
 ) -> None:
     pm = market("71", "Will the Fed cut rates in March 2026?")
-    kx = market("kalshi:KXFED-26MAR", "Fed rate cut at the March 2026 meeting?", "kalshi")
+    kx = market("kalshi:KXFED-26MAR", "Fed March 2026: cut?", "kalshi")  # the band: related, 0.5
     await seed(redis_client, [pm, kx], [embedding(pm, direction(0)), embedding(kx, direction(5))])
     standin = ChatStandIn(answer=always("equivalent", [("A2", "B2")]))  # Yes<->Yes
     with serving(standin) as url:

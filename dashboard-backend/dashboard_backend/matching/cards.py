@@ -26,6 +26,7 @@ from dashboard_backend.matching.dates import (
 from dashboard_backend.matching.lexicon import ESPORTS_HINTS, STOPWORDS, bet_of, period_of
 from dashboard_backend.matching.names import Name, make_name, same_name
 from dashboard_backend.matching.numbers import NumberKind, number_kind, question_numbers
+from dashboard_backend.matching.stems import stem
 from dashboard_backend.matching.text import fold, phrase, words
 
 # A game can end in a draw unless it is known not to: two sides that are one of these leagues'
@@ -151,7 +152,7 @@ _PLAYER = re.compile(
     r"^(?P<t>[^:?#\d]{3,40}):\s+(?:\d+\+|anytime|first|points|rebounds|assists)", re.IGNORECASE
 )
 _WILL_SUBJECT = re.compile(
-    r"(?:^|:\s+)will\s+(?:the\s+)?(?P<t>.+?)\s+(?:win|be|finish|lead|have|make|qualify|advance|get|reach|"
+    r"(?:^|:\s+)will\s+(?:the\s+)?(?!there\b|it\b|anyone\b)(?P<t>.+?)\s+(?:win|be|finish|lead|have|make|qualify|advance|get|reach|"
     r"become|enter|visit|launch|acquire|resign|play|score|hit|close|dip|record)\b",
     re.IGNORECASE,
 )
@@ -326,6 +327,10 @@ def _district(m: re.Match[str]) -> str:
     return f" district{state}{seat} {state}state "
 
 
+# Polymarket's "Russia x Ukraine ceasefire": a lowercase x between two names joins them.
+_BETWEEN_NAMES = re.compile(r"(?<=[A-Za-z]) x (?=[A-Z])")
+
+
 def topic_words(
     text: str, exclude: tuple[Name, ...] = (), aliases: AliasTable | None = None
 ) -> frozenset[str]:
@@ -336,7 +341,7 @@ def topic_words(
     (`liga 1`, `top 10`, `season 23`), district codes (`AL-02` -> `districtal2` and the state).
     """
     table = aliases or default_aliases()
-    t = fold(text)
+    t = fold(_BETWEEN_NAMES.sub(" ", text) if " x " in text else text)
     # Each substitution is skipped when its pattern cannot match (the same text, sooner).
     if "-" in t:
         t = _DISTRICT.sub(_district, t)
@@ -365,7 +370,7 @@ def topic_words(
         elif w.isdigit():
             out.add(f"num:{int(w)}")  # "Big 12" is not "Big 10", "Season 23" not "Season 22"
         elif w not in STOPWORDS and w not in dropped and w not in _MONTH_WORDS:
-            out.add(w)
+            out.add(stem(w))
     return frozenset(out)
 
 

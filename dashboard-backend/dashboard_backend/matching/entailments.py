@@ -12,6 +12,8 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
+from dashboard_backend.matching.stems import stem, stemmed
+
 # The row of words any proposition settles by itself (its scope widened: "part", "any part").
 _WHOLE = "*"
 _PATH = Path(__file__).with_name("data") / "words" / "entailments.tsv"
@@ -25,7 +27,8 @@ def entailments() -> dict[str, tuple[str, ...]]:
         text = line.split("#", 1)[0].strip()
         if text:
             word, _, settled = text.partition("\t")
-            out[word.strip()] = tuple(settled.split())
+            # Topics hold stems ("resigns" -> "resign"): so do the table's words (keys pass).
+            out[stem(word.strip())] = tuple(sorted(stemmed(settled.split())))
     return out
 
 

@@ -26,6 +26,7 @@ from dashboard_backend.matching.events_model import Event, EventMarket
 from dashboard_backend.matching.mirror import mirrored
 from dashboard_backend.matching.names import Name, same_name
 from dashboard_backend.matching.stages import StageLadder, stage_ladder
+from dashboard_backend.matching.stems import stemmed
 from dashboard_backend.matching.text import phrase, words
 from dashboard_backend.matching.topics import names_subject, same_subject, words_of
 from dashboard_backend.matching.verdict import Verdict, related, unrelated
@@ -355,10 +356,10 @@ def _event_entailed(
 
 # Words that name a list of the members of one identity slot ("Which countries will Trump visit?").
 _LIST_WORDS = {
-    "country:": frozenset({"countries", "country", "nations", "nation"}),
-    "state:": frozenset({"states", "state"}),
-    "person:": frozenset({"people", "persons", "person"}),
-    "org:": frozenset({"companies", "company", "organizations", "organisations"}),
+    "country:": stemmed({"countries", "country", "nations", "nation"}),
+    "state:": stemmed({"states", "state"}),
+    "person:": stemmed({"people", "persons", "person"}),
+    "org:": stemmed({"companies", "company", "organizations", "organisations"}),
 }
 
 

@@ -12,6 +12,8 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
+from dashboard_backend.matching.stems import stemmed
+
 _PATH = Path(__file__).with_name("data") / "words" / "stages.tsv"
 _WINNER = "word:winner"
 
@@ -25,7 +27,7 @@ def stage_ranks() -> dict[str, int]:
         if not text:
             continue
         rank, _, tokens = text.partition("\t")
-        for token in tokens.split():
+        for token in stemmed(tokens.split()):  # topics hold stems ("semifinals" -> "semifinal")
             out[token] = int(rank)
     return out
 

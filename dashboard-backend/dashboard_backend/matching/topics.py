@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dashboard_backend.matching.stems import stemmed
 from dashboard_backend.matching.word_weights import weight
 from dashboard_backend.matching.wordlists import word_list
 
@@ -41,7 +42,7 @@ def names_subject(token: str) -> bool:
 
 
 # Venue boilerplate: words one venue adds and another leaves out without changing the contest.
-SOFT_TOPIC = word_list("soft_words")
+SOFT_TOPIC = stemmed(word_list("soft_words"))
 
 
 def topic_weight(token: str) -> float:
