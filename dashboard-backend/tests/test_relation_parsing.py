@@ -239,3 +239,16 @@ def test_topic_words_are_stems_so_headlines_meet_questions() -> None:
     # A lowercase x joins two names (Polymarket's "Russia x Ukraine"); a capital X is a name.
     assert topic_words("Russia x Ukraine ceasefire") == topic_words("Russia Ukraine ceasefire")
     assert "x" in topic_words("Will X be banned in Brazil?")
+
+
+def test_one_side_against_a_named_other_is_a_game() -> None:
+    fight = parse_card(
+        MarketText(question="Will Tom Aspinall win the UFC 320 fight against Ciryl Gane?")
+    )
+    assert (fight.kind, [p.text for p in fight.participants]) == (
+        "game",
+        ["Tom Aspinall", "Ciryl Gane"],
+    )
+    assert fight.target is not None and fight.target.text == "Tom Aspinall"
+    final = parse_card(MarketText(question="Will Jannik Sinner beat Carlos Alcaraz in the final?"))
+    assert [p.text for p in final.participants] == ["Jannik Sinner", "Carlos Alcaraz"]

@@ -127,6 +127,14 @@ _WIN_MATCH = re.compile(
     + r"(?P<b>.+?)\s+(?:[\w-]+\s+){0,3}(?:match|fight|game|series)\b",
     re.IGNORECASE,
 )
+# "Will Tom Aspinall win the UFC 320 fight against Ciryl Gane?" / "Will Sinner beat Alcaraz in
+# the Wimbledon final?": one side against a named other.
+_WIN_AGAINST = re.compile(
+    r"^will\s+(?P<t>.+?)\s+(?:win\s+(?:the\s+|his\s+|her\s+|their\s+)?(?:[\w-]+\s+){0,3}"
+    r"(?:match|fight|bout|game)\s+(?:against|vs\.?|versus)|beat|defeat)\s+(?P<o>[^?]+?)"
+    r"(?:\s+(?:in|at|on|by)\s+[^?]*)?\??$",
+    re.IGNORECASE,
+)
 _EITHER = re.compile(
     r"^will\s+(?:the\s+)?(?P<a>.+?)\s+or\s+(?:the\s+)?(?P<b>.+?)\s+win\s+(?:in\s+)?(?:their|the)\s+.*?"
     r"(?:matchup|match|game|series)\b",
@@ -622,6 +630,9 @@ def _game(
         bet = "btts"
     elif (m := _WIN_MATCH.match(q)) is not None:
         sides = (m.group("a"), m.group("b"))
+        target, role = m.group("t"), "side"
+    elif (m := _WIN_AGAINST.match(q)) is not None:
+        sides = (m.group("t"), m.group("o"))
         target, role = m.group("t"), "side"
     elif (m := _EITHER.match(q)) is not None:
         sides = (
