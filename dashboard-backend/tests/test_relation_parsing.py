@@ -249,6 +249,7 @@ def test_one_side_against_a_named_other_is_a_game() -> None:
         "game",
         ["Tom Aspinall", "Ciryl Gane"],
     )
-    assert fight.target is not None and fight.target.text == "Tom Aspinall"
+    assert fight.target is not None
+    assert fight.target.text == "Tom Aspinall"
     final = parse_card(MarketText(question="Will Jannik Sinner beat Carlos Alcaraz in the final?"))
     assert [p.text for p in final.participants] == ["Jannik Sinner", "Carlos Alcaraz"]
