@@ -584,3 +584,30 @@ def test_monthly_crypto_ladders_nest_across_venues(shared_data: Path) -> None:
                 (row["kalshi_ticker"], row["poly_slug"], verdict.relation, verdict.reasons)
             )
     assert wrong == []
+
+
+def test_a_sport_without_draws_known_to_one_venue_lines_up_both_outcomes() -> None:
+    """Kalshi's KXATPMATCH series says tennis (no draw); Polymarket's title names no tour."""
+    start = datetime(2026, 5, 10, 18, 0, tzinfo=UTC)
+    yes_no = kalshi(
+        "KXATPMATCH-26MAY10SINALC-SIN",
+        "Will Jannik Sinner win the Sinner vs Alcaraz match?",
+        "Jannik Sinner",
+        "Sinner vs Alcaraz",
+    )
+    two_way = market(
+        "pm",
+        "Internazionali BNL d'Italia: Jannik Sinner vs Carlos Alcaraz",
+        outcomes=("Carlos Alcaraz", "Jannik Sinner"),
+        event_start=start,
+    )
+    assert relate_markets(yes_no, two_way).relation == Relation.EQUIVALENT
+    assert links(yes_no, two_way) == {("Yes", "Jannik Sinner"), ("No", "Carlos Alcaraz")}
+    # A soccer game can be drawn: "Will Arsenal win?" is not a two-way market's Arsenal side.
+    soccer = kalshi(
+        "KXEPLGAME-26MAY10ARSCHE-ARS", "Arsenal vs Chelsea Winner?", "Arsenal", "Arsenal vs Chelsea"
+    )
+    two_way_soccer = market(
+        "pm2", "Arsenal vs. Chelsea", outcomes=("Chelsea", "Arsenal"), event_start=start
+    )
+    assert relate_markets(soccer, two_way_soccer).relation != Relation.EQUIVALENT

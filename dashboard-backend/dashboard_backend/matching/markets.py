@@ -196,7 +196,8 @@ def _complements_agree(a: MarketView, pa: Proposition, b: MarketView, pb: Propos
     """The outcomes not linked win together too. A Yes/No market's NO is the negation of its YES,
     so it agrees with anything; a market naming two outcomes ("Carlsen" / "Nakamura") agrees only
     with one naming the same other outcome, or with a Yes/No market when the two named outcomes are
-    the two sides of a game that cannot be drawn (then one of them wins for sure)."""
+    the two sides of a game that cannot be drawn, as either market tells (then one of them wins
+    for sure)."""
     # Over / Under and Up / Down are each other's negation by construction, like Yes / No.
     named_a = len(a.props) == 2 and all(p.card.target_role == "side" for p in a.props)
     named_b = len(b.props) == 2 and all(p.card.target_role == "side" for p in b.props)
@@ -206,8 +207,10 @@ def _complements_agree(a: MarketView, pa: Proposition, b: MarketView, pb: Propos
         other_a = next(p for p in a.props if p is not pa)
         other_b = next(p for p in b.props if p is not pb)
         return relate_props(other_a.card, other_b.card).kind == SAME
-    named = a if named_a else b
-    return named.card.kind == "game" and not named.card.draw_possible
+    named, other = (a, b) if named_a else (b, a)
+    # The sport settles whether a draw can happen: either venue's structured reading of it counts
+    # (Kalshi's KXATPMATCH series against a Polymarket tennis title that names no tour).
+    return named.card.kind == "game" and not (named.card.draw_possible and other.card.draw_possible)
 
 
 def _all_matched(a: MarketView, b: MarketView) -> bool:
