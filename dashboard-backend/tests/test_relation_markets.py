@@ -611,3 +611,18 @@ def test_a_sport_without_draws_known_to_one_venue_lines_up_both_outcomes() -> No
         "pm2", "Arsenal vs. Chelsea", outcomes=("Chelsea", "Arsenal"), event_start=start
     )
     assert relate_markets(soccer, two_way_soccer).relation != Relation.EQUIVALENT
+
+
+def test_the_kalshi_series_names_the_league_of_city_names() -> None:
+    """ "Boston at Atlanta" in Kalshi's MLB series is the Red Sox and the Braves, not the NBA's."""
+    start = datetime(2026, 5, 3, 17, 0, tzinfo=UTC)
+    mlb = kalshi(
+        "KXMLBGAME-26MAY03BOSATL-ATL", "Boston at Atlanta Winner?", "Atlanta", "Boston at Atlanta"
+    )
+    nba = market("pm-nba", "Celtics vs. Hawks", outcomes=("Celtics", "Hawks"), event_start=start)
+    braves = market(
+        "pm-mlb", "Red Sox vs. Braves", outcomes=("Red Sox", "Braves"), event_start=start
+    )
+    assert relate_markets(mlb, nba).relation == Relation.UNRELATED
+    assert relate_markets(mlb, braves).relation == Relation.EQUIVALENT
+    assert links(mlb, braves) == {("Yes", "Braves"), ("No", "Red Sox")}

@@ -43,6 +43,22 @@ _NO_DRAW_FORMAT = re.compile(
 )
 
 
+# The league a venue's ids name: Kalshi series (`KXMLBGAME-26MAY03BOSATL`) and Polymarket slugs
+# (`nba-bos-atl-2026-05-03`). It scopes city names: Kalshi's "Boston at Atlanta" in the MLB series
+# is the Red Sox and the Braves, never the Celtics and the Hawks.
+_SERIES_LEAGUE = re.compile(r"^KX(WNBA|NBA|MLB|NHL|NFL)")
+_SLUG_LEAGUES = frozenset({"wnba", "nba", "mlb", "nhl", "nfl"})
+
+
+def league_hint(market: MarketText) -> str:
+    """The alias namespace of the league a market's ticker or slug names ("" when none)."""
+    m = _SERIES_LEAGUE.match((market.event_ticker or market.market_ticker).upper())
+    if m is not None:
+        return m.group(1).lower()
+    first = market.slug.split("-", 1)[0].lower() if market.slug else ""
+    return first if first in _SLUG_LEAGUES else ""
+
+
 @dataclass(frozen=True)
 class MarketText:
     """What the relation engine reads of one market (every field but `question` optional)."""
@@ -598,7 +614,8 @@ def _game(
 ) -> Card | None:
     """A card for a market about a fixture, or None when no fixture is named."""
     q = question.strip()
-    namespaces = frozenset({market.league.lower()}) if market.league else None
+    league = market.league.lower() or league_hint(market)
+    namespaces = frozenset({league}) if league else None
 
     def name(text: str) -> Name:
         return make_name(text, table, namespaces)
