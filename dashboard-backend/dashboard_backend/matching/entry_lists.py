@@ -36,6 +36,7 @@ class EntryLists:
 
     def __init__(self) -> None:
         self._lists: dict[str, tuple[list[Selected], list[MatchEntry]]] = {}
+        self._shown: dict[str, list[MatchEntry]] = {}  # the entries of each list
         self._shown_in: dict[str, set[str]] = {}  # match id -> bases whose list shows it
         self._wanted: frozenset[str] | None = None  # the bases asked for (None: every market)
         self.built = 0  # entries built in the last pass (the others are reused)
@@ -96,8 +97,10 @@ class EntryLists:
         for base in reprice:
             was = self._lists[base]
             again = [(None, position[m], v, s, flip) for m, v, s, flip in was[0]]
-            self._lists[base] = (was[0], self._build(docs, delta, position[base], again, now, was))
-        return {base: entries for base, (_, entries) in self._lists.items()}
+            entries = self._build(docs, delta, position[base], again, now, was)
+            self._lists[base] = (was[0], entries)
+            self._shown[base] = entries
+        return dict(self._shown)
 
     def _candidates(
         self, table: PairTable, reselect: npt.NDArray[np.bool_], ids: Sequence[str]
@@ -148,6 +151,7 @@ class EntryLists:
     def _set(self, base: str, selected: list[Selected], entries: list[MatchEntry]) -> None:
         self._drop(base)
         self._lists[base] = (selected, entries)
+        self._shown[base] = entries
         for m, _, _, _ in selected:
             self._shown_in.setdefault(m, set()).add(base)
 
@@ -156,6 +160,7 @@ class EntryLists:
         old = self._lists.pop(base, None)
         if old is None:
             return
+        del self._shown[base]
         for m, _, _, _ in old[0]:
             shown = self._shown_in.get(m)
             if shown is not None:

@@ -49,19 +49,15 @@ class Blocks:
     min_rows: int = 256  # fewest rows, so BLAS stays efficient when close times are dense
     cols: int = 4096  # most columns of one block product (at most 32 MiB of float32 by default)
     span_fraction: float = 0.1  # a row block spans at most this fraction of the window
+    sweep_cols: int = 2048  # columns of one block when a few query rows sweep the columns
     # Candidates held before pruning each row to its top K; None = max(2M, 4·n·(K+1)).
     buffer: int | None = None
 
     def __post_init__(self) -> None:
-        if min(self.rows, self.min_rows, self.cols) < 1 or self.span_fraction < 0:
+        if min(self.rows, self.min_rows, self.cols, self.sweep_cols) < 1 or self.span_fraction < 0:
             raise ValueError(f"invalid block shape {self}")
         if self.buffer is not None and self.buffer < 1:
             raise ValueError("buffer must be at least 1")
-
-
-# The query rows of `row_matches` are few and spread in time: a block holds the rows of a tenth of
-# the window, however few (a floor of rows would stretch a block's columns over many days).
-QUERY_BLOCKS = Blocks(min_rows=1)
 
 
 def normalize(vectors: npt.ArrayLike) -> FloatArray:
@@ -147,6 +143,8 @@ def _bucket_keys(features: MarketFeatures, filters: MatchFilters) -> npt.NDArray
         parts.append(features.outcome_counts)
     if filters.same_category:
         parts.append(features.categories)
+    if len(parts) == 1:
+        return np.unique(parts[0], return_inverse=True)[1].reshape(-1)
     for part in parts:  # mixed-radix code of the dense codes of each part
         values, codes = np.unique(part, return_inverse=True)
         keys = keys * len(values) + codes.reshape(-1)
@@ -310,8 +308,8 @@ class _Scan:
         dated rows with dated columns in the window, and every pair involving an undated one."""
         r_known, r_unknown = self._split(rows)
         c_known, c_unknown = self._split(cols)
-        self.across(r_known, c_known)
-        self.across(r_unknown, cols)
+        self.sweep(r_known, c_known)
+        self.sweep(r_unknown, cols)
         if self.found is None or not len(c_unknown) or not len(r_known):
             return
         # Dated rows against undated columns: scanned from the undated side (which has no
@@ -319,6 +317,32 @@ class _Scan:
         start = len(self.found)
         self.across(c_unknown, r_known)
         self.found[start:] = [(c, r) for r, c in self.found[start:]]
+
+    def sweep(self, rows: IndexArray, cols: IndexArray) -> None:
+        """`across` for a few query rows against many columns: one pass over the columns in
+        time order, each column block against the rows within the window of its times, so a
+        column's vector is read once (blocks of rows would each read their window's columns:
+        few rows spread in time make that many reads of mostly the same columns)."""
+        if not len(rows) or not len(cols):
+            return
+        rows, r_times, windowed = self._sorted(rows)
+        cols, c_times, _ = self._sorted(cols)
+        r_vectors = self.unit[rows]
+        width, height = self.blocks.sweep_cols, self.blocks.rows
+        for a in range(0, len(cols), width):
+            b = min(a + width, len(cols))
+            r0, r1 = 0, len(rows)
+            if windowed and self.window is not None:
+                r0 = int(np.searchsorted(r_times, c_times[a] - self.window - 1.0, "left"))
+                r1 = int(np.searchsorted(r_times, c_times[b - 1] + self.window + 1.0, "right"))
+            if r0 >= r1:
+                continue
+            part = cols[a:b]
+            c_vectors = self.unit[part]
+            for s in range(r0, r1, height):
+                self._block(
+                    rows, r_vectors, s, min(s + height, r1), part, c_vectors, 0, b - a, False
+                )
 
     def across(self, rows: IndexArray, cols: IndexArray) -> None:
         """Every pair of a row group with a column group (two sides of one bucket)."""
@@ -388,7 +412,7 @@ def row_matches(
     n = len(features)
     if unit.shape[0] != n:
         raise ValueError(f"{unit.shape[0]} vectors for {n} markets")
-    scan = _Scan(unit, features, filters, blocks or QUERY_BLOCKS)
+    scan = _Scan(unit, features, filters, blocks or Blocks())
     scan.found = []
     wanted = np.zeros(n, dtype=np.bool_)
     wanted[rows] = True
