@@ -121,11 +121,12 @@ def both_passes(
     return incremental
 
 
-@pytest.mark.parametrize("variant", ["copies", "shuffled", "filters_on", "bases"])
+@pytest.mark.parametrize("variant", ["copies", "shuffled", "filters_on", "bases", "grows"])
 def test_every_kind_of_input_keeps_incremental_passes_equal_to_full_ones(variant: str) -> None:
     """Documents as new objects of the same content (found unchanged by their keys, not by
     identity), in an order not by id (pairs whose markets swap places), with the number and
-    entity filters on (their codes kept between passes), and with a changing set of bases."""
+    entity filters on (their codes kept between passes), with a changing set of bases, and a
+    catalog that grows by a fifth (beyond the room the kept vectors leave)."""
     docs, vectors = catalog(1500, seed=21)
     extra, extra_vectors = catalog(400, seed=22)
     on = variant == "filters_on"
@@ -137,6 +138,12 @@ def test_every_kind_of_input_keeps_incremental_passes_equal_to_full_ones(variant
     both_passes(state, docs, vectors, filters, NOW)
     for step in range(1, 4):
         docs, vectors = edit_catalog(docs, vectors, extra, extra_vectors, rng, 0.03)
+        if variant == "grows" and step == 1:
+            grown = [d.model_copy(update={"id": f"{d.id}-grown"}) for d in extra[:300]]
+            everything = [*docs, *grown]
+            order = sorted(range(len(everything)), key=lambda i: everything[i].id)
+            docs = [everything[i] for i in order]
+            vectors = np.vstack([vectors, extra_vectors[:300]])[order]
         run_docs, run_vectors = docs, vectors
         if variant == "copies":
             run_docs = [d.model_copy() for d in docs]
@@ -146,7 +153,7 @@ def test_every_kind_of_input_keeps_incremental_passes_equal_to_full_ones(variant
         bases = sorted(rng.sample(range(len(docs)), len(docs) // 3)) if variant == "bases" else None
         now = NOW + timedelta(minutes=step)
         result = both_passes(state, run_docs, run_vectors, filters, now, bases)
-        assert 0 < result.changed < len(docs) / 5
+        assert 0 < result.changed < len(docs) / 4
         assert result.decided < result.candidates
 
 

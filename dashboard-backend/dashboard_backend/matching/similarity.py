@@ -60,8 +60,10 @@ class Blocks:
             raise ValueError("buffer must be at least 1")
 
 
-def normalize(vectors: npt.ArrayLike) -> FloatArray:
-    """Rows scaled to unit length as float32 (all-zero rows stay zero); rejects non-finite values."""
+def normalize(vectors: npt.ArrayLike, out: FloatArray | None = None) -> FloatArray:
+    """Rows scaled to unit length as float32 (all-zero rows stay zero); rejects non-finite values.
+
+    `out`: where to write them (same shape), else a new array."""
     array = np.asarray(vectors, dtype=np.float32)
     if array.ndim != 2:
         raise ValueError(f"expected a 2-D matrix, got shape {array.shape}")
@@ -69,7 +71,7 @@ def normalize(vectors: npt.ArrayLike) -> FloatArray:
         raise ValueError("vectors hold non-finite values")
     norms = np.sqrt(np.einsum("ij,ij->i", array, array, dtype=np.float64))
     norms[norms == 0.0] = 1.0
-    unit: FloatArray = array / norms[:, None].astype(np.float32)
+    unit: FloatArray = np.divide(array, norms[:, None].astype(np.float32), out=out)
     return unit
 
 
