@@ -24,12 +24,8 @@ import numpy.typing as npt
 
 from dashboard_backend.matching.delta import Delta
 from dashboard_backend.matching.filters import MarketFeatures, MatchFilters
-from dashboard_backend.matching.similarity import (
-    IndexArray,
-    Neighbours,
-    row_matches,
-    top_matches,
-)
+from dashboard_backend.matching.row_search import row_matches
+from dashboard_backend.matching.similarity import IndexArray, Neighbours, top_matches
 
 FloatArray = npt.NDArray[np.float64]
 

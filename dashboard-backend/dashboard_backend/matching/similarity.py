@@ -49,7 +49,7 @@ class Blocks:
     min_rows: int = 256  # fewest rows, so BLAS stays efficient when close times are dense
     cols: int = 4096  # most columns of one block product (at most 32 MiB of float32 by default)
     span_fraction: float = 0.1  # a row block spans at most this fraction of the window
-    sweep_cols: int = 2048  # columns of one block when a few query rows sweep the columns
+    sweep_cols: int = 1024  # columns of one block when a few query rows sweep the columns
     # Candidates held before pruning each row to its top K; None = max(2M, 4·n·(K+1)).
     buffer: int | None = None
 
@@ -137,7 +137,7 @@ def id_ranks(ids: tuple[str, ...]) -> IndexArray:
     return ranks
 
 
-def _bucket_keys(features: MarketFeatures, filters: MatchFilters) -> npt.NDArray[np.int64]:
+def bucket_keys(features: MarketFeatures, filters: MatchFilters) -> npt.NDArray[np.int64]:
     """One integer per market: markets in different buckets can never match."""
     keys = np.zeros(len(features), dtype=np.int64)
     parts: list[npt.NDArray[np.int64]] = []
@@ -218,8 +218,8 @@ def top_matches(
     n = len(features)
     if unit.shape[0] != n:
         raise ValueError(f"{unit.shape[0]} vectors for {n} markets")
-    scan = _Scan(unit, features, filters, blocks or Blocks())
-    keys = _bucket_keys(features, filters)
+    scan = Scan(unit, features, filters, blocks or Blocks())
+    keys = bucket_keys(features, filters)
     by_key = np.argsort(keys, kind="stable")
     bounds = np.flatnonzero(np.diff(keys[by_key])) + 1
     for members in np.split(by_key, bounds):
@@ -236,7 +236,7 @@ def top_matches(
     return _finalize(unit, features, filters, scan.buffer.pruned(), scan.compared, scan.candidates)
 
 
-class _Scan:
+class Scan:
     """Block products over groups of markets, thresholded into a candidate buffer."""
 
     def __init__(
@@ -305,47 +305,6 @@ class _Scan:
             self._block(members, vectors, r0, r1, members, vectors, r0, c_end, True)
             r0 = r1
 
-    def query(self, rows: IndexArray, cols: IndexArray) -> None:
-        """Every allowed pair (row, col) of the query rows with the columns, found as (row, col):
-        dated rows with dated columns in the window, and every pair involving an undated one."""
-        r_known, r_unknown = self._split(rows)
-        c_known, c_unknown = self._split(cols)
-        self.sweep(r_known, c_known)
-        self.sweep(r_unknown, cols)
-        if self.found is None or not len(c_unknown) or not len(r_known):
-            return
-        # Dated rows against undated columns: scanned from the undated side (which has no
-        # window), then turned back to (row, col).
-        start = len(self.found)
-        self.across(c_unknown, r_known)
-        self.found[start:] = [(c, r) for r, c in self.found[start:]]
-
-    def sweep(self, rows: IndexArray, cols: IndexArray) -> None:
-        """`across` for a few query rows against many columns: one pass over the columns in
-        time order, each column block against the rows within the window of its times, so a
-        column's vector is read once (blocks of rows would each read their window's columns:
-        few rows spread in time make that many reads of mostly the same columns)."""
-        if not len(rows) or not len(cols):
-            return
-        rows, r_times, windowed = self._sorted(rows)
-        cols, c_times, _ = self._sorted(cols)
-        r_vectors = self.unit[rows]
-        width, height = self.blocks.sweep_cols, self.blocks.rows
-        for a in range(0, len(cols), width):
-            b = min(a + width, len(cols))
-            r0, r1 = 0, len(rows)
-            if windowed and self.window is not None:
-                r0 = int(np.searchsorted(r_times, c_times[a] - self.window - 1.0, "left"))
-                r1 = int(np.searchsorted(r_times, c_times[b - 1] + self.window + 1.0, "right"))
-            if r0 >= r1:
-                continue
-            part = cols[a:b]
-            c_vectors = self.unit[part]
-            for s in range(r0, r1, height):
-                self._block(
-                    rows, r_vectors, s, min(s + height, r1), part, c_vectors, 0, b - a, False
-                )
-
     def across(self, rows: IndexArray, cols: IndexArray) -> None:
         """Every pair of a row group with a column group (two sides of one bucket)."""
         if not len(rows) or not len(cols):
@@ -396,51 +355,6 @@ class _Scan:
                     self.buffer.add(pair_rows[ok], pair_cols[ok], scores[ok])
                 else:
                     self.found.append((pair_rows[ok], pair_cols[ok]))
-
-
-def row_matches(
-    unit: FloatArray,
-    features: MarketFeatures,
-    filters: MatchFilters,
-    rows: IndexArray,
-    blocks: Blocks | None = None,
-) -> tuple[IndexArray, IndexArray, npt.NDArray[np.float64], int]:
-    """Every allowed pair (r, c) of the given rows with any market, similarity >= threshold
-    (canonical scores, no top-K cut): what an incremental pass needs of the markets that changed.
-
-    Sorted by row, then similarity descending, then the match's id; also the similarities
-    computed by the block products.
-    """
-    n = len(features)
-    if unit.shape[0] != n:
-        raise ValueError(f"{unit.shape[0]} vectors for {n} markets")
-    scan = _Scan(unit, features, filters, blocks or Blocks())
-    scan.found = []
-    wanted = np.zeros(n, dtype=np.bool_)
-    wanted[rows] = True
-    keys = _bucket_keys(features, filters)
-    by_key = np.argsort(keys, kind="stable")
-    bounds = np.flatnonzero(np.diff(keys[by_key])) + 1
-    for members in np.split(by_key, bounds):
-        query = members[wanted[members]]
-        if not len(query) or len(members) < 2:
-            continue
-        if features.sides is None:
-            scan.query(query, members)
-            continue
-        q_sides, sides = features.sides[query], features.sides[members]
-        for side in np.unique(q_sides):
-            scan.query(query[q_sides == side], members[sides != side])
-    if scan.found:
-        found_r = np.concatenate([f[0] for f in scan.found])
-        found_c = np.concatenate([f[1] for f in scan.found])
-    else:
-        found_r = found_c = np.empty(0, dtype=np.int64)
-    exact = pair_scores(unit, found_r, found_c)
-    keep = exact >= filters.threshold
-    found_r, found_c, exact = found_r[keep], found_c[keep], exact[keep]
-    order = np.lexsort((id_ranks(features.ids)[found_c], -exact, found_r))
-    return found_r[order], found_c[order], exact[order], scan.compared
 
 
 def _finalize(
