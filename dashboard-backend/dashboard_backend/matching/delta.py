@@ -89,6 +89,11 @@ class Delta:
     gone: tuple[str, ...]  # ids of the previous pass's markets no longer present
 
     @property
+    def unmoved(self) -> bool:
+        """No market new, changed or gone, every one in its place (prices may differ)."""
+        return self.in_order and not self.gone and not self.dirty.any()
+
+    @property
     def full(self) -> bool:
         """Every market is new or changed."""
         return bool(self.dirty.all())
@@ -110,14 +115,15 @@ class DocumentTracker:
         """Compare `docs` with the previous pass and remember them for the next one."""
         ids = tuple(map(_ID, docs))
         n = len(ids)
-        position = dict(zip(ids, range(n), strict=True))
-        if len(position) != n:
-            raise ValueError("market ids must be unique")
         old_docs = self.docs
-        if len(old_docs) == n and ids == self.ids:
+        if len(old_docs) == n and ids == self.ids:  # the same markets in the same places
+            position = self.position
             old_of = np.arange(n, dtype=np.int64)
             same = map(operator.is_not, docs, old_docs)
         else:
+            position = dict(zip(ids, range(n), strict=True))
+            if len(position) != n:
+                raise ValueError("market ids must be unique")
             old_of = np.fromiter(map(self.position.get, ids, repeat(-1)), np.int64, n)
             same = map(operator.is_not, docs, map(self._by_id.get, ids))
         touched = np.flatnonzero(np.fromiter(same, np.bool_, n)).tolist()

@@ -27,7 +27,7 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import numpy as np
@@ -41,10 +41,10 @@ from dashboard_backend.matching.candidates import (
     judge_pairs,
 )
 from dashboard_backend.matching.card_cache import CardCache
-from dashboard_backend.matching.delta import DocumentTracker
+from dashboard_backend.matching.delta import Delta, DocumentTracker
 from dashboard_backend.matching.entry_lists import EntryLists
 from dashboard_backend.matching.feature_table import FeatureTable
-from dashboard_backend.matching.filters import MatchFilters
+from dashboard_backend.matching.filters import MarketFeatures, MatchFilters
 from dashboard_backend.matching.lists import DeepLists, full_lists, update_lists
 from dashboard_backend.matching.markets import relate_views
 from dashboard_backend.matching.similarity import Neighbours
@@ -98,6 +98,9 @@ class MatchState:
         self._blocks = BlockIndex()
         self._edges = BlockEdges()
         self._table: PairTable | None = None
+        self._last: Neighbours | None = None  # the previous pass's neighbours
+        self._pairs: tuple[tuple[str, str], ...] = ()  # the table's pairs by market id
+        self._verdicts: tuple[Verdict, ...] = ()
         self._entries = EntryLists()
 
     def run(
@@ -168,47 +171,66 @@ class MatchState:
         )
         unit = self._unit.update(np.asarray(vectors, dtype=np.float32), delta)
         lap("features")
-        depth = filters.top_k * self.depth_factor
-        if self._lists is None or delta.full:
-            lists, compared = full_lists(unit, features, filters, depth)
-            searched = len(docs)
+        if delta.unmoved and self._last is not None:
+            # Nothing new, changed or gone: the same candidates and verdicts (prices may differ).
+            neighbours = replace(self._last, compared=0)
+            table, touched = self._table, np.zeros(len(docs), dtype=np.bool_)
+            searched = decided = 0
         else:
-            lists, searched, compared = update_lists(
-                self._lists, unit, features, filters, delta, depth
+            neighbours, searched = self._search(unit, features, filters, delta)
+            lap("search")
+            current: dict[str, tuple[Groups, frozenset[str], int]] = {
+                docs[i].id: (*self.cards.block_keys(docs[i]), -1 if sides is None else sides[i])
+                for i in dirty
+            }
+            redone = self._blocks.update(current, current, delta.gone)
+            src, dst = self._edges.update(delta, redone, self._blocks.found)
+            a, b, from_cards = candidate_pairs(neighbours, src, dst, features, filters)
+            lap("blocking")
+
+            def decide(i: int, j: int) -> Verdict:
+                return relate_views(self.cards.view(docs[i]), self.cards.view(docs[j]))
+
+            table, decided, touched = judge_pairs(
+                self._table, a, b, from_cards, delta.new_of, delta.dirty, unit, decide
             )
-        self._lists = lists
-        neighbours = lists.top(filters.top_k, compared)
-        lap("search")
-        current: dict[str, tuple[Groups, frozenset[str], int]] = {
-            docs[i].id: (*self.cards.block_keys(docs[i]), -1 if sides is None else int(sides[i]))
-            for i in dirty
-        }
-        redone = self._blocks.update(current, current, delta.gone)
-        src, dst = self._edges.update(delta, redone, self._blocks.found)
-        a, b, from_cards = candidate_pairs(neighbours, src, dst, features, filters)
-        lap("blocking")
-
-        def decide(i: int, j: int) -> Verdict:
-            return relate_views(self.cards.view(docs[i]), self.cards.view(docs[j]))
-
-        table, decided, touched = judge_pairs(
-            self._table, a, b, from_cards, delta.new_of, delta.dirty, unit, decide
-        )
-        self._table = table
-        lap("relations")
+            names = np.array(delta.ids, dtype=object)
+            self._pairs = tuple(zip(names[a].tolist(), names[b].tolist(), strict=True))
+            self._verdicts = tuple(table.verdicts.tolist())
+            self._table, self._last = table, neighbours
+            lap("relations")
+        assert table is not None
         matches = self._entries.update(docs, delta, table, touched, now, bases, filters.top_k)
         lap("entries")
-        names = np.array(delta.ids, dtype=object)
         return MatchResult(
             neighbours=neighbours,
             matches=matches,
             candidates=len(table),
-            from_cards=from_cards,
+            from_cards=table.from_cards,
             relations=table.counts(),
             timings=timings,
             changed=len(dirty),
             searched=searched,
             decided=decided,
-            pair_ids=tuple(zip(names[a].tolist(), names[b].tolist(), strict=True)),
-            verdicts=tuple(table.verdicts.tolist()),
+            pair_ids=self._pairs,
+            verdicts=self._verdicts,
         )
+
+    def _search(
+        self,
+        unit: npt.NDArray[np.float32],
+        features: MarketFeatures,
+        filters: MatchFilters,
+        delta: Delta,
+    ) -> tuple[Neighbours, int]:
+        """Every market's top K embedding neighbours, and how many rows were searched."""
+        depth = filters.top_k * self.depth_factor
+        if self._lists is None or delta.full:
+            lists, compared = full_lists(unit, features, filters, depth)
+            searched = len(delta.ids)
+        else:
+            lists, searched, compared = update_lists(
+                self._lists, unit, features, filters, delta, depth
+            )
+        self._lists = lists
+        return lists.top(filters.top_k, compared), searched
