@@ -96,9 +96,10 @@ class BlockIndex:
     """Postings of the blocking keys, kept between passes and updated by the markets that changed.
 
     `found[m]` holds the markets that share a key with `m` in every group of `m`'s card (keys with
-    more than `MAX_POSTINGS` markets, or only one, skipped), across sides when sides are given (side -1: none). A
-    market's `found` depends only on its own keys and on who else holds them, so after a change
-    only the changed markets and the holders of their old and new keys are recomputed.
+    more than `MAX_POSTINGS` markets, or only one, skipped), across sides when sides are given
+    (side -1: none). A market's `found` depends only on its own keys and on who else holds them,
+    so after a change only the changed markets are recomputed, with the holders of a key that
+    starts or stops counting; the other holders of their old and new keys only check them.
     """
 
     def __init__(self) -> None:

@@ -15,7 +15,8 @@ re-priced, without a key per market when the documents are the previous pass's o
 - the candidate pairs are an array set (`candidates.py`); the verdict of a pair whose two
   markets did not change is reused, the others are decided;
 - each base's selection is redone only when one of its pairs changed, and its entries only when
-  the selection or a price they show changed (`entry_lists.py`).
+  the selection or a price they show changed (`entry_lists.py`);
+- when no market is new, changed or gone, the previous candidates and verdicts stand as they are.
 
 The result is exactly a full pass's (tests compare both on randomly edited catalogs). The state is
 dropped when the filters, the vector model or the way sides are given change, and after a pass
