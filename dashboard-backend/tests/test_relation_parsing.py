@@ -253,3 +253,11 @@ def test_one_side_against_a_named_other_is_a_game() -> None:
     assert fight.target.text == "Tom Aspinall"
     final = parse_card(MarketText(question="Will Jannik Sinner beat Carlos Alcaraz in the final?"))
     assert [p.text for p in final.participants] == ["Jannik Sinner", "Carlos Alcaraz"]
+
+
+def test_a_name_starting_inside_another_that_reaches_further_wins() -> None:
+    # "The Masters" would take "the Masters" and leave "Tournament" a stray word.
+    assert topic_words("Will X win the Masters Tournament?") == topic_words("Will X win Masters?")
+    assert topic_words("Will Ana get married by June 30?") == topic_words(
+        "Will Ana wed by June 30?"
+    )

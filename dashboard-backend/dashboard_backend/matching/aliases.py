@@ -114,29 +114,36 @@ class AliasTable:
         wanted = None if kinds is None else frozenset(kinds)
         out: list[Mention] = []
         i, n = 0, len(ws)
-        first, by_name = self._first, self._by_name
         while i < n:
-            found: Mention | None = None
-            longest = first.get(ws[i], 0)
-            for size in range(min(longest, n - i), 0, -1):
-                keys = by_name.get(tuple(ws[i : i + size]))
-                if not keys:
-                    continue
-                if wanted is not None:
-                    keys = frozenset(k for k in keys if self._kind[k] in wanted)
-                    if not keys:
-                        continue
-                    kinds = frozenset(self._kind[k] for k in keys)
-                else:
-                    kinds = self._kinds_of[keys]
-                found = Mention(i, i + size, keys, kinds)
-                break
+            found = self._at(ws, i, wanted)
             if found is None:
                 i += 1
+            elif any(
+                (later := self._at(ws, j, wanted)) is not None and later.end > found.end
+                for j in range(i + 1, found.end)
+            ):
+                i += 1  # a name starting inside reaches further: "the Masters Tournament"
             else:
                 out.append(found)
                 i = found.end
         return out
+
+    def _at(self, ws: Sequence[str], i: int, wanted: frozenset[str] | None) -> Mention | None:
+        """The longest known name starting at word `i` (of the wanted kinds)."""
+        n = len(ws)
+        for size in range(min(self._first.get(ws[i], 0), n - i), 0, -1):
+            keys = self._by_name.get(tuple(ws[i : i + size]))
+            if not keys:
+                continue
+            if wanted is not None:
+                keys = frozenset(k for k in keys if self._kind[k] in wanted)
+                if not keys:
+                    continue
+                kinds = frozenset(self._kind[k] for k in keys)
+            else:
+                kinds = self._kinds_of[keys]
+            return Mention(i, i + size, keys, kinds)
+        return None
 
 
 def load_tables(directory: Path = DATA_DIR) -> AliasTable:
