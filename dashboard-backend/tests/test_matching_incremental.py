@@ -198,6 +198,8 @@ def test_a_failed_pass_leaves_no_half_updated_state() -> None:
     twice = [*docs, docs[0]]
     with pytest.raises(ValueError, match="unique"):
         state.run(twice, np.vstack([vectors, vectors[:1]]), filters, NOW, venue_sides(twice))
+    with pytest.raises(ValueError, match="one vector per market"):
+        state.run(docs, vectors[1:], filters, NOW, venue_sides(docs))
     edited, edited_vectors = edit_catalog(
         docs, vectors, docs[:0], vectors[:0], random.Random(1), 0.05
     )

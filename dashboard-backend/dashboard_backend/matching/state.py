@@ -152,6 +152,9 @@ class MatchState:
             timings[phase] += now_ - clock
             clock = now_
 
+        array = np.asarray(vectors, dtype=np.float32)
+        if array.ndim != 2 or len(array) != len(docs):
+            raise ValueError(f"one vector per market expected: {array.shape} for {len(docs)}")
         setup = (filters, model, sides is None, self.depth_factor)
         if setup != self._setup:
             self.reset()
@@ -170,7 +173,7 @@ class MatchState:
         features = self._features.update(
             docs, delta, lambda i: self.cards.card(docs[i], key(docs[i].id))
         )
-        unit = self._unit.update(np.asarray(vectors, dtype=np.float32), delta)
+        unit = self._unit.update(array, delta)
         lap("features")
         if delta.unmoved and self._last is not None:
             # Nothing new, changed or gone: the same candidates and verdicts (prices may differ).
