@@ -626,3 +626,18 @@ def test_the_kalshi_series_names_the_league_of_city_names() -> None:
     assert relate_markets(mlb, nba).relation == Relation.UNRELATED
     assert relate_markets(mlb, braves).relation == Relation.EQUIVALENT
     assert links(mlb, braves) == {("Yes", "Braves"), ("No", "Red Sox")}
+
+
+def test_a_kalshi_bar_said_only_in_the_ticker_is_read_from_it() -> None:
+    question = "Ethereum price at May 10, 2026 at 5pm EDT?"
+    ladder = market(
+        "kalshi:KXETHD-26MAY1017-T3499.99",
+        question,
+        venue="kalshi",
+        event_id="KXETHD-26MAY1017",
+        event_title=question,
+    )
+    same = market("pm", "Will the price of Ethereum be above $3,500 on May 10, 2026 at 5PM ET?")
+    higher = market("pm2", "Will the price of Ethereum be above $3,600 on May 10, 2026 at 5PM ET?")
+    assert relate_markets(ladder, same).relation == Relation.EQUIVALENT
+    assert relate_markets(higher, ladder).relation == Relation.SUBSET_A_IN_B

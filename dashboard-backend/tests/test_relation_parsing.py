@@ -261,3 +261,19 @@ def test_a_name_starting_inside_another_that_reaches_further_wins() -> None:
     assert topic_words("Will Ana get married by June 30?") == topic_words(
         "Will Ana wed by June 30?"
     )
+
+
+def test_kalshi_price_tickers_say_the_bar_and_the_hour() -> None:
+    assert ticker_reading("KXBTCD-25AUG0817").hour == datetime(2025, 8, 8, 17, 0)
+    assert ticker_reading("KXMLBGAME-26MAY131915CHCATL").start == datetime(2026, 5, 13, 19, 15)
+    daily = parse_card(
+        MarketText(
+            question="Bitcoin price on Aug 8, 2025?",
+            venue="kalshi",
+            event_ticker="KXBTCD-25AUG0817",
+            market_ticker="KXBTCD-25AUG0817-T114999.99",
+        )
+    )
+    # "T114999.99" is "$115,000 or above", read at 5 PM ET (not "on August 8" at any time).
+    assert (daily.comparator, daily.line, daily.inclusive) == (">", 115000.0, True)
+    assert daily.dates.hour == datetime(2025, 8, 8, 17, 0)

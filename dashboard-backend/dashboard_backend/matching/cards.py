@@ -10,6 +10,7 @@ the day it is about, and the remaining topic words with aliases folded. The rela
 from __future__ import annotations
 
 import functools
+import math
 import re
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -427,6 +428,22 @@ THRESHOLD_AFTER = re.compile(
 )
 
 
+_TICKER_BAR = re.compile(r"-T(\d+(?:\.\d+)?)$")
+
+
+def ticker_threshold(ticker: str) -> tuple[tuple[str, float], str] | None:
+    """The bar a Kalshi threshold ticker names (`KXETHD-26MAY1017-T1499.99`: above $1,499.99, that
+    is $1,500 or above), with the words saying it; None for other tickers."""
+    m = _TICKER_BAR.search(ticker) if ticker else None
+    if m is None:
+        return None
+    value = float(m.group(1))
+    if m.group(1).partition(".")[2].startswith("99"):
+        # "T1499.99" is the bar just below a round one: "1,500 or above".
+        return (">", float(math.ceil(value))), f"{math.ceil(value)} or above"
+    return (">", value), f"above {value:g}"
+
+
 _RACE = re.compile(
     r"\b[$€£]?\s*\d[\d,.]*\s*[kmb]?\s+or\s+[$€£]?\s*\d[\d,.]*\s*[kmb]?\s+first\b", re.IGNORECASE
 )
@@ -526,6 +543,11 @@ def parse_card(market: MarketText, aliases: AliasTable | None = None) -> Card:
             dates = replace(dates, deadline=sub.deadline, day=sub.day)
     if title and dates.deadline is not None:
         dates = monthly(dates, read_dates(title, context_year))
+    if dates.hour is None and dates.start is None and market.event_ticker:
+        # Kalshi's price ladders say the hour only in the ticker (`KXBTCD-25AUG0817`: 5 PM ET).
+        hour = ticker_reading(market.event_ticker).hour
+        if hour is not None and dates.day in (None, hour.date()):
+            dates = replace(dates, hour=hour)
     day = _day_of(market, dates)
     esports = bool(ESPORTS_HINTS.search(folded))
     if _CANDLE.search(full):
@@ -792,6 +814,11 @@ def _contest(
     if threshold is None and qualifier:
         # Kalshi's ladders say the bar in the YES subtitle: "How high will X get?" / "Above 6%".
         threshold, bar_text = read_threshold(market.group_item), market.group_item
+    if threshold is None and market.bucket is None and not qualifier:
+        # "Ethereum price at May 10, 2026 at 5pm EDT?" says its bar only in the ticker (-T1499.99).
+        from_ticker = ticker_threshold(market.market_ticker)
+        if from_ticker is not None:
+            threshold, bar_text = from_ticker
     if market.group_item and not target and not qualifier:
         target, role = market.group_item, "side"
     if threshold is not None and role == "side" and market.group_item != target:

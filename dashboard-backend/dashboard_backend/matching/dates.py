@@ -76,7 +76,7 @@ _BY_TIME_ON = re.compile(
     + _CLOCK
     + r"\s*(?:et|est|edt|utc)?\s*(?:on\s*)?$"
 )
-_TICKER = re.compile(r"-(\d\d)([A-Z]{3})(\d\d)?(\d{4})?(?=[A-Z0-9]*(?:-|$))")
+_TICKER = re.compile(r"-(\d\d)([A-Z]{3})(\d\d)?(\d{4}|\d\d)?(?=[A-Z0-9]*(?:-|$))")
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,8 @@ def eastern_day(moment: datetime) -> date:
 
 @functools.lru_cache(maxsize=1 << 16)
 def ticker_reading(ticker: str) -> DateReading:
-    """The date in a Kalshi ticker: `-26MAY17` (day), `-26MAY131915` (day and ET time), `-27JAN`."""
+    """The date in a Kalshi ticker: `-26MAY17` (day), `-26MAY131915` (day and ET time), `-27JAN`,
+    `-26MAY1017` (day and the hour a price is read: 5 PM ET)."""
     for match in _TICKER.finditer(ticker.upper()):
         yy, mon, dd, hhmm = match.groups()
         if mon.lower() not in MONTHS:
@@ -144,6 +145,9 @@ def ticker_reading(ticker: str) -> DateReading:
         if day is None:
             continue
         start = None
+        if hhmm is not None and len(hhmm) == 2:
+            hour = datetime.combine(day, time(int(hhmm))) if int(hhmm) < 24 else None
+            return DateReading(day=day, hour=hour)
         if hhmm is not None and int(hhmm[:2]) < 24 and int(hhmm[2:]) < 60:
             start = datetime.combine(day, time(int(hhmm[:2]), int(hhmm[2:])))
         return DateReading(day=day, start=start)
