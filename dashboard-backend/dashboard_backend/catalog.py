@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import redis.asyncio as aioredis
 
@@ -45,12 +45,17 @@ class CatalogStore:
     def __init__(self, redis: aioredis.Redis):
         self.redis = redis
 
-    async def read_all(self, venue: str | None = None) -> StoredValues[MarketDocument]:
-        """Every catalog document (one venue's when given); unreadable entries are skipped."""
+    async def read_all(
+        self,
+        venue: str | None = None,
+        parse: Callable[[str | bytes], MarketDocument] = MarketDocument.from_json,
+    ) -> StoredValues[MarketDocument]:
+        """Every catalog document (one venue's when given); unreadable entries are skipped.
+        `parse`: a `stored.ParseMemo` for a reader that reads the whole catalog pass after pass."""
         raw: dict[str, str] = await tolerant(self.redis.hgetall(keys.CATALOG), {}, keys.CATALOG)
         if venue is not None:
             raw = {mid: v for mid, v in raw.items() if venue_of(mid) == venue}
-        return parse_stored(raw, MarketDocument.from_json, "catalog entries")
+        return parse_stored(raw, parse, "catalog entries")
 
     async def get(self, market_id: str) -> MarketDocument | None:
         """One document, or None (absent or unreadable)."""

@@ -7,13 +7,18 @@ can read, and `skipped` says how many it could not (one warning line per read, n
 A whole key of the wrong type (a string where a hash belongs, say) is read as empty through
 `tolerant` (one warning line), and its writer repairs it through `repairing`: on WRONGTYPE it
 deletes the keys it owns that hold the wrong type and writes again.
+
+A reader that reads a whole hash again and again (the matching worker, every pass) parses through
+a `ParseMemo`: a value stored unchanged since the previous read is not parsed again and comes back
+as the very object parsed then (models are frozen, so sharing one is safe).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
@@ -54,6 +59,36 @@ def parse_stored(
             "skipped %d unreadable %s (e.g. %s)", len(bad), what, ", ".join(bad[:_EXAMPLES])
         )
     return out
+
+
+class ParseMemo(Generic[T]):
+    """`parse` that remembers, by a digest of the stored form, what the previous read parsed.
+
+    Call `next_read` before each read: values the previous read did not see are forgotten."""
+
+    def __init__(self, parse: Callable[[str | bytes], T]) -> None:
+        self.parse = parse
+        self._previous: dict[bytes, T] = {}
+        self._current: dict[bytes, T] = {}
+        self.reused = 0  # values of the current read that were not parsed again
+
+    def __call__(self, value: str | bytes) -> T:
+        data = value.encode() if isinstance(value, str) else value
+        digest = hashlib.blake2b(data, digest_size=16).digest()
+        hit = self._current.get(digest)
+        if hit is None:
+            hit = self._previous.get(digest)
+        if hit is None:
+            hit = self.parse(value)
+        else:
+            self.reused += 1
+        self._current[digest] = hit
+        return hit
+
+    def next_read(self) -> None:
+        """Start a read: keep only what the last one saw."""
+        self._previous, self._current = self._current, {}
+        self.reused = 0
 
 
 def parse_one(

@@ -14,10 +14,11 @@ import redis.asyncio as aioredis
 
 from dashboard_backend import keys
 from dashboard_backend.catalog import CatalogStore
+from dashboard_backend.matching.pipeline import MatchState
 from dashboard_backend.matching.store import MatchStore
 from dashboard_backend.models import MarketDocument, Relation
 from dashboard_backend.settings import Settings
-from dashboard_backend.workers.matching import match_once, run, wait_for_next_pass
+from dashboard_backend.workers.matching import Reads, match_once, run, wait_for_next_pass
 from tests.matching_fixtures import direction, doc, embedding, published, seed, subscribe
 from tests.support_wait import eventually
 
@@ -106,6 +107,40 @@ async def test_one_pass_writes_matches_status_and_events(
         (k, "5", "new"),
     ]
     await pubsub.aclose()
+
+
+async def test_loop_passes_parse_and_decode_only_what_changed_in_redis(
+    redis_client: aioredis.Redis, redis_url: str
+) -> None:
+    docs = spain_markets()
+    k = docs[1].id
+    vectors = [direction(0), direction(10), direction(60), direction(2)]
+    await seed(redis_client, docs, [embedding(d, v) for d, v in zip(docs, vectors, strict=True)])
+    state, reads = MatchState(), Reads()
+    await match_once(redis_client, settings_for(redis_url), NOW, state, reads=reads)
+    first = await MatchStore(redis_client).read_all()
+    assert (reads.catalog.reused, reads.embeddings.reused) == (0, 0)
+    before = dict(reads.vectors)
+    await match_once(redis_client, settings_for(redis_url), NOW, state, reads=reads)
+    # Nothing changed in Redis: every value came back as the object parsed before.
+    assert (reads.catalog.reused, reads.embeddings.reused) == (4, 4)
+    assert all(reads.vectors[m][1] is before[m][1] for m in before)
+    assert await MatchStore(redis_client).read_all() == first
+    # The Kalshi market re-priced: only its document is parsed again, and its entries say so.
+    repriced = doc(
+        k,
+        "Spain vs Cape Verde Winner?",
+        yes_ask=0.52,
+        venue="kalshi",
+        event_id="KXWCGAME-26JUN15ESPCPV",
+        event_title="Spain vs Cape Verde",
+        group_item="Spain",
+    )
+    await CatalogStore(redis_client).replace({d.id: d for d in [docs[0], repriced, *docs[2:]]})
+    await match_once(redis_client, settings_for(redis_url), NOW, state, reads=reads)
+    assert (reads.catalog.reused, reads.embeddings.reused) == (3, 4)
+    matches = await MatchStore(redis_client).read_all()
+    assert matches["1"][0].yes_ask_diff == round(0.52 - 0.40, 6)
 
 
 async def test_pairs_the_embeddings_miss_come_from_the_cards(

@@ -7,7 +7,7 @@ see a batch entirely or not at all, and a crash between batches keeps every batc
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import redis.asyncio as aioredis
 
@@ -24,7 +24,11 @@ class EmbeddingStore:
     def __init__(self, redis: aioredis.Redis):
         self.redis = redis
 
-    async def read_all(self, model: str | None = None) -> dict[str, MarketEmbedding]:
+    async def read_all(
+        self,
+        model: str | None = None,
+        parse: Callable[[str | bytes], MarketEmbedding] = MarketEmbedding.from_json,
+    ) -> dict[str, MarketEmbedding]:
         """Every stored embedding by market id (only `model`'s when given); unreadable ones skipped.
 
         While the worker switches models the hash holds vectors of both: readers that compare
@@ -33,7 +37,7 @@ class EmbeddingStore:
         raw: dict[str, str] = await tolerant(
             self.redis.hgetall(keys.EMBEDDINGS), {}, keys.EMBEDDINGS
         )
-        parsed = parse_stored(raw, MarketEmbedding.from_json, "embeddings")
+        parsed = parse_stored(raw, parse, "embeddings")
         if model is None:
             return parsed
         return {mid: e for mid, e in parsed.items() if e.model == model}

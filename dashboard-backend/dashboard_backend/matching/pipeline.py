@@ -55,16 +55,25 @@ def majority_model(
     return min(counts, key=lambda m: (-counts[m], m))
 
 
+Decoded = dict[str, tuple[MarketEmbedding, npt.NDArray[np.float32]]]
+
+
 def select_embedded(
-    catalog: Mapping[str, MarketDocument], embeddings: Mapping[str, MarketEmbedding]
+    catalog: Mapping[str, MarketDocument],
+    embeddings: Mapping[str, MarketEmbedding],
+    decoded: Decoded | None = None,
 ) -> Embedded:
     """Documents whose stored vector is current (same signature) and of the majority model.
 
-    Vectors of several models never mix: their similarities would mean nothing.
+    Vectors of several models never mix: their similarities would mean nothing. `decoded`: the
+    vectors decoded by the previous call, by market id with the embedding object they came from
+    (reused when the embedding is the very same object, as a `stored.ParseMemo` gives back an
+    unchanged one); updated to this call's.
     """
     model = majority_model(catalog, embeddings)
     docs: list[MarketDocument] = []
     rows: list[npt.NDArray[np.float32]] = []
+    fresh: Decoded = {}
     stale = other = unreadable = missing = 0
     for mid in sorted(catalog):
         doc, emb = catalog[mid], embeddings.get(mid)
@@ -75,16 +84,24 @@ def select_embedded(
         elif emb.model != model:
             other += 1
         else:
-            try:
-                vector = decode_vector(emb.vector)
-            except ValueError:
-                vector = np.empty(0, dtype=np.float32)
+            hit = decoded.get(mid) if decoded is not None else None
+            if hit is not None and hit[0] is emb:
+                vector = hit[1]
+            else:
+                try:
+                    vector = decode_vector(emb.vector)
+                except ValueError:
+                    vector = np.empty(0, dtype=np.float32)
+            fresh[mid] = (emb, vector)
             sized = len(vector) == emb.dimensions and (not rows or len(vector) == len(rows[0]))
             if not sized or not np.isfinite(vector).all():
                 unreadable += 1
             else:
                 docs.append(doc)
                 rows.append(vector)
+    if decoded is not None:
+        decoded.clear()
+        decoded.update(fresh)
     dim = len(rows[0]) if rows else 0
     matrix = np.stack(rows) if rows else np.empty((0, dim), dtype=np.float32)
     return Embedded(tuple(docs), matrix, model, stale, other, unreadable, missing)

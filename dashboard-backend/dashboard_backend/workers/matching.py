@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import redis.asyncio as aioredis
@@ -21,13 +22,20 @@ from dashboard_backend.catalog import CatalogStore
 from dashboard_backend.connections import redis_session
 from dashboard_backend.embeddings.store import EmbeddingStore
 from dashboard_backend.matching.filters import MatchFilters
-from dashboard_backend.matching.pipeline import MatchState, select_embedded, venue_sides
+from dashboard_backend.matching.pipeline import (
+    Decoded,
+    MatchState,
+    select_embedded,
+    venue_sides,
+)
 from dashboard_backend.matching.store import MatchRunStatus, MatchStore
 from dashboard_backend.metrics.names import MATCHING_DURATION
 from dashboard_backend.metrics.store import MetricsRecorder
+from dashboard_backend.models import MarketDocument, MarketEmbedding
 from dashboard_backend.outage import REDIS_DOWN, Outage, reraise_if_cancelling
 from dashboard_backend.settings import Settings, process_settings
 from dashboard_backend.status import read_status_field, utc_now, write_status
+from dashboard_backend.stored import ParseMemo
 from dashboard_backend.verifier.factory import worker_verifier
 from dashboard_backend.verifier.matches import review_matches
 from dashboard_backend.verifier.review import Verifier
@@ -38,23 +46,44 @@ log = logging.getLogger("dashboard_backend.workers.matching")
 FOLLOW_POLL_SEC = 2.0
 
 
+@dataclass
+class Reads:
+    """What loop mode keeps of the previous pass's reads: documents and embeddings stored
+    unchanged are not parsed again and come back as the same objects (so the matching state sees
+    them unchanged without computing a key), and their vectors are not decoded again."""
+
+    catalog: ParseMemo[MarketDocument] = field(
+        default_factory=lambda: ParseMemo(MarketDocument.from_json)
+    )
+    embeddings: ParseMemo[MarketEmbedding] = field(
+        default_factory=lambda: ParseMemo(MarketEmbedding.from_json)
+    )
+    vectors: Decoded = field(default_factory=dict)
+
+
 async def match_once(
     redis: aioredis.Redis,
     settings: Settings,
     now: datetime | None = None,
     state: MatchState | None = None,
     verifier: Verifier | None = None,
+    reads: Reads | None = None,
 ) -> MatchRunStatus:
     """One matching pass over the current catalog and embeddings.
 
     `state` is kept between passes (loop mode): cards, neighbour lists and verdicts of markets
-    that did not change are reused, so a pass costs what changed (the result is a full pass's).
+    that did not change are reused, so a pass costs what changed (the result is a full pass's);
+    `reads` likewise for parsing what was read.
     With several venues in the catalog, candidates are cross-venue only (MATCH_ACROSS_VENUES_ONLY).
     """
     started = time.perf_counter()
     now = now or utc_now()
-    catalog = await CatalogStore(redis).read_all()
-    embedded = select_embedded(catalog, await EmbeddingStore(redis).read_all())
+    reads = reads if reads is not None else Reads()
+    reads.catalog.next_read()
+    reads.embeddings.next_read()
+    catalog = await CatalogStore(redis).read_all(parse=reads.catalog)
+    stored = await EmbeddingStore(redis).read_all(parse=reads.embeddings)
+    embedded = select_embedded(catalog, stored, reads.vectors)
     filters = MatchFilters.from_settings(settings)
     state = state if state is not None else MatchState()
     sides = venue_sides(embedded.docs) if settings.match_across_venues_only else None
@@ -133,12 +162,13 @@ async def run(
 ) -> None:
     """One pass, or passes forever: after each embedding run, and at least every refresh."""
     state = MatchState()  # kept between passes: unchanged markets are not parsed or judged again
+    reads = Reads()  # and stored values unchanged are not parsed again
     redis_outage = Outage("matching: redis", log)
     while True:
         reraise_if_cancelling()  # a cancel redis-py swallowed still stops the loop
         try:
             seen = await embedding_run_marker(redis)
-            await match_once(redis, settings, state=state, verifier=verifier)
+            await match_once(redis, settings, state=state, verifier=verifier, reads=reads)
             redis_outage.ok()
         except REDIS_DOWN as exc:
             if not loop:
