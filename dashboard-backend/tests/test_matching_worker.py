@@ -54,13 +54,20 @@ def spain_markets() -> list[MarketDocument]:
     ]
 
 
+async def seed_spain(redis: aioredis.Redis) -> list[MarketDocument]:
+    """`spain_markets` stored with their embeddings: 1 and the Kalshi market point alike, 3 far
+    away, 4 near 1."""
+    docs = spain_markets()
+    vectors = [direction(0), direction(10), direction(60), direction(2)]
+    await seed(redis, docs, [embedding(d, v) for d, v in zip(docs, vectors, strict=True)])
+    return docs
+
+
 async def test_one_pass_writes_matches_status_and_events(
     redis_client: aioredis.Redis, redis_url: str
 ) -> None:
-    docs = spain_markets()
+    docs = await seed_spain(redis_client)
     k = docs[1].id
-    vectors = [direction(0), direction(10), direction(60), direction(2)]
-    await seed(redis_client, docs, [embedding(d, v) for d, v in zip(docs, vectors, strict=True)])
     pubsub = await subscribe(redis_client)
     status = await match_once(redis_client, settings_for(redis_url), NOW)
     # 1 and the Kalshi market are the same bet; 3 is far; 4 is near 1 but another game.
@@ -112,10 +119,8 @@ async def test_one_pass_writes_matches_status_and_events(
 async def test_loop_passes_parse_and_decode_only_what_changed_in_redis(
     redis_client: aioredis.Redis, redis_url: str
 ) -> None:
-    docs = spain_markets()
+    docs = await seed_spain(redis_client)
     k = docs[1].id
-    vectors = [direction(0), direction(10), direction(60), direction(2)]
-    await seed(redis_client, docs, [embedding(d, v) for d, v in zip(docs, vectors, strict=True)])
     state, reads = MatchState(), Reads()
     await match_once(redis_client, settings_for(redis_url), NOW, state, reads=reads)
     first = await MatchStore(redis_client).read_all()
