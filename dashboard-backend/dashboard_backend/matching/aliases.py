@@ -82,6 +82,9 @@ class AliasTable:
         self._first: dict[str, int] = {}
         for spelled in self._by_name:
             self._first[spelled[0]] = max(self._first.get(spelled[0], 0), len(spelled))
+        self._prefixes = {
+            spelled[:size] for spelled in self._by_name for size in range(1, len(spelled) + 1)
+        }
         self._kinds_of = {
             keys: frozenset(self._kind[k] for k in keys) for keys in self._by_name.values()
         }
@@ -112,38 +115,56 @@ class AliasTable:
     def scan(self, ws: Sequence[str], kinds: Iterable[str] | None = None) -> list[Mention]:
         """Known names in a word sequence, longest first, left to right, non-overlapping."""
         wanted = None if kinds is None else frozenset(kinds)
+        ws = tuple(ws)
+        first = self._first
+        # The words that start a name, with the farthest such a name could end.
+        starts = [(i, i + first[w]) for i, w in enumerate(ws) if w in first]
         out: list[Mention] = []
-        i, n = 0, len(ws)
-        while i < n:
-            found = self._at(ws, i, wanted)
-            if found is None:
-                i += 1
-            elif any(
-                (later := self._at(ws, j, wanted)) is not None and later.end > found.end
-                for j in range(i + 1, found.end)
-            ):
-                i += 1  # a name starting inside reaches further: "the Masters Tournament"
-            else:
+        free = 0  # the first word not inside a name found
+        for index, (i, _reach) in enumerate(starts):
+            if i < free or (found := self._at(ws, i, wanted)) is None:
+                continue
+            if not self._reached_past(ws, starts, index, found.end, wanted):
                 out.append(found)
-                i = found.end
+                free = found.end
         return out
+
+    def _reached_past(
+        self,
+        ws: tuple[str, ...],
+        starts: list[tuple[int, int]],
+        index: int,
+        end: int,
+        wanted: frozenset[str] | None,
+    ) -> bool:
+        """Whether a name starting inside the one found (at `starts[index]`, ending at `end`)
+        reaches further: "the Masters Tournament" is the Masters, not "The Masters"."""
+        for j, reach in starts[index + 1 :]:
+            if j >= end:
+                return False
+            if reach > end and (later := self._at(ws, j, wanted)) is not None and later.end > end:
+                return True
+        return False
 
     def _at(self, ws: Sequence[str], i: int, wanted: frozenset[str] | None) -> Mention | None:
         """The longest known name starting at word `i` (of the wanted kinds)."""
         n = len(ws)
-        for size in range(min(self._first.get(ws[i], 0), n - i), 0, -1):
-            keys = self._by_name.get(tuple(ws[i : i + size]))
-            if not keys:
-                continue
-            if wanted is not None:
+        found: tuple[int, frozenset[str]] | None = None
+        end = i + 1
+        # Longer spans are looked up only while they begin some name.
+        while end <= n and (span := tuple(ws[i:end])) in self._prefixes:
+            keys = self._by_name.get(span)
+            if keys and wanted is not None:
                 keys = frozenset(k for k in keys if self._kind[k] in wanted)
-                if not keys:
-                    continue
-                kinds = frozenset(self._kind[k] for k in keys)
-            else:
-                kinds = self._kinds_of[keys]
-            return Mention(i, i + size, keys, kinds)
-        return None
+            if keys:
+                found = (end, keys)
+            end += 1
+        if found is None:
+            return None
+        end, keys = found
+        if wanted is None:
+            return Mention(i, end, keys, self._kinds_of[keys])
+        return Mention(i, end, keys, frozenset(self._kind[k] for k in keys))
 
 
 def load_tables(directory: Path = DATA_DIR) -> AliasTable:

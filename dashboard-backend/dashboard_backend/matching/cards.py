@@ -24,6 +24,7 @@ from dashboard_backend.matching.dates import (
     read_dates,
     ticker_reading,
 )
+from dashboard_backend.matching.fast_re import compile_fast
 from dashboard_backend.matching.lexicon import ESPORTS_HINTS, STOPWORDS, bet_of, period_of
 from dashboard_backend.matching.names import Name, make_name, same_name
 from dashboard_backend.matching.numbers import NumberKind, number_kind, question_numbers
@@ -37,8 +38,8 @@ _NO_DRAW_TEAMS = frozenset({"nba", "wnba", "mlb", "nhl"})
 # Leagues whose games cannot end level, as the venues' ids begin: Polymarket slugs
 # ("atp-sinner-alcaraz-2026-06-10", "cs2-...") and Kalshi series ("KXATPMATCH", "KXNBAGAME").
 _NO_DRAW_SLUG = frozenset({"nba", "wnba", "mlb", "nhl", "cbb", "atp", "wta", "cs2", "lol", "dota2"})
-_NO_DRAW_SERIES = re.compile(r"^KX(?:ATP|WTA|NBA|WNBA|MLB|NHL|NCAAMB|CS2|LOL|DOTA2|VALORANT)")
-_NO_DRAW_FORMAT = re.compile(
+_NO_DRAW_SERIES = compile_fast(r"^KX(?:ATP|WTA|NBA|WNBA|MLB|NHL|NCAAMB|CS2|LOL|DOTA2|VALORANT)")
+_NO_DRAW_FORMAT = compile_fast(
     r"\(bo[1357]\)|\bbest of [1357]\b|\bseries\b|\b(?:atp|wta|itf|tennis)\b|\bcs2\b|counter-strike"
     r"|\blol\b|league of legends|\bdota\b|\bvalorant\b|\bmap \d\b|\bpro basketball\b|\bpro baseball\b"
 )
@@ -47,7 +48,7 @@ _NO_DRAW_FORMAT = re.compile(
 # The league a venue's ids name: Kalshi series (`KXMLBGAME-26MAY03BOSATL`) and Polymarket slugs
 # (`nba-bos-atl-2026-05-03`). It scopes city names: Kalshi's "Boston at Atlanta" in the MLB series
 # is the Red Sox and the Braves, never the Celtics and the Hawks.
-_SERIES_LEAGUE = re.compile(r"^KX(WNBA|NBA|MLB|NHL|NFL)")
+_SERIES_LEAGUE = compile_fast(r"^KX(WNBA|NBA|MLB|NHL|NFL)")
 _SLUG_LEAGUES = frozenset({"wnba", "nba", "mlb", "nhl", "nfl"})
 
 
@@ -116,29 +117,31 @@ class Card:
 
 
 _VS = r"\s+(?:vs\.?|v\.?|@)\s+"
-_SUFFIX = re.compile(
+_SUFFIX = compile_fast(
     r"\s*(?:\(bo\d\)|\(best of \d\)|\s-\s.*|:\s.*|\?|\bwinner\??|\bwin\??"
     # A bet named after the fixture: "Ducks vs. Golden Knights Total Games O/U 5.5".
     r"|\s(?:total\s+(?:games|goals|points|runs|maps|kills|rounds|sets)|o/u\s*\d|spread|moneyline"
     r"|handicap|exact score|both teams to score)\b.*)\s*$",
     re.IGNORECASE,
 )
-_PREFIX = re.compile(r"^(?:[^:]{1,60}:\s+)", re.IGNORECASE)
-_GAME_PREFIX = re.compile(r"^game \d+:\s+", re.IGNORECASE)  # "Game 4: New York at Philadelphia"
-_LIMITLESS = re.compile(
+_PREFIX = compile_fast(r"^(?:[^:]{1,60}:\s+)", re.IGNORECASE)
+_GAME_PREFIX = compile_fast(r"^game \d+:\s+", re.IGNORECASE)  # "Game 4: New York at Philadelphia"
+_LIMITLESS = compile_fast(
     r"^(?P<lg>[^,]{1,40}),\s+(?P<a>.+?)"
     + _VS
     + r"(?P<b>.+?),\s+(?P<date>[A-Za-z]{3,9}\.? \d{1,2},? \d{4})"
     r"(?::\s*(?P<out>.+))?$",
     re.IGNORECASE,
 )
-_EXACT = re.compile(
+_EXACT = compile_fast(
     r"exact score:\s*(?P<a>.+?)\s+(?P<sa>\d+)\s*-\s*(?P<sb>\d+)\s+(?P<b>.+?)\??$", re.IGNORECASE
 )
-_DRAW = re.compile(r"^will\s+(?P<a>.+?)" + _VS + r"(?P<b>.+?)\s+end in a draw\??$", re.IGNORECASE)
-_HT_DRAW = re.compile(r"^(?P<a>.+?)" + _VS + r"(?P<b>.+?):\s*draw at half-?time\??$", re.IGNORECASE)
-_BOTH = re.compile(r"^both\s+(?P<a>.+?)\s+and\s+(?P<b>.+?)\s+score\b", re.IGNORECASE)
-_WIN_MATCH = re.compile(
+_DRAW = compile_fast(r"^will\s+(?P<a>.+?)" + _VS + r"(?P<b>.+?)\s+end in a draw\??$", re.IGNORECASE)
+_HT_DRAW = compile_fast(
+    r"^(?P<a>.+?)" + _VS + r"(?P<b>.+?):\s*draw at half-?time\??$", re.IGNORECASE
+)
+_BOTH = compile_fast(r"^both\s+(?P<a>.+?)\s+and\s+(?P<b>.+?)\s+score\b", re.IGNORECASE)
+_WIN_MATCH = compile_fast(
     r"^will\s+(?P<t>.+?)\s+win\s+(?:map \d+ in\s+)?the\s+(?P<a>.+?)"
     + _VS
     + r"(?P<b>.+?)\s+(?:[\w-]+\s+){0,3}(?:match|fight|game|series)\b",
@@ -146,58 +149,58 @@ _WIN_MATCH = re.compile(
 )
 # "Will Tom Aspinall win the UFC 320 fight against Ciryl Gane?" / "Will Sinner beat Alcaraz in
 # the Wimbledon final?": one side against a named other.
-_WIN_AGAINST = re.compile(
+_WIN_AGAINST = compile_fast(
     r"^will\s+(?P<t>.+?)\s+(?:win\s+(?:the\s+|his\s+|her\s+|their\s+)?(?:[\w-]+\s+){0,3}"
     r"(?:match|fight|bout|game)\s+(?:against|vs\.?|versus)|beat|defeat)\s+(?P<o>[^?]+?)"
     r"(?:\s+(?:in|at|on|by)\s+[^?]*)?\??$",
     re.IGNORECASE,
 )
-_EITHER = re.compile(
+_EITHER = compile_fast(
     r"^will\s+(?:the\s+)?(?P<a>.+?)\s+or\s+(?:the\s+)?(?P<b>.+?)\s+win\s+(?:in\s+)?(?:their|the)\s+.*?"
     r"(?:matchup|match|game|series)\b",
     re.IGNORECASE,
 )
-_WIN_ON = re.compile(
+_WIN_ON = compile_fast(
     r"^will\s+(?P<t>.+?)\s+win\s+on\s+(?P<date>\d{4}-\d\d-\d\d)\??$", re.IGNORECASE
 )
-_LEADING = re.compile(r"^(?P<t>.+?)\s+leading at half-?time\??$", re.IGNORECASE)
-_WIN_HALF = re.compile(
+_LEADING = compile_fast(r"^(?P<t>.+?)\s+leading at half-?time\??$", re.IGNORECASE)
+_WIN_HALF = compile_fast(
     r"^will\s+(?P<t>.+?)\s+win the (?:1st|2nd|first|second) half\??$", re.IGNORECASE
 )
-_BY_OVER = re.compile(
+_BY_OVER = compile_fast(
     r"^(?:will\s+)?(?P<t>.+?)\s+(?:wins?|win the 2h|wins first 5 innings)\s+by over\s+(?P<line>\d+(?:\.\d+)?)",
     re.IGNORECASE,
 )
-_SPREAD = re.compile(r"spread:\s*(?P<t>.+?)\s*\((?P<line>[-+]?\d+(?:\.\d+)?)\)", re.IGNORECASE)
-_OVER = re.compile(
+_SPREAD = compile_fast(r"spread:\s*(?P<t>.+?)\s*\((?P<line>[-+]?\d+(?:\.\d+)?)\)", re.IGNORECASE)
+_OVER = compile_fast(
     r"\b(?:over|o/u)\s+(?P<line>\d+(?:\.\d+)?)|(?P<plus>\d+)\+\s+(?:total|goals|points|runs)",
     re.IGNORECASE,
 )
-_PLAYER = re.compile(
+_PLAYER = compile_fast(
     r"^(?P<t>[^:?#\d]{3,40}):\s+(?:\d+\+|anytime|first|points|rebounds|assists)", re.IGNORECASE
 )
-_WILL_SUBJECT = re.compile(
+_WILL_SUBJECT = compile_fast(
     r"(?:^|:\s+)will\s+(?:the\s+)?(?!there\b|it\b|anyone\b)(?P<t>.+?)\s+(?:win|be|finish|lead|have|make|qualify|advance|get|reach|"
     r"become|enter|visit|launch|acquire|resign|play|score|hit|close|dip|record)\b",
     re.IGNORECASE,
 )
 # Propositions without "Will" (Predict.fun, Limitless): "Trump out as President before 2027?",
 # "Starmer to resign by June 30?": the capitalised name before the verb.
-_NAMED_SUBJECT = re.compile(
+_NAMED_SUBJECT = compile_fast(
     r"^(?P<t>(?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w.'’-]*)\s+(?:out as|out by|out before|to (?:win|be|leave|"
     r"resign|step down|visit|acquire|become))\b"
 )
 # The capitalised words after "Will": who the proposition is about ("Will Logan Paul KO ...").
-_LEAD = re.compile(r"^[Ww]ill\s+(?:the\s+)?((?:[A-Z][\w.'’&-]*\s+){1,4})")
-_COLON_OUTCOME = re.compile(r"^(?P<topic>.+?):\s*(?P<t>[^:]+?)\s*$")
+_LEAD = compile_fast(r"^[Ww]ill\s+(?:the\s+)?((?:[A-Z][\w.'’&-]*\s+){1,4})")
+_COLON_OUTCOME = compile_fast(r"^(?P<topic>.+?):\s*(?P<t>[^:]+?)\s*$")
 _NUMBER_WORDS = {"five": "5", "ten": "10", "twenty": "20"}
 # Words of a contest with one winner (a race, a title, an award, a nomination).
-_WINNING = re.compile(
+_WINNING = compile_fast(
     r"\b(?:win|wins|won|winner|winners|champion|champions|championship|nominee|nomination|"
     r"primary|elected|mvp|award|trophy|finish first|be the next|next)\b"
 )
-_CANDLE = re.compile(r"\bup or down\b", re.IGNORECASE)
-_FIELD = re.compile(r"\b(?:another|any other|other|field)\b", re.IGNORECASE)
+_CANDLE = compile_fast(r"\bup or down\b", re.IGNORECASE)
+_FIELD = compile_fast(r"\b(?:another|any other|other|field)\b", re.IGNORECASE)
 
 
 def _looks_like_names(a: str, b: str) -> bool:
@@ -295,10 +298,10 @@ _STATES = frozenset(
         "dc",
     ]
 )
-_GROUP = re.compile(r"\bgroup ([a-l])\b")  # a tournament group: "Group A" -> "groupa"
-_DISTRICT = re.compile(r"\b([a-z]{2})-(\d{1,2}|al)\b")
+_GROUP = compile_fast(r"\bgroup ([a-l])\b")  # a tournament group: "Group A" -> "groupa"
+_DISTRICT = compile_fast(r"\b([a-z]{2})-(\d{1,2}|al)\b")
 # Dates, clock times and amounts are compared by dates.py and the lines, not as topic words.
-_NOT_TOPIC = re.compile(
+_NOT_TOPIC = compile_fast(
     r"\b20\d\d-\d\d-\d\d\b"
     r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?"
     r"(?:\s*[-–]\s*\d{1,2}(?:st|nd|rd|th)?\b)?(?:,? 20\d\d)?\b"
@@ -309,7 +312,7 @@ _NOT_TOPIC = re.compile(
     r"|\b20\d\d\s*[-–/]\s*(?:20)?\d\d\b|\b20\d\d\b"
     r"|\btop (?:\d+|five|ten|twenty)\b|\bround \d\b|\br\d\b"
 )
-_ANY_DIGIT = re.compile(r"\d")  # every _NOT_TOPIC form but "top five" holds a digit
+_ANY_DIGIT = compile_fast(r"\d")  # every _NOT_TOPIC form but "top five" holds a digit
 _MONTH_WORDS = frozenset(
     [
         "jan",
@@ -353,7 +356,7 @@ def _district(m: re.Match[str]) -> str:
 
 
 # Polymarket's "Russia x Ukraine ceasefire": a lowercase x between two names joins them.
-_BETWEEN_NAMES = re.compile(r"(?<=[A-Za-z]) x (?=[A-Z])")
+_BETWEEN_NAMES = compile_fast(r"(?<=[A-Za-z]) x (?=[A-Z])")
 
 
 def topic_words(
@@ -399,7 +402,7 @@ def topic_words(
     return frozenset(out)
 
 
-THRESHOLD = re.compile(
+THRESHOLD = compile_fast(
     r"(?P<dir>\babove\b|\bover\b|\bhits?\b|\bat least\b|\bmore than\b|\bgreater than\b|\bexceed\w*|"
     r"\breach(?:es)?\b|\bhigh\)?|↑|\bbelow\b|\bunder\b|\bless than\b|\bfewer than\b|\bdip(?:s)? to\b|"
     r"\blow\)?|↓)\s*(?P<cur>[$€£])?\s*(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>k|m|b|bn|t|million|billion|"
@@ -420,7 +423,7 @@ _DOWN = ("below", "under", "less", "fewer", "dip", "low", "lower", "↓")
 
 
 # The bar after the amount: "$1,000 or more", "6% or higher", "3 or fewer".
-THRESHOLD_AFTER = re.compile(
+THRESHOLD_AFTER = compile_fast(
     r"(?P<cur>[$€£])?\s*(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>k|m|b|bn|t|million|billion|"
     r"trillion|%)?(?:\s+(?P<dir>or (?:more|above|higher|greater|over)|and (?:above|up|over)|"
     r"or (?:less|below|lower|fewer|under))\b|(?P<plus>\+)(?![\w.]))",
@@ -428,7 +431,7 @@ THRESHOLD_AFTER = re.compile(
 )
 
 
-_TICKER_BAR = re.compile(r"-T(\d+(?:\.\d+)?)$")
+_TICKER_BAR = compile_fast(r"-T(\d+(?:\.\d+)?)$")
 
 
 def ticker_threshold(ticker: str) -> tuple[tuple[str, float], str] | None:
@@ -444,7 +447,7 @@ def ticker_threshold(ticker: str) -> tuple[tuple[str, float], str] | None:
     return (">", value), f"above {value:g}"
 
 
-_RACE = re.compile(
+_RACE = compile_fast(
     r"\b[$€£]?\s*\d[\d,.]*\s*[kmb]?\s+or\s+[$€£]?\s*\d[\d,.]*\s*[kmb]?\s+first\b", re.IGNORECASE
 )
 
@@ -467,8 +470,8 @@ def read_threshold(text: str) -> tuple[str, float] | None:
 
 # A range: "between $4.50 and $4.75", "between 4.5-4.75%", "$114,000 to 114,999.99", "200-219".
 _AMOUNT = r"[$€£]?\s*(\d[\d,]*(?:\.\d+)?)\s*(k|m|b|bn|million|billion|%)?"
-_BETWEEN = re.compile(rf"\bbetween\s+{_AMOUNT}\s*(?:and|-|–|to)\s*{_AMOUNT}", re.IGNORECASE)
-_SPAN = re.compile(rf"^\s*{_AMOUNT}\s*(?:-|–|to)\s*{_AMOUNT}\s*$", re.IGNORECASE)
+_BETWEEN = compile_fast(rf"\bbetween\s+{_AMOUNT}\s*(?:and|-|–|to)\s*{_AMOUNT}", re.IGNORECASE)
+_SPAN = compile_fast(rf"^\s*{_AMOUNT}\s*(?:-|–|to)\s*{_AMOUNT}\s*$", re.IGNORECASE)
 
 
 def _amount(number: str, unit: str | None, other_unit: str | None) -> float | None:
@@ -505,7 +508,7 @@ def bar_is_inclusive(text: str) -> bool:
     return m is not None and m.group("dir").lower().startswith(_INCLUSIVE)
 
 
-_SLUG_DAY = re.compile(r"20\d\d-\d\d-\d\d")
+_SLUG_DAY = compile_fast(r"20\d\d-\d\d-\d\d")
 
 
 def _day_of(market: MarketText, dates: DateReading) -> date | None:
@@ -570,7 +573,7 @@ def _kickoff(market: MarketText) -> datetime | None:
     return None
 
 
-_GAME_NUMBER = re.compile(r"\bgame (\d+)\b", re.IGNORECASE)
+_GAME_NUMBER = compile_fast(r"\bgame (\d+)\b", re.IGNORECASE)
 
 
 def _game_number(text: str) -> int | None:

@@ -21,11 +21,11 @@ venues' spellings compare equal.
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from dashboard_backend.matching.fast_re import compile_fast
 from dashboard_backend.matching.text import fold
 
 EASTERN = ZoneInfo("America/New_York")
@@ -48,35 +48,35 @@ _MONTH = (
     r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
-_ISO = re.compile(r"\b(20\d\d)-(\d\d)-(\d\d)\b")
-_MDY = re.compile(
+_ISO = compile_fast(r"\b(20\d\d)-(\d\d)-(\d\d)\b")
+_MDY = compile_fast(
     _MONTH
     + r" (\d{1,2})(?:st|nd|rd|th)?(?:\s*[-–]\s*(\d{1,2})(?!\d|:|\s*(?:am|pm)))?(?:,? (20\d\d))?\b"
 )
-_MD_RANGE = re.compile(
+_MD_RANGE = compile_fast(
     _MONTH
     + r" (\d{1,2})(?:st|nd|rd|th)?\s*[-–]\s*"
     + _MONTH
     + r" (\d{1,2})(?:st|nd|rd|th)?(?:,? (20\d\d))?\b"
 )
-_DMY = re.compile(r"\b(\d{1,2}) " + _MONTH + r"(?:,? (20\d\d))?\b")
-_MONTH_YEAR = re.compile(r"\b(?:in |of |during )?" + _MONTH + r"(?:,? (20\d\d))?\b")
-_BY_YEAR = re.compile(r"\b(before|by end of|by the end of|end of|by|in|during|for) (20\d\d)\b")
-_SEASON = re.compile(r"\b(20\d\d)\s*[-–/]\s*(20)?(\d\d)\b")
-_YEAR = re.compile(r"(?<![\d$.,])\b(20\d\d)\b(?![\d%])")
+_DMY = compile_fast(r"\b(\d{1,2}) " + _MONTH + r"(?:,? (20\d\d))?\b")
+_MONTH_YEAR = compile_fast(r"\b(?:in |of |during )?" + _MONTH + r"(?:,? (20\d\d))?\b")
+_BY_YEAR = compile_fast(r"\b(before|by end of|by the end of|end of|by|in|during|for) (20\d\d)\b")
+_SEASON = compile_fast(r"\b(20\d\d)\s*[-–/]\s*(20)?(\d\d)\b")
+_YEAR = compile_fast(r"(?<![\d$.,])\b(20\d\d)\b(?![\d%])")
 _CLOCK = r"(\d{1,2})(?::(\d\d))?\s*(am|pm|a\.m\.|p\.m\.)?"
-_TIME_RANGE = re.compile(r"\b" + _CLOCK + r"\s*[-–]\s*" + _CLOCK + r"\s*(et|est|edt|utc)?\b")
-_TIME = re.compile(r"\b(\d{1,2})(?::(\d\d))?\s*(am|pm|a\.m\.|p\.m\.)\s*(et|est|edt|utc)?\b")
-_BY_WORD = re.compile(r"\b(by|before|until|through|prior to|no later than)\s*$")
+_TIME_RANGE = compile_fast(r"\b" + _CLOCK + r"\s*[-–]\s*" + _CLOCK + r"\s*(et|est|edt|utc)?\b")
+_TIME = compile_fast(r"\b(\d{1,2})(?::(\d\d))?\s*(am|pm|a\.m\.|p\.m\.)\s*(et|est|edt|utc)?\b")
+_BY_WORD = compile_fast(r"\b(by|before|until|through|prior to|no later than)\s*$")
 # "before July 2026" / "by (the) end of June 2026": a deadline at a month's edge.
-_BY_MONTH = re.compile(r"\b(by|before|until|prior to|no later than)(?: the)?(?: end of \s*|\s*)$")
+_BY_MONTH = compile_fast(r"\b(by|before|until|prior to|no later than)(?: the)?(?: end of \s*|\s*)$")
 # "by 11:59 PM ET on Jul 31": a deadline at a time of that day (the day itself counts).
-_BY_TIME_ON = re.compile(
+_BY_TIME_ON = compile_fast(
     r"\b(?:by|before|until|prior to|no later than)\s+"
     + _CLOCK
     + r"\s*(?:et|est|edt|utc)?\s*(?:on\s*)?$"
 )
-_TICKER = re.compile(r"-(\d\d)([A-Z]{3})(\d\d)?(\d{4}|\d\d)?(?=[A-Z0-9]*(?:-|$))")
+_TICKER = compile_fast(r"-(\d\d)([A-Z]{3})(\d\d)?(\d{4}|\d\d)?(?=[A-Z0-9]*(?:-|$))")
 
 
 @dataclass(frozen=True)

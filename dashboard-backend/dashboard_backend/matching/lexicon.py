@@ -21,11 +21,12 @@ import functools
 import re
 from collections.abc import Sequence
 
+from dashboard_backend.matching.fast_re import compile_fast
 from dashboard_backend.matching.wordlists import word_list
 
 # (pattern, bet) in priority order.
 BET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(p), bet)
+    (compile_fast(p), bet)
     for p, bet in (
         (
             r"\bexact score\b|\bcorrect score\b|\bwin \d+-\d+\b|\bseries exact score\b",
@@ -72,7 +73,7 @@ BET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 PERIOD_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(p), period)
+    (compile_fast(p), period)
     for p, period in (
         (r"\bfirst 5 innings\b|\bfirst five innings\b|\bf5\b", "f5"),
         (r"\bfirst half\b|\b1st half\b|\b1h\b|\bhalftime\b|\bhalf time\b|\bhalf-time\b", "1h"),
@@ -84,8 +85,8 @@ PERIOD_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     )
 )
 # "Game N" is a map of an esports series, but the N-th game of a series elsewhere.
-_GAME_N = re.compile(r"\bgame (\d)\b")
-ESPORTS_HINTS = re.compile(
+_GAME_N = compile_fast(r"\bgame (\d)\b")
+ESPORTS_HINTS = compile_fast(
     r"\b(?:lol|league of legends|counter-strike|counter strike|cs2|csgo|dota|valorant|bo[1-7]"
     r"|lck|lpl|lec|lcs|esports?|iem|blast|pgl)\b"
 )

@@ -41,6 +41,8 @@ from decimal import Decimal
 from enum import Enum
 from itertools import pairwise
 
+from dashboard_backend.matching.fast_re import compile_fast
+
 _MONTHS = {
     "jan": 1,
     "feb": 2,
@@ -78,7 +80,7 @@ _MULTIPLIERS = {
 
 # One pass, alternatives in priority order at each position (dates before times before numbers).
 # The leading lookahead lets the scan skip, cheaply, positions where no alternative can start.
-_TOKEN = re.compile(
+_TOKEN = compile_fast(
     rf"""
     (?=[\d$€£]|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))
     (?:
@@ -101,9 +103,9 @@ _TOKEN = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
-_DIGIT = re.compile(r"\d")
+_DIGIT = compile_fast(r"\d")
 # What may stand between the two ends of a range whose second end lends its unit to the first.
-_RANGE_GAP = re.compile(r"\s*(?:-|–|—|to)\s*", re.IGNORECASE)
+_RANGE_GAP = compile_fast(r"\s*(?:-|–|—|to)\s*", re.IGNORECASE)
 
 
 class NumberKind(Enum):
