@@ -554,11 +554,13 @@ def parse_card(market: MarketText, aliases: AliasTable | None = None) -> Card:
     day = _day_of(market, dates)
     esports = bool(ESPORTS_HINTS.search(folded))
     if _CANDLE.search(full):
-        return replace(_candle(market, full, dates, day, table), context_year=context_year)
-    card = _game(market, question, title, dates, day, esports, table)
+        return _candle(market, full, dates, day, table, context_year)
+    # Each kind's card is built once, with the market's year and start (no copy to set them).
+    kickoff = _kickoff(market)
+    card = _game(market, question, title, dates, day, esports, table, context_year, kickoff)
     if card is None:
-        card = _contest(market, question, title, dates, day, table)
-    return replace(card, context_year=context_year, kickoff=_kickoff(market))
+        card = _contest(market, question, title, dates, day, table, context_year, kickoff)
+    return card
 
 
 def _kickoff(market: MarketText) -> datetime | None:
@@ -612,7 +614,12 @@ def _entities(text: str, table: AliasTable) -> frozenset[str]:
 
 
 def _candle(
-    market: MarketText, full: str, dates: DateReading, day: date | None, table: AliasTable
+    market: MarketText,
+    full: str,
+    dates: DateReading,
+    day: date | None,
+    table: AliasTable,
+    context_year: int | None,
 ) -> Card:
     assets = [k for m in table.scan(words(full), kinds=("asset",)) for k in m.keys]
     return Card(
@@ -625,6 +632,7 @@ def _candle(
         entities=frozenset(assets),
         topic=topic_words(full, aliases=table),
         target_role="side" if fold(market.group_item or "") in ("up", "down") else "",
+        context_year=context_year,
     )
 
 
@@ -636,6 +644,8 @@ def _game(
     day: date | None,
     esports: bool,
     table: AliasTable,
+    context_year: int | None,
+    kickoff: datetime | None,
 ) -> Card | None:
     """A card for a market about a fixture, or None when no fixture is named."""
     q = question.strip()
@@ -786,6 +796,8 @@ def _game(
         draw_possible=draw_possible,
         esports=esports,
         game_number=None if esports else _game_number(" ".join((title, q))),
+        context_year=context_year,
+        kickoff=kickoff,
     )
 
 
@@ -796,6 +808,8 @@ def _contest(
     dates: DateReading,
     day: date | None,
     table: AliasTable,
+    context_year: int | None,
+    kickoff: datetime | None,
 ) -> Card:
     """A card for a market that is not a fixture: who wins a contest, a proposition."""
     target: str | None = None
@@ -875,4 +889,6 @@ def _contest(
         entities=_entities(" ".join((title, question)), table),
         amounts=amounts_of(question, market.group_item),
         lead=lead.group(1).strip() if lead else "",
+        context_year=context_year,
+        kickoff=kickoff,
     )

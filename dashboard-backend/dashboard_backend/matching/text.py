@@ -26,8 +26,9 @@ def fold(text: str) -> str:
     return fold_unicode(text)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def fold_unicode(text: str) -> str:
-    """`fold` by the general path (any text)."""
+    """`fold` by the general path (any text; memoised: team names with accents recur)."""
     lowered = text.translate(_APOSTROPHES).lower().translate(_SPECIAL)
     decomposed = unicodedata.normalize("NFKD", lowered)
     if decomposed.isascii():
@@ -38,7 +39,10 @@ def fold_unicode(text: str) -> str:
 @functools.lru_cache(maxsize=1 << 17)
 def words(text: str) -> tuple[str, ...]:
     """The folded words of `text` (letters and digits; inner apostrophes removed)."""
-    return tuple(w.replace("'", "") for w in _WORD.findall(fold(text)))
+    folded = fold(text)
+    if "'" not in folded:
+        return tuple(_WORD.findall(folded))
+    return tuple(w.replace("'", "") for w in _WORD.findall(folded))
 
 
 def phrase(text: str) -> str:
