@@ -18,6 +18,9 @@ from dashboard_backend.matching.text import words
 
 DATA_DIR = Path(__file__).with_name("data") / "aliases"
 _MAX_NAME_WORDS = 8
+# Scans remembered per table (all forgotten when full): a card scans the same words for its topic
+# and its entities, and sibling markets repeat their titles.
+_SCAN_MEMO = 1 << 14
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,7 @@ class AliasTable:
         }
         self._by_code = {k: frozenset(v) for k, v in by_code.items()}
         self._longest = max((len(k) for k in self._by_name), default=0)
+        self._scans: dict[tuple[tuple[str, ...], frozenset[str] | None], tuple[Mention, ...]] = {}
 
     def kind(self, key: str) -> str:
         """The kind of a key ('' when unknown)."""
@@ -116,6 +120,16 @@ class AliasTable:
         """Known names in a word sequence, longest first, left to right, non-overlapping."""
         wanted = None if kinds is None else frozenset(kinds)
         ws = tuple(ws)
+        memo = self._scans.get((ws, wanted))
+        if memo is not None:
+            return list(memo)
+        found = self._scan(ws, wanted)
+        if len(self._scans) >= _SCAN_MEMO:
+            self._scans.clear()
+        self._scans[ws, wanted] = tuple(found)
+        return found
+
+    def _scan(self, ws: tuple[str, ...], wanted: frozenset[str] | None) -> list[Mention]:
         first = self._first
         # The words that start a name, with the farthest such a name could end.
         starts = [(i, i + first[w]) for i, w in enumerate(ws) if w in first]
@@ -124,8 +138,8 @@ class AliasTable:
         for index, (i, _reach) in enumerate(starts):
             if i < free or (found := self._at(ws, i, wanted)) is None:
                 continue
-            if not self._reached_past(ws, starts, index, found.end, wanted):
-                out.append(found)
+            if found.end == i + 1 or not self._reached_past(ws, starts, index, found.end, wanted):
+                out.append(found)  # (a one-word name has no word inside to start another)
                 free = found.end
         return out
 

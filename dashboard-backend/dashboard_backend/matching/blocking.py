@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
 
 from dashboard_backend.matching.cards import Card
 from dashboard_backend.matching.names import Name
@@ -52,12 +51,7 @@ def card_keys(card: Card) -> list[tuple[str, frozenset[str]]]:
     A game with a day is keyed by its day; a game whose day could not be read is keyed without
     one (`*`) and also looked up against dated games of the same sides (`undated_keys`)."""
     if card.kind == "game" and len(card.participants) == 2:
-        day = card.day.isoformat() if card.day is not None else "*"
-        prefix = f"g|{day}|{_BET_GROUPS.get(card.bet, card.bet)}|{card.period}|"
-        return [
-            ("side1", frozenset(prefix + k for k in name_keys(card.participants[0]))),
-            ("side2", frozenset(prefix + k for k in name_keys(card.participants[1]))),
-        ]
+        return _game_keys(card, card.day.isoformat() if card.day is not None else "*")
     if card.kind == "candle" and card.asset:
         window = card.dates.start or card.dates.hour
         stamp = window.isoformat() if window else (card.day.isoformat() if card.day else "")
@@ -72,11 +66,21 @@ def card_keys(card: Card) -> list[tuple[str, frozenset[str]]]:
     return []
 
 
+def _game_keys(card: Card, day: str) -> list[tuple[str, frozenset[str]]]:
+    """A game's keys on `day` (an ISO day, or `*` for none)."""
+    prefix = f"g|{day}|{_BET_GROUPS.get(card.bet, card.bet)}|{card.period}|"
+    return [
+        ("side1", frozenset(prefix + k for k in name_keys(card.participants[0]))),
+        ("side2", frozenset(prefix + k for k in name_keys(card.participants[1]))),
+    ]
+
+
 def undated_keys(card: Card) -> list[tuple[str, frozenset[str]]]:
-    """The day-free keys of a dated game (what an undated game of the same sides looks up)."""
+    """The day-free keys of a dated game (what an undated game of the same sides looks up):
+    its keys as if its day were unread (no copy of the card made to say so)."""
     if card.kind != "game" or card.day is None or len(card.participants) != 2:
         return []
-    return card_keys(replace(card, day=None))
+    return _game_keys(card, "*")
 
 
 Groups = list[tuple[str, frozenset[str]]]
