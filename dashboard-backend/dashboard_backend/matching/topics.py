@@ -10,6 +10,7 @@ about different things whatever else they share.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from dashboard_backend.matching.stems import stemmed
@@ -60,10 +61,15 @@ def identity(tokens: frozenset[str]) -> dict[str, frozenset[str]]:
     """The identity tokens of a topic, by namespace."""
     out: dict[str, set[str]] = {}
     for t in tokens:
-        for prefix in IDENTITY:
-            if t.startswith(prefix):
-                out.setdefault(prefix, set()).add(t)
+        for prefix in _slots(t):
+            out.setdefault(prefix, set()).add(t)
     return {k: frozenset(v) for k, v in out.items()}
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _slots(token: str) -> tuple[str, ...]:
+    """The identity namespaces a token is in (memoised: every pair compared reads them)."""
+    return tuple(prefix for prefix in IDENTITY if token.startswith(prefix))
 
 
 @dataclass(frozen=True)
