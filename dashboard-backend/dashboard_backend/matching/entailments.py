@@ -54,7 +54,7 @@ def entailment(a: frozenset[str], b: frozenset[str]) -> Entailment | None:
     table = entailments()
     words: list[str] = []
     settled: set[str] = set()
-    for word in sorted(a):
+    for word in sorted(w for w in a if w in table):  # (most words settle nothing)
         patterns = table.get(word)
         if not patterns:
             continue
