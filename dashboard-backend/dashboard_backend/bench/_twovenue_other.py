@@ -13,6 +13,7 @@ from dashboard_backend.bench._twovenue_base import (
     at,
     ticker_day,
 )
+from dashboard_backend.matching.dates import month_end
 
 
 def award(b: Builder, index: int) -> None:
@@ -126,7 +127,7 @@ def ladder(b: Builder, asset: int, month: int, year: int) -> None:
     """Monthly reach / dip ladders of one asset on both venues."""
     name, code, level, step = ASSETS[asset]
     month_name = date(year, month, 1).strftime("%B")
-    last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+    last = month_end(year, month)
     close = at(last, 23, 59)
     for kind, sign, series in (("reach", 1, "MAXMON"), ("dip to", -1, "MINMON")):
         ev = b.event()

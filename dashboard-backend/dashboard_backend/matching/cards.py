@@ -434,17 +434,17 @@ THRESHOLD_AFTER = compile_fast(
 _TICKER_BAR = compile_fast(r"-T(\d+(?:\.\d+)?)$")
 
 
-def ticker_threshold(ticker: str) -> tuple[tuple[str, float], str] | None:
+def ticker_threshold(ticker: str) -> tuple[float, bool] | None:
     """The bar a Kalshi threshold ticker names (`KXETHD-26MAY1017-T1499.99`: above $1,499.99, that
-    is $1,500 or above), with the words saying it; None for other tickers."""
+    is $1,500 or above) and whether the bar itself counts; None for other tickers."""
     m = _TICKER_BAR.search(ticker) if ticker else None
     if m is None:
         return None
     value = float(m.group(1))
     if m.group(1).partition(".")[2].startswith("99"):
         # "T1499.99" is the bar just below a round one: "1,500 or above".
-        return (">", float(math.ceil(value))), f"{math.ceil(value)} or above"
-    return (">", value), f"above {value:g}"
+        return float(math.ceil(value)), True
+    return value, False
 
 
 _RACE = compile_fast(
@@ -503,7 +503,7 @@ def bar_is_inclusive(text: str) -> bool:
     """Whether the threshold in `text` includes its amount ("at least 6%") rather than passing
     it ("above 6%")."""
     m = THRESHOLD.search(text) or THRESHOLD_AFTER.search(text)
-    if m is not None and "plus" in m.groupdict() and m.group("plus"):
+    if m is not None and m.groupdict().get("plus"):
         return True  # "300+": 300 counts
     return m is not None and m.group("dir").lower().startswith(_INCLUSIVE)
 
@@ -822,12 +822,14 @@ def _contest(
     elif (m3 := _NAMED_SUBJECT.match(question)) is not None:
         target, role = m3.group("t"), "side"
     # "Will Solana hit $60 or $140 first?" is a race between two bars, not a bar: no line.
-    threshold = None if _RACE.search(question) else read_threshold(question)
+    race = _RACE.search(question) is not None
+    threshold = None if race else read_threshold(question)
     qualifier = bool(market.group_item) and (
         (threshold is None and read_threshold(market.group_item) is not None)
         or not read_dates(market.group_item, market.context_year).empty
     )
     bar_text = question
+    inclusive: bool | None = None  # read from `bar_text` unless a ticker says it
     if threshold is None and qualifier:
         # Kalshi's ladders say the bar in the YES subtitle: "How high will X get?" / "Above 6%".
         threshold, bar_text = read_threshold(market.group_item), market.group_item
@@ -835,7 +837,8 @@ def _contest(
         # "Ethereum price at May 10, 2026 at 5pm EDT?" says its bar only in the ticker (-T1499.99).
         from_ticker = ticker_threshold(market.market_ticker)
         if from_ticker is not None:
-            threshold, bar_text = from_ticker
+            bar, inclusive = from_ticker
+            threshold = (">", bar)
     if market.group_item and not target and not qualifier:
         target, role = market.group_item, "side"
     if threshold is not None and role == "side" and market.group_item != target:
@@ -880,12 +883,13 @@ def _contest(
         period=period_of(fold(question)),
         line=line,
         comparator=comparator,
-        inclusive=threshold is not None and bar_is_inclusive(bar_text),
+        inclusive=threshold is not None
+        and (bar_is_inclusive(bar_text) if inclusive is None else inclusive),
         bucket=bucket,
         day=day,
         dates=dates,
         topic=topic_words(topic_text, exclude=exclude, aliases=table)
-        | ({"word:race"} if _RACE.search(question) else set()),
+        | ({"word:race"} if race else set()),
         entities=_entities(" ".join((title, question)), table),
         amounts=amounts_of(question, market.group_item),
         lead=lead.group(1).strip() if lead else "",

@@ -68,13 +68,12 @@ _CLOCK = r"(\d{1,2})(?::(\d\d))?\s*(am|pm|a\.m\.|p\.m\.)?"
 _TIME_RANGE = compile_fast(r"\b" + _CLOCK + r"\s*[-–]\s*" + _CLOCK + r"\s*(et|est|edt|utc)?\b")
 _TIME = compile_fast(r"\b(\d{1,2})(?::(\d\d))?\s*(am|pm|a\.m\.|p\.m\.)\s*(et|est|edt|utc)?\b")
 _BY_WORD = compile_fast(r"\b(by|before|until|through|prior to|no later than)\s*$")
+_DEADLINE_WORD = r"(by|before|until|prior to|no later than)"
 # "before July 2026" / "by (the) end of June 2026": a deadline at a month's edge.
-_BY_MONTH = compile_fast(r"\b(by|before|until|prior to|no later than)(?: the)?(?: end of \s*|\s*)$")
+_BY_MONTH = compile_fast(r"\b" + _DEADLINE_WORD + r"(?: the)?(?: end of \s*|\s*)$")
 # "by 11:59 PM ET on Jul 31": a deadline at a time of that day (the day itself counts).
 _BY_TIME_ON = compile_fast(
-    r"\b(?:by|before|until|prior to|no later than)\s+"
-    + _CLOCK
-    + r"\s*(?:et|est|edt|utc)?\s*(?:on\s*)?$"
+    r"\b" + _DEADLINE_WORD + r"\s+" + _CLOCK + r"\s*(?:et|est|edt|utc)?\s*(?:on\s*)?$"
 )
 _TICKER = compile_fast(r"-(\d\d)([A-Z]{3})(\d\d)?(\d{4}|\d\d)?(?=[A-Z0-9]*(?:-|$))")
 
@@ -128,6 +127,11 @@ def eastern_day(moment: datetime) -> date:
     """The US Eastern calendar day of an aware (or UTC-naive) datetime."""
     aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return aware.astimezone(EASTERN).date()
+
+
+def month_end(year: int, month: int) -> date:
+    """The last day of a month."""
+    return date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -244,13 +248,10 @@ def read_dates(text: str, context_year: int | None = None) -> DateReading:
                 if by is not None and not m.group(0).startswith(("in ", "during ")):
                     spans.append(m.span())
                     # "before July 2026": by June 30; "by July 2026": by July 31.
-                    opens = date(y, _month(mon), 1)
                     if by.group(1) == "before":
-                        deadline = opens - timedelta(days=1)
+                        deadline = date(y, _month(mon), 1) - timedelta(days=1)
                     else:
-                        deadline = date(
-                            y + (opens.month == 12), opens.month % 12 + 1, 1
-                        ) - timedelta(days=1)
+                        deadline = month_end(y, _month(mon))
                     break
                 month = (y, _month(mon))
                 break
@@ -293,8 +294,6 @@ def monthly(dates: DateReading, title: DateReading) -> DateReading:
     venue's monthly ladder, from July 1), not every day up to it."""
     if dates.deadline is None or dates.day is not None or dates.month is not None:
         return dates
-    if title.month is None or title.month != (dates.deadline.year, dates.deadline.month):
-        return dates
-    if (dates.deadline + timedelta(days=1)).day != 1:
+    if title.month is None or dates.deadline != month_end(*title.month):
         return dates
     return replace(dates, deadline=None, month=title.month)

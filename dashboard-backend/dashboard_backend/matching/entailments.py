@@ -38,12 +38,17 @@ def _settles(patterns: tuple[str, ...], token: str) -> bool:
 
 @dataclass(frozen=True)
 class Entailment:
-    """A's `word` settles B's `settled` words; `rest_a` / `rest_b` are what is left to compare."""
+    """A's `words` settle B's `settled` words; `rest_a` / `rest_b` are what is left to compare."""
 
-    word: str
+    words: tuple[str, ...]
     settled: frozenset[str]
     rest_a: frozenset[str]
     rest_b: frozenset[str]
+
+    @property
+    def word(self) -> str:
+        """The settling words, as a reason says them."""
+        return " ".join(self.words)
 
 
 def entailment(a: frozenset[str], b: frozenset[str]) -> Entailment | None:
@@ -69,4 +74,4 @@ def entailment(a: frozenset[str], b: frozenset[str]) -> Entailment | None:
     if widened:
         words.append("the whole")
         settled |= widened
-    return Entailment(" ".join(words), frozenset(settled), a - set(own), b - settled)
+    return Entailment(tuple(words), frozenset(settled), a - set(own), b - settled)

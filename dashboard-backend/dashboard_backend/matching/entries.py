@@ -13,9 +13,10 @@ outcome's indicative price. A difference is `match - base`, None when either sid
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from dashboard_backend.matching.cards import Card
+from dashboard_backend.matching.dates import month_end
 from dashboard_backend.matching.entities import question_entities
 from dashboard_backend.matching.filters import MarketFeatures
 from dashboard_backend.matching.numbers import question_numbers
@@ -38,8 +39,7 @@ def about_day(card: Card) -> date | None:
     if dates.last_day is not None:
         return dates.last_day
     if dates.month is not None:
-        year, month = dates.month
-        return date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+        return month_end(*dates.month)
     return None
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from dashboard_backend.matching.cards import Card
+from dashboard_backend.matching.dates import month_end
 from dashboard_backend.matching.entailments import Entailment, entailment
 from dashboard_backend.matching.names import Name, make_name, same_name
 from dashboard_backend.matching.stages import StageLadder, stage_ladder
@@ -104,14 +105,14 @@ def _entailment(x: Card, y: Card) -> Entailment | None:
         return found
     mine = _target_keys(x)
     wider = entailment(x.topic | mine, y.topic | _target_keys(y)) if mine else None
-    if wider is not None and mine & set(wider.word.split()):
+    if wider is not None and mine.intersection(wider.words):
         return wider
     return found
 
 
 def _target_settles(x: Card, y: Card, found: Entailment) -> bool:
     """X's outcome is among the words that settled Y's, and Y backs no other outcome."""
-    if not _target_keys(x) & set(found.word.split()):
+    if not _target_keys(x).intersection(found.words):
         return False
     return y.target is None or bool(_target_keys(y) & found.settled)
 
@@ -260,8 +261,7 @@ def anchor(card: Card) -> tuple[str, date | None, date | None] | None:
         return ("during", d.first_day, d.last_day)
     if d.month is not None:
         year, month = d.month
-        last = date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
-        return ("during", date(year, month, 1), last)
+        return ("during", date(year, month, 1), month_end(year, month))
     if card.day is not None:
         return ("on", card.day, card.day)
     if d.deadline is not None:
